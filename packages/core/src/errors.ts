@@ -1,0 +1,79 @@
+/**
+ * One catalogue of failure codes. Every refusal Tollgate makes is a `TollgateError`
+ * with one of these codes; HTTP profiles render the code in their own API's shape,
+ * using `status` (the suggested HTTP status) unless the profile documents otherwise.
+ */
+export const ERROR_CATALOGUE = {
+  credentials_missing: { status: 401, message: 'Authentication credentials were not provided.' },
+  invalid_credentials: { status: 401, message: 'Invalid credentials.' },
+  invalid_token: { status: 401, message: 'The token is malformed or its signature does not verify.' },
+  token_expired: { status: 401, message: 'The token has expired.' },
+  token_not_yet_valid: { status: 401, message: 'The token is not valid yet.' },
+  token_revoked: { status: 401, message: 'The token has been revoked.' },
+  refresh_token_reused: {
+    status: 401,
+    message: 'The refresh token was already used; its whole session has been revoked.',
+  },
+  session_expired: { status: 401, message: 'The session has reached its absolute lifetime; log in again.' },
+  wrong_token_kind: { status: 401, message: 'This kind of token is not accepted here.' },
+  unsupported_scheme: { status: 401, message: 'This authorization scheme is not accepted here.' },
+  ambiguous_credentials: {
+    status: 400,
+    message: 'The request carries more than one credential; send exactly one.',
+  },
+  malformed_request: { status: 400, message: 'The request is malformed.' },
+  invalid_permission: { status: 400, message: 'A permission is not in the permission catalogue.' },
+  invalid_expiry: { status: 400, message: 'The expiry is in the past or beyond the allowed maximum.' },
+  insufficient_permission: { status: 403, message: 'You do not have permission to perform this action.' },
+  role_required: { status: 403, message: 'A role this action requires is missing.' },
+  environment_required: { status: 403, message: 'This action needs a token with an environment.' },
+  environment_not_allowed: { status: 403, message: 'The user may not use this environment.' },
+  administrator_not_allowed: {
+    status: 403,
+    message: 'This is for customer-associated users only, not for administrators.',
+  },
+  not_an_administrator: { status: 403, message: 'Only an administrator may do this.' },
+  outside_domain: { status: 403, message: 'The user is outside the administrator’s domain.' },
+  delegated_token_not_allowed: {
+    status: 403,
+    message: 'A token issued by delegated login cannot be used for this.',
+  },
+  unknown_user: { status: 404, message: 'No such user.' },
+  not_found: { status: 404, message: 'Not found.' },
+  rate_limited: { status: 429, message: 'Too many attempts; try again later.' },
+  store_unavailable: { status: 503, message: 'The token store cannot be reached; try again shortly.' },
+} as const satisfies Record<string, { status: number; message: string }>;
+
+export type TollgateErrorCode = keyof typeof ERROR_CATALOGUE;
+
+export interface TollgateErrorOptions {
+  /** A message for developers; never contains a token, password or secret. */
+  message?: string;
+  cause?: unknown;
+  /** For `rate_limited`: seconds until a retry may succeed. */
+  retryAfterSeconds?: number;
+}
+
+export class TollgateError extends Error {
+  override readonly name = 'TollgateError';
+  readonly code: TollgateErrorCode;
+  /** The suggested HTTP status for this code. */
+  readonly status: number;
+  readonly retryAfterSeconds: number | undefined;
+
+  constructor(code: TollgateErrorCode, options: TollgateErrorOptions = {}) {
+    super(options.message ?? ERROR_CATALOGUE[code].message, { cause: options.cause });
+    this.code = code;
+    this.status = ERROR_CATALOGUE[code].status;
+    this.retryAfterSeconds = options.retryAfterSeconds;
+  }
+}
+
+export function isTollgateError(value: unknown): value is TollgateError {
+  return value instanceof TollgateError;
+}
+
+/** The suggested HTTP status of a code (one table for every adapter). */
+export function statusOf(code: TollgateErrorCode): number {
+  return ERROR_CATALOGUE[code].status;
+}
