@@ -1,0 +1,168 @@
+import { createHmac, timingSafeEqual, verify as cryptoVerify } from 'node:crypto';
+import { SignJWT } from 'jose';
+import { isCanonicalBase64url, parseJsonObject } from './encoding.js';
+import { TollgateError } from './errors.js';
+import type { KeySet, SigningKey } from './keys.js';
+import type { JwtKind } from './types.js';
+
+/** The `typ` header of each JWT kind; a token is only ever accepted as the kind its `typ` names. */
+export const JWT_TYP: Readonly<Record<JwtKind, string>> = Object.freeze({
+  access: 'at+jwt', // RFC 9068
+  user: 'tollgate-user+jwt',
+  delegated: 'tollgate-delegated+jwt',
+});
+
+const KIND_BY_TYP = new Map<string, JwtKind>(
+  (Object.entries(JWT_TYP) as [JwtKind, string][]).map(([kind, typ]) => [typ, kind]),
+);
+
+/** Claims every Tollgate JWT carries (compact names keep tokens short). */
+export interface TollgateClaims {
+  readonly iss: string;
+  readonly aud: string;
+  readonly sub: string;
+  readonly jti: string;
+  readonly iat: number;
+  readonly exp: number;
+  readonly [claim: string]: unknown;
+}
+
+export interface VerifiedJwt {
+  readonly kind: JwtKind;
+  readonly kid: string;
+  readonly claims: TollgateClaims;
+}
+
+export interface JwtCodecOptions {
+  readonly keys: KeySet;
+  readonly issuer: string;
+  readonly audience: string;
+  /** Seconds of clock skew tolerated on `exp` and `nbf` (default 0). */
+  readonly leewaySeconds: number;
+  /** Tokens longer than this are refused before any work (default 8192). */
+  readonly maxTokenLength: number;
+}
+
+interface HeaderInfo {
+  readonly key: SigningKey;
+  readonly kind: JwtKind;
+}
+
+const ALLOWED_HEADER_PARAMS = new Set(['alg', 'kid', 'typ']);
+const HEADER_CACHE_LIMIT = 256;
+
+function invalid(message: string): TollgateError {
+  return new TollgateError('invalid_token', { message });
+}
+
+/**
+ * Signs with jose; verifies with narrow node:crypto code for the tokens Tollgate itself
+ * issues (one algorithm per kid, fixed typ, fixed claim set), because jose's async
+ * `jwtVerify` costs several times the signature check itself. A differential test
+ * holds the two to the same accept/reject decisions.
+ */
+export class JwtCodec {
+  readonly #options: JwtCodecOptions;
+  // The header segment repeats for every token one key signs: decode it once.
+  readonly #headers = new Map<string, HeaderInfo>();
+
+  constructor(options: JwtCodecOptions) {
+    this.#options = options;
+  }
+
+  async sign(kind: JwtKind, claims: Omit<TollgateClaims, 'iss' | 'aud'>): Promise<string> {
+    const key = this.#options.keys.current;
+    return new SignJWT({ iss: this.#options.issuer, aud: this.#options.audience, ...claims })
+      .setProtectedHeader({ alg: key.alg, kid: key.kid, typ: JWT_TYP[kind] })
+      .sign(key.privateKey);
+  }
+
+  /**
+   * Verifies a compact JWS and its registered claims at `nowMs`. The signature is checked
+   * before any claim is read. Throws `invalid_token`, `token_expired` or `token_not_yet_valid`.
+   */
+  verify(token: string, nowMs: number): VerifiedJwt {
+    if (token.length > this.#options.maxTokenLength) throw invalid('token too long');
+    const dot1 = token.indexOf('.');
+    const dot2 = dot1 < 0 ? -1 : token.indexOf('.', dot1 + 1);
+    if (dot2 < 0 || token.indexOf('.', dot2 + 1) >= 0) throw invalid('not a compact JWS');
+    const headerSegment = token.slice(0, dot1);
+    const header = this.#headers.get(headerSegment) ?? this.#readHeader(headerSegment);
+    const payloadSegment = token.slice(dot1 + 1, dot2);
+    const signatureSegment = token.slice(dot2 + 1);
+    if (!isCanonicalBase64url(payloadSegment) || !isCanonicalBase64url(signatureSegment)) {
+      throw invalid('token part is not canonical base64url');
+    }
+    const signature = Buffer.from(signatureSegment, 'base64url');
+    if (!verifySignature(header.key, token.slice(0, dot2), signature)) throw invalid('bad signature');
+
+    const claims = parseJsonObject(Buffer.from(payloadSegment, 'base64url').toString('utf8'));
+    return { kind: header.kind, kid: header.key.kid, claims: this.#checkClaims(claims, nowMs) };
+  }
+
+  #readHeader(segment: string): HeaderInfo {
+    if (!isCanonicalBase64url(segment)) throw invalid('header is not canonical base64url');
+    const header = parseJsonObject(Buffer.from(segment, 'base64url').toString('utf8'));
+    for (const name of Object.keys(header)) {
+      // jku, x5u, jwk, x5c, crit, b64 and the rest: Tollgate never issues them.
+      if (!ALLOWED_HEADER_PARAMS.has(name)) throw invalid(`header parameter ${name} is not accepted`);
+    }
+    const { alg, kid, typ } = header;
+    if (typeof alg !== 'string' || typeof kid !== 'string' || typeof typ !== 'string') {
+      throw invalid('header needs alg, kid and typ');
+    }
+    const key = this.#options.keys.get(kid);
+    if (!key) throw invalid('unknown kid');
+    if (key.alg !== alg) throw invalid('algorithm does not match the key');
+    const kind = KIND_BY_TYP.get(typ);
+    if (!kind) throw invalid('unknown token type');
+    const info = { key, kind };
+    if (this.#headers.size >= HEADER_CACHE_LIMIT) this.#headers.clear();
+    this.#headers.set(segment, info);
+    return info;
+  }
+
+  #checkClaims(claims: Record<string, unknown>, nowMs: number): TollgateClaims {
+    const { iss, aud, sub, jti, iat, exp, nbf } = claims;
+    if (iss !== this.#options.issuer) throw invalid('unexpected issuer');
+    if (aud !== this.#options.audience && !(Array.isArray(aud) && aud.includes(this.#options.audience))) {
+      throw invalid('unexpected audience');
+    }
+    if (typeof sub !== 'string' || typeof jti !== 'string') throw invalid('missing sub or jti');
+    if (!isNumericDate(iat) || !isNumericDate(exp)) throw invalid('missing iat or exp');
+    const now = Math.floor(nowMs / 1000);
+    const leeway = this.#options.leewaySeconds;
+    if (nbf !== undefined) {
+      if (!isNumericDate(nbf)) throw invalid('nbf is not a number');
+      if (nbf > now + leeway) throw new TollgateError('token_not_yet_valid');
+    }
+    if (exp <= now - leeway) throw new TollgateError('token_expired');
+    return claims as TollgateClaims;
+  }
+
+  /** The last instant (ms) at which a token with this `exp` is still accepted. */
+  acceptedUntilMs(exp: number): number {
+    return (exp + this.#options.leewaySeconds) * 1000;
+  }
+}
+
+function isNumericDate(value: unknown): value is number {
+  return typeof value === 'number' && Number.isFinite(value);
+}
+
+function verifySignature(key: SigningKey, signingInput: string, signature: Buffer): boolean {
+  switch (key.alg) {
+    case 'HS256': {
+      if (signature.length !== 32) return false;
+      const expected = createHmac('sha256', key.publicKey).update(signingInput).digest();
+      return timingSafeEqual(expected, signature);
+    }
+    case 'EdDSA':
+      return signature.length === 64 && cryptoVerify(null, Buffer.from(signingInput), key.publicKey, signature);
+    case 'ES256':
+      return (
+        signature.length === 64 &&
+        cryptoVerify('sha256', Buffer.from(signingInput), { key: key.publicKey, dsaEncoding: 'ieee-p1363' }, signature)
+      );
+  }
+}
