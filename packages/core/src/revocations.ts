@@ -1,0 +1,80 @@
+import type { Clock } from './clock.js';
+import { TollgateError } from './errors.js';
+import type { RevocationKind, TokenStore } from './ports.js';
+
+export interface RevocationSyncOptions {
+  /** Revocations made by other instances are fetched at most this often (ms). Default 1000. */
+  readonly syncIntervalMs: number;
+  /**
+   * A token that can be revoked is refused (`store_unavailable`) when the last successful
+   * sync is older than this (ms), rather than accepted on stale knowledge. Default 10000.
+   */
+  readonly maxStalenessMs: number;
+}
+
+export function revocationKey(kind: RevocationKind, id: string): string {
+  return `${kind}:${id}`;
+}
+
+/**
+ * What this instance knows has been revoked: its own revocations at once, other instances'
+ * through the store's revocation log, fetched lazily (no timer) in the background.
+ */
+export class RevocationState {
+  readonly #revoked = new Map<string, number>();
+  readonly #store: TokenStore;
+  readonly #clock: Clock;
+  readonly #options: RevocationSyncOptions;
+  readonly #onError: (error: unknown) => void;
+  #lastSeq = 0;
+  #lastSyncAt = Number.NEGATIVE_INFINITY;
+  #inflight: Promise<void> | null = null;
+
+  constructor(store: TokenStore, clock: Clock, options: RevocationSyncOptions, onError: (error: unknown) => void) {
+    this.#store = store;
+    this.#clock = clock;
+    this.#options = options;
+    this.#onError = onError;
+  }
+
+  add(key: string, expiresAt: number): void {
+    this.#revoked.set(key, expiresAt);
+  }
+
+  has(key: string): boolean {
+    return this.#revoked.has(key);
+  }
+
+  /**
+   * True when the state may be trusted at `now`; starts a background sync when it is due.
+   * False when it is too stale: call `sync()` and wait.
+   */
+  isFresh(now: number): boolean {
+    const age = now - this.#lastSyncAt;
+    if (age < this.#options.syncIntervalMs) return true;
+    if (this.#inflight === null) this.sync().catch(this.#onError);
+    return age < this.#options.maxStalenessMs;
+  }
+
+  /** Fetches new revocations; rejects with `store_unavailable` when the store cannot be read. */
+  sync(): Promise<void> {
+    this.#inflight ??= this.#fetch().finally(() => {
+      this.#inflight = null;
+    });
+    return this.#inflight;
+  }
+
+  async #fetch(): Promise<void> {
+    const startedAt = this.#clock.now();
+    let page: Awaited<ReturnType<TokenStore['listRevocations']>>;
+    try {
+      page = await this.#store.listRevocations({ afterSeq: this.#lastSeq, now: startedAt });
+    } catch (cause) {
+      throw new TollgateError('store_unavailable', { cause });
+    }
+    for (const record of page.records) this.#revoked.set(revocationKey(record.kind, record.id), record.expiresAt);
+    this.#lastSeq = Math.max(this.#lastSeq, page.lastSeq);
+    for (const [key, expiresAt] of this.#revoked) if (expiresAt <= startedAt) this.#revoked.delete(key);
+    this.#lastSyncAt = startedAt;
+  }
+}

@@ -1,0 +1,726 @@
+import { randomUUID } from 'node:crypto';
+import { type Clock, systemClock } from './clock.js';
+import { extractCredential, MAX_CREDENTIAL_LENGTH, type RequestCredentials } from './credentials.js';
+import { isCanonicalBase64url } from './encoding.js';
+import { TollgateError } from './errors.js';
+import { JwtCodec, type TollgateClaims } from './jwt.js';
+import type { KeySet } from './keys.js';
+import {
+  generateRefreshToken,
+  generateUat,
+  hashOpaqueToken,
+  isWellFormedRefreshToken,
+  isWellFormedUat,
+  REFRESH_PREFIX,
+  UAT_PREFIX,
+} from './opaque.js';
+import type { TokenStore, UatRecord, UserDirectory } from './ports.js';
+import { RevocationState, type RevocationSyncOptions, revocationKey } from './revocations.js';
+import type {
+  Actor,
+  Credential,
+  CredentialSource,
+  Environment,
+  JwtKind,
+  Principal,
+  PrincipalData,
+  Requirement,
+  TokenKind,
+  UserRecord,
+} from './types.js';
+
+/** Token lifetimes, in seconds. */
+export interface Lifetimes {
+  /** Access tokens (token pair, JWT login). Default 3600. */
+  readonly accessToken: number;
+  /** User tokens (scheme A). Default 3600. */
+  readonly userToken: number;
+  /** Delegated security tokens. Default 28800 (8 h). */
+  readonly delegatedToken: number;
+  /** Each refresh token. Default 1209600 (14 days). */
+  readonly refreshToken: number;
+  /** Absolute lifetime of a login: no chain of refreshes outlives it. Default 2592000 (30 days). */
+  readonly session: number;
+}
+
+export const DEFAULT_LIFETIMES: Lifetimes = Object.freeze({
+  accessToken: 3600,
+  userToken: 3600,
+  delegatedToken: 8 * 3600,
+  refreshToken: 14 * 86400,
+  session: 30 * 86400,
+});
+
+/** Which token kinds each credential source may carry. Anything else is refused. */
+export type SourceKinds = Readonly<Record<CredentialSource, readonly TokenKind[]>>;
+
+export const DEFAULT_SOURCE_KINDS: SourceKinds = Object.freeze({
+  Bearer: ['access', 'user', 'delegated'],
+  JWT: ['access'],
+  UAT: ['uat'],
+  cookie: ['delegated'],
+  path: ['user'],
+});
+
+/** Roles that make an administrator able to act for users: everywhere, or in its own domain. */
+export const ENTERPRISE_ADMIN_ROLE = 'enterprise_admin';
+export const DOMAIN_ADMIN_ROLE = 'domain_admin';
+/** The customer-side role that may manage UATs. */
+export const COMPANY_ADMIN_ROLE = 'company_admin';
+
+export interface TollgateOptions {
+  /** `iss` of every token; checked on every token. */
+  readonly issuer: string;
+  /** `aud` of every token; checked on every token. */
+  readonly audience: string;
+  readonly keys: KeySet;
+  readonly store: TokenStore;
+  readonly users: UserDirectory;
+  readonly clock?: Clock;
+  readonly lifetimes?: Partial<Lifetimes>;
+  /** Clock skew tolerated on `exp`/`nbf`, in seconds. Default 0. */
+  readonly leewaySeconds?: number;
+  readonly sourceKinds?: Partial<SourceKinds>;
+  /** Name of the session cookie carrying a delegated token. Default `tollgate_session`. */
+  readonly cookieName?: string;
+  /** Longest UAT lifetime a user may ask for, in days. Default 365. */
+  readonly uatMaxLifetimeDays?: number;
+  readonly cache?: {
+    /** Verified credentials kept in memory. Default 10000. */
+    readonly maxEntries?: number;
+    /** How long a verified UAT is trusted before the store is read again (ms). Default 60000. */
+    readonly opaqueTtlMs?: number;
+  };
+  readonly revocations?: Partial<RevocationSyncOptions>;
+  /** Computes the app's data of a principal from its user (see `TollgateRegister`). */
+  readonly principalData?: (user: UserRecord) => PrincipalData;
+  /** Failures of background work (revocation sync, UAT last-used updates). Never given a token. */
+  readonly onBackgroundError?: (error: unknown) => void;
+}
+
+export interface UserTokenResult {
+  readonly token: string;
+  readonly environment: string | null;
+  readonly expiresAt: Date;
+}
+
+export interface DelegatedTokenResult {
+  /** The security token: base64url of a signed JWT, ready for a cookie or a Bearer header. */
+  readonly token: string;
+  readonly expiresAt: Date;
+}
+
+export interface TokenPairResult {
+  readonly customerId: string;
+  readonly token: string;
+  readonly refreshToken: string;
+  /** Seconds the access token is valid. */
+  readonly validityTime: number;
+  readonly expiresAt: Date;
+  readonly refreshTokenExpiresAt: Date;
+}
+
+export interface AccessTokenResult {
+  readonly token: string;
+  readonly expiresAt: Date;
+}
+
+export interface UatSummary {
+  readonly id: string;
+  readonly name: string;
+  readonly prefix: string;
+  readonly permissions: readonly string[];
+  readonly createdAt: Date;
+  readonly expiresAt: Date;
+  readonly lastUsedAt: Date | null;
+  readonly revokedAt: Date | null;
+}
+
+export interface CreatedUat extends UatSummary {
+  /** The token value: shown once, never stored. */
+  readonly token: string;
+}
+
+export interface AuthenticateOptions {
+  /** Accept only credentials from these sources (e.g. `['JWT', 'Bearer']`). Default: all. */
+  readonly sources?: readonly CredentialSource[];
+}
+
+export interface Tollgate {
+  /** Checks a username and password. Throws `invalid_credentials` alike for an unknown user and a wrong password. */
+  login(input: { username: string; password: string }): Promise<UserRecord>;
+  /** Scheme A: password login to a user token, optionally bound to an environment. */
+  loginForUserToken(input: { username: string; password: string; environment?: string | null }): Promise<UserTokenResult>;
+  /** Scheme A: an administrator issues a user token for a customer user. */
+  issueUserToken(input: { caller: Principal; username: string; environment?: string | null }): Promise<UserTokenResult>;
+  /** Scheme A: a new user token for a valid one, keeping its environment unless another is given. */
+  refreshUserToken(input: { token: string; environment?: string | null }): Promise<UserTokenResult>;
+  /** Scheme A: the environments the user of a (possibly environment-less) user token may use. */
+  listEnvironments(input: { token: string }): Promise<readonly Environment[]>;
+  /** Scheme B: an administrator's access token signs a user in without their password. */
+  delegate(input: {
+    adminToken: string;
+    domain: string;
+    userIdentity: string;
+    customData?: string | null;
+  }): Promise<DelegatedTokenResult>;
+  /** Scheme C: password login to an access token and a rotating refresh token. */
+  loginForTokenPair(input: { username: string; password: string }): Promise<TokenPairResult>;
+  /** Scheme C: rotates a refresh token; a reused one revokes its whole family. */
+  refreshTokenPair(input: { refreshToken: string }): Promise<TokenPairResult>;
+  /** Scheme C: logout; revokes the family of a refresh token. False for an unknown token. */
+  revokeTokenPair(input: { refreshToken: string }): Promise<boolean>;
+  /** Scheme D: password login to an access token carrying all the user's rights. */
+  loginForAccessToken(input: { username: string; password: string }): Promise<AccessTokenResult>;
+  /** Scheme D: creates a UAT for the caller (company_admin, not authenticated by a UAT). */
+  createUat(input: {
+    caller: Principal;
+    name: string;
+    expiresAt: Date | string;
+    permissions: readonly string[];
+  }): Promise<CreatedUat>;
+  listUats(input: { caller: Principal }): Promise<readonly UatSummary[]>;
+  /** Revokes one of the caller's UATs; it stops working at once. Someone else's id: `not_found`. */
+  revokeUat(input: { caller: Principal; id: string }): Promise<void>;
+  /** Credentials to principal: the hot path. No I/O for a JWT; one indexed lookup for a new UAT. */
+  authenticate(request: RequestCredentials, options?: AuthenticateOptions): Promise<Principal>;
+  /** Throws `insufficient_permission`, `role_required` or `environment_required`. */
+  authorize(principal: Principal, requirement: Requirement): void;
+  /** The public signing keys, for `/.well-known/jwks.json`. */
+  jwks(): ReturnType<KeySet['jwks']>;
+  readonly options: {
+    readonly issuer: string;
+    readonly audience: string;
+    readonly cookieName: string;
+    readonly lifetimes: Lifetimes;
+  };
+}
+
+interface CacheEntry {
+  readonly principal: Principal;
+  /** Exclusive: the entry is used only while `now < validUntil`. */
+  readonly validUntil: number;
+  readonly revocationKey: string | null;
+}
+
+const MAX_FIELD_LENGTH = 1024;
+const MAX_CUSTOM_DATA_LENGTH = 4096;
+const UAT_TOUCH_INTERVAL_MS = 60_000;
+
+function requireString(value: unknown, field: string, max = MAX_FIELD_LENGTH): string {
+  if (typeof value !== 'string' || value.length === 0 || value.length > max) {
+    throw new TollgateError('malformed_request', { message: `${field} must be a non-empty string of at most ${max} characters` });
+  }
+  return value;
+}
+
+function optionalEnvironment(value: unknown): string | null {
+  if (value === undefined || value === null || value === '') return null;
+  return requireString(value, 'environment', 128);
+}
+
+function isStringArray(value: unknown): value is string[] {
+  return Array.isArray(value) && value.every((item) => typeof item === 'string');
+}
+
+/** Store and directory failures become `store_unavailable`; Tollgate's own errors pass through. */
+async function fromStore<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (cause) {
+    if (cause instanceof TollgateError) throw cause;
+    throw new TollgateError('store_unavailable', { cause });
+  }
+}
+
+export function createTollgate(options: TollgateOptions): Tollgate {
+  const clock = options.clock ?? systemClock;
+  const lifetimes: Lifetimes = Object.freeze({ ...DEFAULT_LIFETIMES, ...options.lifetimes });
+  const sourceKinds: SourceKinds = { ...DEFAULT_SOURCE_KINDS, ...options.sourceKinds };
+  const cookieName = options.cookieName ?? 'tollgate_session';
+  const uatMaxLifetimeMs = (options.uatMaxLifetimeDays ?? 365) * 86_400_000;
+  const maxEntries = options.cache?.maxEntries ?? 10_000;
+  const opaqueTtlMs = options.cache?.opaqueTtlMs ?? 60_000;
+  const onBackgroundError = options.onBackgroundError ?? (() => {});
+  const { store, users } = options;
+  const jwt = new JwtCodec({
+    keys: options.keys,
+    issuer: options.issuer,
+    audience: options.audience,
+    leewaySeconds: options.leewaySeconds ?? 0,
+    maxTokenLength: MAX_CREDENTIAL_LENGTH,
+  });
+  const revocations = new RevocationState(
+    store,
+    clock,
+    {
+      syncIntervalMs: options.revocations?.syncIntervalMs ?? 1000,
+      maxStalenessMs: options.revocations?.maxStalenessMs ?? 10_000,
+    },
+    onBackgroundError,
+  );
+  // Keyed by the whole credential as presented (never by a claim), bounded, first in first out.
+  const cache = new Map<string, CacheEntry>();
+
+  const remember = (key: string, entry: CacheEntry): void => {
+    if (cache.size >= maxEntries) cache.delete(cache.keys().next().value as string);
+    cache.set(key, entry);
+  };
+
+  const nowSeconds = (): number => Math.floor(clock.now() / 1000);
+
+  // ---- issuing -------------------------------------------------------------------------------
+
+  const userClaims = (user: UserRecord, environment: string | null) => {
+    const claims: Record<string, unknown> = {
+      sub: user.id,
+      jti: randomUUID(),
+      usr: user.username,
+      eml: user.email,
+      ukd: user.kind,
+      cid: user.customerId,
+      dom: user.domain,
+      rol: user.roles,
+      prm: user.permissions,
+      env: environment,
+    };
+    if (options.principalData) claims.dat = options.principalData(user);
+    return claims;
+  };
+
+  const signUserToken = async (user: UserRecord, environment: string | null, sessionStart: number) => {
+    const iat = nowSeconds();
+    const exp = Math.min(iat + lifetimes.userToken, sessionStart + lifetimes.session);
+    const token = await jwt.sign('user', { ...userClaims(user, environment), sst: sessionStart, iat, exp } as Omit<
+      TollgateClaims,
+      'iss' | 'aud'
+    >);
+    return { token, environment, expiresAt: new Date(exp * 1000) };
+  };
+
+  const signAccessToken = async (user: UserRecord, familyId: string | null) => {
+    const iat = nowSeconds();
+    const exp = iat + lifetimes.accessToken;
+    const claims = { ...userClaims(user, null), iat, exp, ...(familyId ? { fid: familyId } : {}) };
+    const token = await jwt.sign('access', claims as Omit<TollgateClaims, 'iss' | 'aud'>);
+    return { token, expiresAt: new Date(exp * 1000) };
+  };
+
+  const checkEnvironment = async (user: UserRecord, environment: string | null): Promise<void> => {
+    if (environment === null) return;
+    if (!user.environments.includes(environment)) throw new TollgateError('environment_not_allowed');
+    const catalogue = await fromStore(() => users.listEnvironments());
+    if (!catalogue.some((env) => env.id === environment)) throw new TollgateError('environment_not_allowed');
+  };
+
+  const activeUser = async (userId: string): Promise<UserRecord> => {
+    const user = await fromStore(() => users.findUserById(userId));
+    if (!user || user.disabled) throw new TollgateError('invalid_token', { message: 'the user no longer exists' });
+    return user;
+  };
+
+  const login: Tollgate['login'] = async ({ username, password }) => {
+    requireString(username, 'username');
+    requireString(password, 'password');
+    const user = await fromStore(() => users.verifyPassword(username, password));
+    if (!user || user.disabled) throw new TollgateError('invalid_credentials');
+    return user;
+  };
+
+  const requireAdministrator = (caller: Principal): void => {
+    if (caller.tokenKind === 'delegated') throw new TollgateError('delegated_token_not_allowed');
+    if (caller.tokenKind !== 'access') throw new TollgateError('wrong_token_kind');
+    const isAdmin =
+      caller.kind === 'administrator' &&
+      (caller.roles.includes(ENTERPRISE_ADMIN_ROLE) || caller.roles.includes(DOMAIN_ADMIN_ROLE));
+    if (!isAdmin) throw new TollgateError('not_an_administrator');
+  };
+
+  const requireInDomain = (caller: Principal, domain: string): void => {
+    if (!caller.roles.includes(ENTERPRISE_ADMIN_ROLE) && caller.domain !== domain) {
+      throw new TollgateError('outside_domain');
+    }
+  };
+
+  const verifyPathUserToken = (token: unknown) => {
+    requireString(token, 'token', MAX_CREDENTIAL_LENGTH);
+    const verified = jwt.verify(token as string, clock.now());
+    if (!sourceKinds.path.includes(verified.kind)) throw new TollgateError('wrong_token_kind');
+    const sst = verified.claims.sst;
+    if (typeof sst !== 'number') throw new TollgateError('invalid_token');
+    if (sst + lifetimes.session <= nowSeconds()) throw new TollgateError('session_expired');
+    const env = verified.claims.env;
+    return { claims: verified.claims, sessionStart: sst, environment: typeof env === 'string' ? env : null };
+  };
+
+  const toSummary = (record: UatRecord): UatSummary => ({
+    id: record.id,
+    name: record.name,
+    prefix: record.prefix,
+    permissions: record.permissions,
+    createdAt: new Date(record.createdAt),
+    expiresAt: new Date(record.expiresAt),
+    lastUsedAt: record.lastUsedAt === null ? null : new Date(record.lastUsedAt),
+    revokedAt: record.revokedAt === null ? null : new Date(record.revokedAt),
+  });
+
+  const requireUatManager = (caller: Principal): void => {
+    if (caller.tokenKind === 'uat') throw new TollgateError('wrong_token_kind', { message: 'a UAT cannot manage UATs' });
+    if (caller.tokenKind === 'delegated') throw new TollgateError('delegated_token_not_allowed');
+    if (!caller.roles.includes(COMPANY_ADMIN_ROLE)) throw new TollgateError('role_required');
+  };
+
+  const issueTokenPair = async (user: UserRecord, familyId: string, refreshToken: string, refreshExpiresAt: number) => {
+    const access = await signAccessToken(user, familyId);
+    return {
+      customerId: user.customerId,
+      token: access.token,
+      refreshToken,
+      validityTime: lifetimes.accessToken,
+      expiresAt: access.expiresAt,
+      refreshTokenExpiresAt: new Date(refreshExpiresAt),
+    };
+  };
+
+  // A family revocation must outlive every access token issued from the family.
+  const familyRevocationExpiry = (now: number) => now + (lifetimes.accessToken + (options.leewaySeconds ?? 0)) * 1000;
+
+  // ---- authenticating ------------------------------------------------------------------------
+
+  const principalFromClaims = (kind: JwtKind, claims: TollgateClaims, source: CredentialSource): Principal => {
+    const { usr, eml, ukd, cid, dom, rol, prm, env } = claims;
+    if (
+      typeof usr !== 'string' ||
+      typeof eml !== 'string' ||
+      (ukd !== 'customer' && ukd !== 'administrator') ||
+      typeof cid !== 'string' ||
+      typeof dom !== 'string' ||
+      !isStringArray(rol) ||
+      !isStringArray(prm) ||
+      (env !== null && typeof env !== 'string')
+    ) {
+      throw new TollgateError('invalid_token', { message: 'unexpected claims' });
+    }
+    let actor: Actor | null = null;
+    let customData: string | null = null;
+    if (kind === 'delegated') {
+      const act = claims.act as { sub?: unknown; usr?: unknown } | null | undefined;
+      if (!act || typeof act.sub !== 'string' || typeof act.usr !== 'string') {
+        throw new TollgateError('invalid_token', { message: 'delegated token without act' });
+      }
+      actor = Object.freeze({ userId: act.sub, username: act.usr });
+      customData = typeof claims.cdt === 'string' ? claims.cdt : null;
+    }
+    return Object.freeze({
+      userId: claims.sub,
+      username: usr,
+      email: eml,
+      kind: ukd,
+      customerId: cid,
+      domain: dom,
+      roles: Object.freeze(rol),
+      permissions: Object.freeze(prm),
+      environment: env,
+      source,
+      tokenKind: kind,
+      tokenId: claims.jti,
+      actor,
+      customData,
+      expiresAt: claims.exp * 1000,
+      data: claims.dat as PrincipalData | undefined,
+    });
+  };
+
+  /** Tells which kind an opaque or JWT credential claims to be, from its shape alone. */
+  const decodeSecurityToken = (token: string): string => {
+    // Delegated security tokens travel as base64url of the JWS (CONTRACT.md: a base64url string).
+    if (token.includes('.') || !isCanonicalBase64url(token)) return token;
+    return Buffer.from(token, 'base64url').toString('latin1');
+  };
+
+  const ensureNotRevoked = async (key: string, now: number): Promise<void> => {
+    if (!revocations.isFresh(now)) await revocations.sync();
+    if (revocations.has(key)) throw new TollgateError('token_revoked');
+  };
+
+  const authenticateJwt = async (credential: Credential, cacheKey: string, now: number): Promise<Principal> => {
+    const verified = jwt.verify(decodeSecurityToken(credential.token), now);
+    if (!sourceKinds[credential.source].includes(verified.kind)) throw new TollgateError('wrong_token_kind');
+    const principal = principalFromClaims(verified.kind, verified.claims, credential.source);
+    const fid = verified.claims.fid;
+    const key = typeof fid === 'string' ? revocationKey('family', fid) : null;
+    if (key !== null) await ensureNotRevoked(key, now);
+    remember(cacheKey, { principal, validUntil: jwt.acceptedUntilMs(verified.claims.exp), revocationKey: key });
+    return principal;
+  };
+
+  const authenticateUat = async (credential: Credential, cacheKey: string, now: number): Promise<Principal> => {
+    if (!sourceKinds[credential.source].includes('uat')) throw new TollgateError('wrong_token_kind');
+    // Prefix and checksum first: a mistyped or tampered token costs no lookup.
+    if (!isWellFormedUat(credential.token)) throw new TollgateError('invalid_token');
+    const record = await fromStore(() => store.findUatByHash(hashOpaqueToken(credential.token)));
+    if (!record) throw new TollgateError('invalid_token');
+    const key = revocationKey('uat', record.id);
+    if (record.revokedAt !== null || revocations.has(key)) throw new TollgateError('token_revoked');
+    if (record.expiresAt <= now) throw new TollgateError('token_expired');
+    const user = await activeUser(record.userId);
+    const permissions = record.permissions.filter((permission) => user.permissions.includes(permission));
+    const principal: Principal = Object.freeze({
+      userId: user.id,
+      username: user.username,
+      email: user.email,
+      kind: user.kind,
+      customerId: user.customerId,
+      domain: user.domain,
+      roles: Object.freeze([...user.roles]),
+      permissions: Object.freeze(permissions),
+      environment: null,
+      source: credential.source,
+      tokenKind: 'uat',
+      tokenId: record.id,
+      actor: null,
+      customData: null,
+      expiresAt: record.expiresAt,
+      data: options.principalData ? options.principalData(user) : undefined,
+    });
+    await ensureNotRevoked(key, now);
+    if (record.lastUsedAt === null || now - record.lastUsedAt >= UAT_TOUCH_INTERVAL_MS) {
+      store.touchUat({ id: record.id, at: now }).catch(onBackgroundError);
+    }
+    remember(cacheKey, { principal, validUntil: Math.min(record.expiresAt, now + opaqueTtlMs), revocationKey: key });
+    return principal;
+  };
+
+  const authenticate: Tollgate['authenticate'] = async (request, authOptions) => {
+    const now = clock.now();
+    const sources = authOptions?.sources;
+    const { authorization } = request;
+    // Common case, one header and no cookie: the header value itself is the cache key.
+    let cacheKey = request.cookie === undefined && typeof authorization === 'string' ? authorization : undefined;
+    const hit = cacheKey === undefined ? undefined : cache.get(cacheKey);
+    if (hit !== undefined && now < hit.validUntil) {
+      if (sources !== undefined && !sources.includes(hit.principal.source)) {
+        throw new TollgateError('unsupported_scheme');
+      }
+      if (hit.revocationKey !== null) await ensureNotRevoked(hit.revocationKey, now);
+      return hit.principal;
+    }
+    const credential = extractCredential(request, { cookieName });
+    if (credential === null) throw new TollgateError('credentials_missing');
+    if (sources !== undefined && !sources.includes(credential.source)) throw new TollgateError('unsupported_scheme');
+    // A newline never occurs in a header value, so cookie keys cannot collide with header keys.
+    cacheKey ??= credential.source === 'cookie' ? `\ncookie\n${credential.token}` : `${credential.source} ${credential.token}`;
+    if (credential.token.startsWith(UAT_PREFIX)) return authenticateUat(credential, cacheKey, now);
+    if (credential.token.startsWith(REFRESH_PREFIX)) throw new TollgateError('wrong_token_kind');
+    return authenticateJwt(credential, cacheKey, now);
+  };
+
+  const authorize: Tollgate['authorize'] = (principal, requirement) => {
+    if (requirement.environment && principal.environment === null) throw new TollgateError('environment_required');
+    if (requirement.roles && requirement.roles.length > 0 && !requirement.roles.some((r) => principal.roles.includes(r))) {
+      throw new TollgateError('role_required');
+    }
+    if (requirement.permissions?.some((p) => !principal.permissions.includes(p))) {
+      throw new TollgateError('insufficient_permission');
+    }
+  };
+
+  return {
+    options: Object.freeze({ issuer: options.issuer, audience: options.audience, cookieName, lifetimes }),
+    login,
+    authenticate,
+    authorize,
+    jwks: () => options.keys.jwks(),
+
+    async loginForUserToken({ username, password, environment }) {
+      const env = optionalEnvironment(environment);
+      const user = await login({ username, password });
+      if (user.kind === 'administrator') throw new TollgateError('administrator_not_allowed');
+      await checkEnvironment(user, env);
+      return signUserToken(user, env, nowSeconds());
+    },
+
+    async issueUserToken({ caller, username, environment }) {
+      requireAdministrator(caller);
+      requireString(username, 'username');
+      const env = optionalEnvironment(environment);
+      const user = await fromStore(() => users.findUserByUsername(username));
+      if (!user || user.disabled) throw new TollgateError('unknown_user');
+      if (user.kind === 'administrator') throw new TollgateError('administrator_not_allowed');
+      requireInDomain(caller, user.domain);
+      await checkEnvironment(user, env);
+      return signUserToken(user, env, nowSeconds());
+    },
+
+    async refreshUserToken({ token, environment }) {
+      const presented = verifyPathUserToken(token);
+      const requested = optionalEnvironment(environment);
+      const user = await activeUser(presented.claims.sub);
+      const env = requested ?? presented.environment;
+      // Kept environments are checked again: the user may have lost access since.
+      await checkEnvironment(user, env);
+      return signUserToken(user, env, presented.sessionStart);
+    },
+
+    async listEnvironments({ token }) {
+      const presented = verifyPathUserToken(token);
+      const user = await activeUser(presented.claims.sub);
+      const catalogue = await fromStore(() => users.listEnvironments());
+      return catalogue.filter((env) => user.environments.includes(env.id));
+    },
+
+    async delegate({ adminToken, domain, userIdentity, customData }) {
+      requireString(domain, 'domain', 255);
+      requireString(userIdentity, 'userIdentity', 320);
+      if (customData !== undefined && customData !== null && (typeof customData !== 'string' || customData.length > MAX_CUSTOM_DATA_LENGTH)) {
+        throw new TollgateError('malformed_request', { message: `customData must be a string of at most ${MAX_CUSTOM_DATA_LENGTH} characters` });
+      }
+      requireString(adminToken, 'token', MAX_CREDENTIAL_LENGTH);
+      const caller = await authenticate({ authorization: `Bearer ${adminToken}` }, { sources: ['Bearer'] });
+      requireAdministrator(caller);
+      requireInDomain(caller, domain);
+      const user = await fromStore(() => users.findUserByUsername(userIdentity));
+      if (!user || user.disabled || user.domain !== domain) throw new TollgateError('unknown_user');
+      if (user.kind === 'administrator') throw new TollgateError('administrator_not_allowed');
+      const iat = nowSeconds();
+      const exp = iat + lifetimes.delegatedToken;
+      const jws = await jwt.sign('delegated', {
+        ...userClaims(user, null),
+        act: { sub: caller.userId, usr: caller.username },
+        cdt: customData ?? null,
+        iat,
+        exp,
+      } as Omit<TollgateClaims, 'iss' | 'aud'>);
+      return { token: Buffer.from(jws, 'latin1').toString('base64url'), expiresAt: new Date(exp * 1000) };
+    },
+
+    async loginForTokenPair({ username, password }) {
+      const user = await login({ username, password });
+      const now = clock.now();
+      const familyId = randomUUID();
+      const absoluteExpiresAt = now + lifetimes.session * 1000;
+      const refreshToken = generateRefreshToken();
+      const refreshExpiresAt = Math.min(now + lifetimes.refreshToken * 1000, absoluteExpiresAt);
+      await fromStore(() =>
+        store.createRefreshFamily({
+          family: { id: familyId, userId: user.id, createdAt: now, absoluteExpiresAt },
+          token: { hash: hashOpaqueToken(refreshToken), issuedAt: now, expiresAt: refreshExpiresAt },
+        }),
+      );
+      return issueTokenPair(user, familyId, refreshToken, refreshExpiresAt);
+    },
+
+    async refreshTokenPair({ refreshToken }) {
+      requireString(refreshToken, 'refreshToken', MAX_CREDENTIAL_LENGTH);
+      if (!isWellFormedRefreshToken(refreshToken)) {
+        throw new TollgateError(refreshToken.startsWith(UAT_PREFIX) || refreshToken.includes('.') ? 'wrong_token_kind' : 'invalid_token');
+      }
+      const now = clock.now();
+      const next = generateRefreshToken();
+      const result = await fromStore(() =>
+        store.rotateRefreshToken({
+          presentedHash: hashOpaqueToken(refreshToken),
+          next: { hash: hashOpaqueToken(next), issuedAt: now, expiresAt: now + lifetimes.refreshToken * 1000 },
+          now,
+          revocationExpiresAt: familyRevocationExpiry(now),
+        }),
+      );
+      switch (result.outcome) {
+        case 'not_found':
+          throw new TollgateError('invalid_token');
+        case 'expired':
+          throw new TollgateError('token_expired');
+        case 'revoked':
+          throw new TollgateError('token_revoked');
+        case 'reused':
+          revocations.add(revocationKey('family', result.family.id), familyRevocationExpiry(now));
+          throw new TollgateError('refresh_token_reused');
+        case 'rotated': {
+          const user = await activeUser(result.family.userId);
+          return issueTokenPair(user, result.family.id, next, result.next.expiresAt);
+        }
+      }
+    },
+
+    async revokeTokenPair({ refreshToken }) {
+      requireString(refreshToken, 'refreshToken', MAX_CREDENTIAL_LENGTH);
+      if (!isWellFormedRefreshToken(refreshToken)) return false;
+      const now = clock.now();
+      const familyId = await fromStore(() =>
+        store.revokeRefreshFamilyByToken({
+          hash: hashOpaqueToken(refreshToken),
+          now,
+          revocationExpiresAt: familyRevocationExpiry(now),
+        }),
+      );
+      if (familyId === null) return false;
+      revocations.add(revocationKey('family', familyId), familyRevocationExpiry(now));
+      return true;
+    },
+
+    async loginForAccessToken({ username, password }) {
+      const user = await login({ username, password });
+      return signAccessToken(user, null);
+    },
+
+    async createUat({ caller, name, expiresAt, permissions }) {
+      requireUatManager(caller);
+      requireString(name, 'name', 200);
+      if (!isStringArray(permissions) || permissions.length === 0 || new Set(permissions).size !== permissions.length) {
+        throw new TollgateError('malformed_request', { message: 'permissions must be a non-empty list of distinct strings' });
+      }
+      const expiry = parseExpiry(expiresAt);
+      const now = clock.now();
+      if (expiry <= now || expiry > now + uatMaxLifetimeMs) throw new TollgateError('invalid_expiry');
+      const catalogue = await fromStore(() => users.listPermissions());
+      if (permissions.some((p) => !catalogue.includes(p))) throw new TollgateError('invalid_permission');
+      // The creator's current rights, not the snapshot in its token.
+      const creator = await activeUser(caller.userId);
+      if (permissions.some((p) => !creator.permissions.includes(p))) throw new TollgateError('insufficient_permission');
+      const { token, displayPrefix } = generateUat();
+      const record: UatRecord = {
+        id: randomUUID(),
+        userId: creator.id,
+        name,
+        hash: hashOpaqueToken(token),
+        prefix: displayPrefix,
+        permissions: [...permissions],
+        createdAt: now,
+        expiresAt: expiry,
+        revokedAt: null,
+        lastUsedAt: null,
+      };
+      await fromStore(() => store.insertUat(record));
+      return { ...toSummary(record), token };
+    },
+
+    async listUats({ caller }) {
+      requireUatManager(caller);
+      const records = await fromStore(() => store.listUatsByUser(caller.userId));
+      return records.map(toSummary);
+    },
+
+    async revokeUat({ caller, id }) {
+      requireUatManager(caller);
+      requireString(id, 'id', 128);
+      const now = clock.now();
+      const found = await fromStore(() =>
+        store.revokeUat({ id, userId: caller.userId, now, revocationExpiresAt: now + uatMaxLifetimeMs }),
+      );
+      if (!found) throw new TollgateError('not_found');
+      revocations.add(revocationKey('uat', id), now + uatMaxLifetimeMs);
+    },
+  };
+}
+
+const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
+
+/** An ISO 8601 instant with an explicit offset, or a Date; anything else is `malformed_request`. */
+function parseExpiry(value: Date | string): number {
+  const ms =
+    value instanceof Date ? value.getTime() : typeof value === 'string' && ISO_INSTANT.test(value) ? Date.parse(value) : Number.NaN;
+  if (!Number.isFinite(ms)) {
+    throw new TollgateError('malformed_request', { message: 'expires_at must be an ISO 8601 date-time with an offset' });
+  }
+  return ms;
+}
