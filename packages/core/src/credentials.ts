@@ -84,7 +84,8 @@ export function extractCredential(
 ): Credential | null {
   const maxLength = options.maxLength ?? MAX_CREDENTIAL_LENGTH;
   const { authorization, cookie } = request;
-  const hasHeader = authorization !== undefined && (typeof authorization === 'string' || authorization.length > 0);
+  const hasHeader =
+    authorization !== undefined && (typeof authorization === 'string' || authorization.length > 0);
   const fromHeader = hasHeader ? parseAuthorizationHeader(authorization, maxLength) : null;
   const cookieValue = cookie === undefined ? undefined : readCookie(cookie, options.cookieName, maxLength);
   if (fromHeader && cookieValue !== undefined && cookieValue !== fromHeader.token) {

@@ -25,6 +25,7 @@ export {
   type SigningAlgorithm,
   type SigningKey,
 } from './keys.js';
+export { createMemoryTokenStore, createMemoryUserDirectory } from './memory-store.js';
 export {
   generateRefreshToken,
   generateUat,
@@ -66,9 +67,9 @@ export {
   ENTERPRISE_ADMIN_ROLE,
   type Lifetimes,
   type SourceKinds,
+  type TokenPairResult,
   type Tollgate,
   type TollgateOptions,
-  type TokenPairResult,
   type UatSummary,
   type UserTokenResult,
 } from './tollgate.js';
@@ -86,4 +87,3 @@ export type {
   UserKind,
   UserRecord,
 } from './types.js';
-export { createMemoryTokenStore, createMemoryUserDirectory } from './memory-store.js';

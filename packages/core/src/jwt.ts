@@ -1,4 +1,4 @@
-import { createHmac, timingSafeEqual, verify as cryptoVerify } from 'node:crypto';
+import { createHmac, verify as cryptoVerify, timingSafeEqual } from 'node:crypto';
 import { SignJWT } from 'jose';
 import { isCanonicalBase64url, parseJsonObject } from './encoding.js';
 import { TollgateError } from './errors.js';
@@ -158,11 +158,18 @@ function verifySignature(key: SigningKey, signingInput: string, signature: Buffe
       return timingSafeEqual(expected, signature);
     }
     case 'EdDSA':
-      return signature.length === 64 && cryptoVerify(null, Buffer.from(signingInput), key.publicKey, signature);
+      return (
+        signature.length === 64 && cryptoVerify(null, Buffer.from(signingInput), key.publicKey, signature)
+      );
     case 'ES256':
       return (
         signature.length === 64 &&
-        cryptoVerify('sha256', Buffer.from(signingInput), { key: key.publicKey, dsaEncoding: 'ieee-p1363' }, signature)
+        cryptoVerify(
+          'sha256',
+          Buffer.from(signingInput),
+          { key: key.publicKey, dsaEncoding: 'ieee-p1363' },
+          signature,
+        )
       );
   }
 }

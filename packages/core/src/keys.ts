@@ -1,4 +1,11 @@
-import { createPublicKey, createSecretKey, KeyObject, randomBytes, randomUUID, type webcrypto } from 'node:crypto';
+import {
+  createPublicKey,
+  createSecretKey,
+  KeyObject,
+  randomBytes,
+  randomUUID,
+  type webcrypto,
+} from 'node:crypto';
 import { exportJWK, generateKeyPair, importJWK, type JWK } from 'jose';
 
 export type SigningAlgorithm = 'EdDSA' | 'ES256' | 'HS256';
@@ -41,8 +48,16 @@ export async function generateSigningKey(
     const secret = createSecretKey(randomBytes(MIN_HS256_SECRET_BYTES));
     return Object.freeze({ kid, alg, privateKey: secret, publicKey: secret });
   }
-  const pair = await generateKeyPair(alg, { extractable: true, ...(alg === 'EdDSA' ? { crv: 'Ed25519' } : {}) });
-  return Object.freeze({ kid, alg, privateKey: asKeyObject(pair.privateKey), publicKey: asKeyObject(pair.publicKey) });
+  const pair = await generateKeyPair(alg, {
+    extractable: true,
+    ...(alg === 'EdDSA' ? { crv: 'Ed25519' } : {}),
+  });
+  return Object.freeze({
+    kid,
+    alg,
+    privateKey: asKeyObject(pair.privateKey),
+    publicKey: asKeyObject(pair.publicKey),
+  });
 }
 
 /**
@@ -56,7 +71,8 @@ export async function importSigningKey(
   const alg = options.alg ?? (jwk.alg as SigningAlgorithm | undefined) ?? inferAlg(jwk);
   const kid = options.kid ?? jwk.kid;
   if (!kid) throw new TypeError('a signing key needs a kid');
-  if (alg !== 'EdDSA' && alg !== 'ES256' && alg !== 'HS256') throw new TypeError(`unsupported algorithm ${alg}`);
+  if (alg !== 'EdDSA' && alg !== 'ES256' && alg !== 'HS256')
+    throw new TypeError(`unsupported algorithm ${alg}`);
   if (alg === 'HS256') {
     if (jwk.kty !== 'oct' || typeof jwk.k !== 'string') throw new TypeError('HS256 needs an oct JWK');
     const bytes = Buffer.from(jwk.k, 'base64url');
@@ -65,7 +81,9 @@ export async function importSigningKey(
     return Object.freeze({ kid, alg, privateKey: secret, publicKey: secret });
   }
   if (typeof jwk.d !== 'string') throw new TypeError('a signing key needs its private part (d)');
-  const privateKey = asKeyObject((await importJWK({ ...jwk, alg }, alg, { extractable: true })) as webcrypto.CryptoKey);
+  const privateKey = asKeyObject(
+    (await importJWK({ ...jwk, alg }, alg, { extractable: true })) as webcrypto.CryptoKey,
+  );
   const publicKey = createPublicKey(privateKey);
   return Object.freeze({ kid, alg, privateKey, publicKey });
 }

@@ -33,7 +33,9 @@ export function generateUat(): { token: string; displayPrefix: string } {
 export function isWellFormedUat(token: string): boolean {
   if (token.length !== UAT_LENGTH || !UAT_SHAPE.test(token)) return false;
   const random = token.slice(UAT_PREFIX.length, UAT_PREFIX.length + UAT_RANDOM_LENGTH);
-  return token.slice(UAT_PREFIX.length + UAT_RANDOM_LENGTH) === uint32ToBase62(crc32(random), UAT_CHECKSUM_LENGTH);
+  return (
+    token.slice(UAT_PREFIX.length + UAT_RANDOM_LENGTH) === uint32ToBase62(crc32(random), UAT_CHECKSUM_LENGTH)
+  );
 }
 
 export function generateRefreshToken(): string {

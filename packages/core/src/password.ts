@@ -20,7 +20,8 @@ export interface PasswordHasher {
 }
 
 const KEY_LENGTH = 32;
-const ENCODED = /^\$scrypt\$ln=(\d{1,2}),r=(\d{1,2}),p=(\d{1,2})\$([A-Za-z0-9_-]{16,64})\$([A-Za-z0-9_-]{43})$/;
+const ENCODED =
+  /^\$scrypt\$ln=(\d{1,2}),r=(\d{1,2}),p=(\d{1,2})\$([A-Za-z0-9_-]{16,64})\$([A-Za-z0-9_-]{43})$/;
 
 function derive(password: string, salt: Buffer, params: ScryptParameters): Promise<Buffer> {
   const N = 2 ** params.logN;
@@ -40,7 +41,14 @@ function derive(password: string, salt: Buffer, params: ScryptParameters): Promi
  * directory can raise them later and still verify old hashes.
  */
 export function createScryptPasswordHasher(params: ScryptParameters = OWASP_SCRYPT): PasswordHasher {
-  if (params.logN < 10 || params.logN > 22 || params.r < 1 || params.r > 32 || params.p < 1 || params.p > 16) {
+  if (
+    params.logN < 10 ||
+    params.logN > 22 ||
+    params.r < 1 ||
+    params.r > 32 ||
+    params.p < 1 ||
+    params.p > 16
+  ) {
     throw new RangeError('scrypt parameters out of range');
   }
   let dummy: Promise<string> | undefined;

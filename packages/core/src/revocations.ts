@@ -30,7 +30,12 @@ export class RevocationState {
   #lastSyncAt = Number.NEGATIVE_INFINITY;
   #inflight: Promise<void> | null = null;
 
-  constructor(store: TokenStore, clock: Clock, options: RevocationSyncOptions, onError: (error: unknown) => void) {
+  constructor(
+    store: TokenStore,
+    clock: Clock,
+    options: RevocationSyncOptions,
+    onError: (error: unknown) => void,
+  ) {
     this.#store = store;
     this.#clock = clock;
     this.#options = options;
@@ -72,7 +77,8 @@ export class RevocationState {
     } catch (cause) {
       throw new TollgateError('store_unavailable', { cause });
     }
-    for (const record of page.records) this.#revoked.set(revocationKey(record.kind, record.id), record.expiresAt);
+    for (const record of page.records)
+      this.#revoked.set(revocationKey(record.kind, record.id), record.expiresAt);
     this.#lastSeq = Math.max(this.#lastSeq, page.lastSeq);
     for (const [key, expiresAt] of this.#revoked) if (expiresAt <= startedAt) this.#revoked.delete(key);
     this.#lastSyncAt = startedAt;

@@ -150,9 +150,17 @@ export interface Tollgate {
   /** Checks a username and password. Throws `invalid_credentials` alike for an unknown user and a wrong password. */
   login(input: { username: string; password: string }): Promise<UserRecord>;
   /** Scheme A: password login to a user token, optionally bound to an environment. */
-  loginForUserToken(input: { username: string; password: string; environment?: string | null }): Promise<UserTokenResult>;
+  loginForUserToken(input: {
+    username: string;
+    password: string;
+    environment?: string | null;
+  }): Promise<UserTokenResult>;
   /** Scheme A: an administrator issues a user token for a customer user. */
-  issueUserToken(input: { caller: Principal; username: string; environment?: string | null }): Promise<UserTokenResult>;
+  issueUserToken(input: {
+    caller: Principal;
+    username: string;
+    environment?: string | null;
+  }): Promise<UserTokenResult>;
   /** Scheme A: a new user token for a valid one, keeping its environment unless another is given. */
   refreshUserToken(input: { token: string; environment?: string | null }): Promise<UserTokenResult>;
   /** Scheme A: the environments the user of a (possibly environment-less) user token may use. */
@@ -209,7 +217,9 @@ const UAT_TOUCH_INTERVAL_MS = 60_000;
 
 function requireString(value: unknown, field: string, max = MAX_FIELD_LENGTH): string {
   if (typeof value !== 'string' || value.length === 0 || value.length > max) {
-    throw new TollgateError('malformed_request', { message: `${field} must be a non-empty string of at most ${max} characters` });
+    throw new TollgateError('malformed_request', {
+      message: `${field} must be a non-empty string of at most ${max} characters`,
+    });
   }
   return value;
 }
@@ -291,10 +301,12 @@ export function createTollgate(options: TollgateOptions): Tollgate {
   const signUserToken = async (user: UserRecord, environment: string | null, sessionStart: number) => {
     const iat = nowSeconds();
     const exp = Math.min(iat + lifetimes.userToken, sessionStart + lifetimes.session);
-    const token = await jwt.sign('user', { ...userClaims(user, environment), sst: sessionStart, iat, exp } as Omit<
-      TollgateClaims,
-      'iss' | 'aud'
-    >);
+    const token = await jwt.sign('user', {
+      ...userClaims(user, environment),
+      sst: sessionStart,
+      iat,
+      exp,
+    } as Omit<TollgateClaims, 'iss' | 'aud'>);
     return { token, environment, expiresAt: new Date(exp * 1000) };
   };
 
@@ -315,7 +327,8 @@ export function createTollgate(options: TollgateOptions): Tollgate {
 
   const activeUser = async (userId: string): Promise<UserRecord> => {
     const user = await fromStore(() => users.findUserById(userId));
-    if (!user || user.disabled) throw new TollgateError('invalid_token', { message: 'the user no longer exists' });
+    if (!user || user.disabled)
+      throw new TollgateError('invalid_token', { message: 'the user no longer exists' });
     return user;
   };
 
@@ -365,12 +378,18 @@ export function createTollgate(options: TollgateOptions): Tollgate {
   });
 
   const requireUatManager = (caller: Principal): void => {
-    if (caller.tokenKind === 'uat') throw new TollgateError('wrong_token_kind', { message: 'a UAT cannot manage UATs' });
+    if (caller.tokenKind === 'uat')
+      throw new TollgateError('wrong_token_kind', { message: 'a UAT cannot manage UATs' });
     if (caller.tokenKind === 'delegated') throw new TollgateError('delegated_token_not_allowed');
     if (!caller.roles.includes(COMPANY_ADMIN_ROLE)) throw new TollgateError('role_required');
   };
 
-  const issueTokenPair = async (user: UserRecord, familyId: string, refreshToken: string, refreshExpiresAt: number) => {
+  const issueTokenPair = async (
+    user: UserRecord,
+    familyId: string,
+    refreshToken: string,
+    refreshExpiresAt: number,
+  ) => {
     const access = await signAccessToken(user, familyId);
     return {
       customerId: user.customerId,
@@ -383,11 +402,16 @@ export function createTollgate(options: TollgateOptions): Tollgate {
   };
 
   // A family revocation must outlive every access token issued from the family.
-  const familyRevocationExpiry = (now: number) => now + (lifetimes.accessToken + (options.leewaySeconds ?? 0)) * 1000;
+  const familyRevocationExpiry = (now: number) =>
+    now + (lifetimes.accessToken + (options.leewaySeconds ?? 0)) * 1000;
 
   // ---- authenticating ------------------------------------------------------------------------
 
-  const principalFromClaims = (kind: JwtKind, claims: TollgateClaims, source: CredentialSource): Principal => {
+  const principalFromClaims = (
+    kind: JwtKind,
+    claims: TollgateClaims,
+    source: CredentialSource,
+  ): Principal => {
     const { usr, eml, ukd, cid, dom, rol, prm, env } = claims;
     if (
       typeof usr !== 'string' ||
@@ -443,18 +467,30 @@ export function createTollgate(options: TollgateOptions): Tollgate {
     if (revocations.has(key)) throw new TollgateError('token_revoked');
   };
 
-  const authenticateJwt = async (credential: Credential, cacheKey: string, now: number): Promise<Principal> => {
+  const authenticateJwt = async (
+    credential: Credential,
+    cacheKey: string,
+    now: number,
+  ): Promise<Principal> => {
     const verified = jwt.verify(decodeSecurityToken(credential.token), now);
     if (!sourceKinds[credential.source].includes(verified.kind)) throw new TollgateError('wrong_token_kind');
     const principal = principalFromClaims(verified.kind, verified.claims, credential.source);
     const fid = verified.claims.fid;
     const key = typeof fid === 'string' ? revocationKey('family', fid) : null;
     if (key !== null) await ensureNotRevoked(key, now);
-    remember(cacheKey, { principal, validUntil: jwt.acceptedUntilMs(verified.claims.exp), revocationKey: key });
+    remember(cacheKey, {
+      principal,
+      validUntil: jwt.acceptedUntilMs(verified.claims.exp),
+      revocationKey: key,
+    });
     return principal;
   };
 
-  const authenticateUat = async (credential: Credential, cacheKey: string, now: number): Promise<Principal> => {
+  const authenticateUat = async (
+    credential: Credential,
+    cacheKey: string,
+    now: number,
+  ): Promise<Principal> => {
     if (!sourceKinds[credential.source].includes('uat')) throw new TollgateError('wrong_token_kind');
     // Prefix and checksum first: a mistyped or tampered token costs no lookup.
     if (!isWellFormedUat(credential.token)) throw new TollgateError('invalid_token');
@@ -487,7 +523,11 @@ export function createTollgate(options: TollgateOptions): Tollgate {
     if (record.lastUsedAt === null || now - record.lastUsedAt >= UAT_TOUCH_INTERVAL_MS) {
       store.touchUat({ id: record.id, at: now }).catch(onBackgroundError);
     }
-    remember(cacheKey, { principal, validUntil: Math.min(record.expiresAt, now + opaqueTtlMs), revocationKey: key });
+    remember(cacheKey, {
+      principal,
+      validUntil: Math.min(record.expiresAt, now + opaqueTtlMs),
+      revocationKey: key,
+    });
     return principal;
   };
 
@@ -496,7 +536,8 @@ export function createTollgate(options: TollgateOptions): Tollgate {
     const sources = authOptions?.sources;
     const { authorization } = request;
     // Common case, one header and no cookie: the header value itself is the cache key.
-    let cacheKey = request.cookie === undefined && typeof authorization === 'string' ? authorization : undefined;
+    let cacheKey =
+      request.cookie === undefined && typeof authorization === 'string' ? authorization : undefined;
     const hit = cacheKey === undefined ? undefined : cache.get(cacheKey);
     if (hit !== undefined && now < hit.validUntil) {
       if (sources !== undefined && !sources.includes(hit.principal.source)) {
@@ -505,19 +546,29 @@ export function createTollgate(options: TollgateOptions): Tollgate {
       if (hit.revocationKey !== null) await ensureNotRevoked(hit.revocationKey, now);
       return hit.principal;
     }
+    if (hit !== undefined) cache.delete(cacheKey as string);
     const credential = extractCredential(request, { cookieName });
     if (credential === null) throw new TollgateError('credentials_missing');
-    if (sources !== undefined && !sources.includes(credential.source)) throw new TollgateError('unsupported_scheme');
+    if (sources !== undefined && !sources.includes(credential.source))
+      throw new TollgateError('unsupported_scheme');
     // A newline never occurs in a header value, so cookie keys cannot collide with header keys.
-    cacheKey ??= credential.source === 'cookie' ? `\ncookie\n${credential.token}` : `${credential.source} ${credential.token}`;
+    cacheKey ??=
+      credential.source === 'cookie'
+        ? `\ncookie\n${credential.token}`
+        : `${credential.source} ${credential.token}`;
     if (credential.token.startsWith(UAT_PREFIX)) return authenticateUat(credential, cacheKey, now);
     if (credential.token.startsWith(REFRESH_PREFIX)) throw new TollgateError('wrong_token_kind');
     return authenticateJwt(credential, cacheKey, now);
   };
 
   const authorize: Tollgate['authorize'] = (principal, requirement) => {
-    if (requirement.environment && principal.environment === null) throw new TollgateError('environment_required');
-    if (requirement.roles && requirement.roles.length > 0 && !requirement.roles.some((r) => principal.roles.includes(r))) {
+    if (requirement.environment && principal.environment === null)
+      throw new TollgateError('environment_required');
+    if (
+      requirement.roles &&
+      requirement.roles.length > 0 &&
+      !requirement.roles.some((r) => principal.roles.includes(r))
+    ) {
       throw new TollgateError('role_required');
     }
     if (requirement.permissions?.some((p) => !principal.permissions.includes(p))) {
@@ -572,8 +623,14 @@ export function createTollgate(options: TollgateOptions): Tollgate {
     async delegate({ adminToken, domain, userIdentity, customData }) {
       requireString(domain, 'domain', 255);
       requireString(userIdentity, 'userIdentity', 320);
-      if (customData !== undefined && customData !== null && (typeof customData !== 'string' || customData.length > MAX_CUSTOM_DATA_LENGTH)) {
-        throw new TollgateError('malformed_request', { message: `customData must be a string of at most ${MAX_CUSTOM_DATA_LENGTH} characters` });
+      if (
+        customData !== undefined &&
+        customData !== null &&
+        (typeof customData !== 'string' || customData.length > MAX_CUSTOM_DATA_LENGTH)
+      ) {
+        throw new TollgateError('malformed_request', {
+          message: `customData must be a string of at most ${MAX_CUSTOM_DATA_LENGTH} characters`,
+        });
       }
       requireString(adminToken, 'token', MAX_CREDENTIAL_LENGTH);
       const caller = await authenticate({ authorization: `Bearer ${adminToken}` }, { sources: ['Bearer'] });
@@ -613,14 +670,22 @@ export function createTollgate(options: TollgateOptions): Tollgate {
     async refreshTokenPair({ refreshToken }) {
       requireString(refreshToken, 'refreshToken', MAX_CREDENTIAL_LENGTH);
       if (!isWellFormedRefreshToken(refreshToken)) {
-        throw new TollgateError(refreshToken.startsWith(UAT_PREFIX) || refreshToken.includes('.') ? 'wrong_token_kind' : 'invalid_token');
+        throw new TollgateError(
+          refreshToken.startsWith(UAT_PREFIX) || refreshToken.includes('.')
+            ? 'wrong_token_kind'
+            : 'invalid_token',
+        );
       }
       const now = clock.now();
       const next = generateRefreshToken();
       const result = await fromStore(() =>
         store.rotateRefreshToken({
           presentedHash: hashOpaqueToken(refreshToken),
-          next: { hash: hashOpaqueToken(next), issuedAt: now, expiresAt: now + lifetimes.refreshToken * 1000 },
+          next: {
+            hash: hashOpaqueToken(next),
+            issuedAt: now,
+            expiresAt: now + lifetimes.refreshToken * 1000,
+          },
           now,
           revocationExpiresAt: familyRevocationExpiry(now),
         }),
@@ -631,6 +696,7 @@ export function createTollgate(options: TollgateOptions): Tollgate {
         case 'expired':
           throw new TollgateError('token_expired');
         case 'revoked':
+          revocations.add(revocationKey('family', result.family.id), familyRevocationExpiry(now));
           throw new TollgateError('token_revoked');
         case 'reused':
           revocations.add(revocationKey('family', result.family.id), familyRevocationExpiry(now));
@@ -666,8 +732,14 @@ export function createTollgate(options: TollgateOptions): Tollgate {
     async createUat({ caller, name, expiresAt, permissions }) {
       requireUatManager(caller);
       requireString(name, 'name', 200);
-      if (!isStringArray(permissions) || permissions.length === 0 || new Set(permissions).size !== permissions.length) {
-        throw new TollgateError('malformed_request', { message: 'permissions must be a non-empty list of distinct strings' });
+      if (
+        !isStringArray(permissions) ||
+        permissions.length === 0 ||
+        new Set(permissions).size !== permissions.length
+      ) {
+        throw new TollgateError('malformed_request', {
+          message: 'permissions must be a non-empty list of distinct strings',
+        });
       }
       const expiry = parseExpiry(expiresAt);
       const now = clock.now();
@@ -676,7 +748,8 @@ export function createTollgate(options: TollgateOptions): Tollgate {
       if (permissions.some((p) => !catalogue.includes(p))) throw new TollgateError('invalid_permission');
       // The creator's current rights, not the snapshot in its token.
       const creator = await activeUser(caller.userId);
-      if (permissions.some((p) => !creator.permissions.includes(p))) throw new TollgateError('insufficient_permission');
+      if (permissions.some((p) => !creator.permissions.includes(p)))
+        throw new TollgateError('insufficient_permission');
       const { token, displayPrefix } = generateUat();
       const record: UatRecord = {
         id: randomUUID(),
@@ -718,9 +791,15 @@ const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\
 /** An ISO 8601 instant with an explicit offset, or a Date; anything else is `malformed_request`. */
 function parseExpiry(value: Date | string): number {
   const ms =
-    value instanceof Date ? value.getTime() : typeof value === 'string' && ISO_INSTANT.test(value) ? Date.parse(value) : Number.NaN;
+    value instanceof Date
+      ? value.getTime()
+      : typeof value === 'string' && ISO_INSTANT.test(value)
+        ? Date.parse(value)
+        : Number.NaN;
   if (!Number.isFinite(ms)) {
-    throw new TollgateError('malformed_request', { message: 'expires_at must be an ISO 8601 date-time with an offset' });
+    throw new TollgateError('malformed_request', {
+      message: 'expires_at must be an ISO 8601 date-time with an offset',
+    });
   }
   return ms;
 }
