@@ -25,7 +25,11 @@ export {
   type SigningAlgorithm,
   type SigningKey,
 } from './keys.js';
-export { createMemoryTokenStore, createMemoryUserDirectory } from './memory-store.js';
+export {
+  createMemoryTokenStore,
+  createMemoryUserDirectory,
+  type MemoryUserDirectoryOptions,
+} from './memory-store.js';
 export {
   generateRefreshToken,
   generateUat,

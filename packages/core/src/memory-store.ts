@@ -80,7 +80,12 @@ export function createMemoryTokenStore(): TokenStore {
       storeToken(family.id, 0, token);
     },
 
-    async rotateRefreshToken({ presentedHash, next, now, revocationExpiresAt }): Promise<RotateRefreshTokenResult> {
+    async rotateRefreshToken({
+      presentedHash,
+      next,
+      now,
+      revocationExpiresAt,
+    }): Promise<RotateRefreshTokenResult> {
       ensureOpen();
       const token = tokens.get(presentedHash);
       const family = token && families.get(token.familyId);

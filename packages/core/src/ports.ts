@@ -90,11 +90,13 @@ export interface TokenStore {
   /**
    * Exchanges the token whose hash is `presentedHash` for `next`, atomically, with exactly one
    * winner however many callers (connections, processes, instances) present the same token:
+   * checked in this order:
    * - unknown hash: `not_found`;
-   * - family revoked: `revoked`;
+   * - token not rotated yet but its family revoked (logout, or an earlier reuse): `revoked`;
    * - token or family expired at `now` (`expiresAt <= now` or `absoluteExpiresAt <= now`): `expired`;
-   * - token already rotated: the family is revoked and a `family` revocation recorded until
-   *   `revocationExpiresAt`, in the same transaction: `reused`;
+   * - token already rotated (even if its family has since been revoked): the family is revoked and
+   *   a `family` revocation recorded until `revocationExpiresAt`, in the same transaction, unless
+   *   it was revoked already: `reused`. So every loser of a concurrent rotation sees `reused`;
    * - otherwise the token is marked rotated at `now` and `next` stored in the same family with
    *   generation + 1 and `expiresAt` capped at the family's `absoluteExpiresAt`: `rotated`.
    */

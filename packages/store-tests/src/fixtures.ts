@@ -1,0 +1,74 @@
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { createScryptPasswordHasher, type DirectorySeed, type PasswordHasher } from '@tollgate/core';
+import demoJson from '@tollgate/core/demo-data.json' with { type: 'json' };
+
+/** 2026-01-01T00:00:00Z: every contract test counts time from here, never from the wall clock. */
+export const T0 = Date.UTC(2026, 0, 1);
+export const MINUTE = 60_000;
+export const HOUR = 60 * MINUTE;
+export const DAY = 24 * HOUR;
+
+/** The demo data file, with `kind` checked (JSON imports type it as a plain string). */
+export const demoSeed: DirectorySeed = {
+  ...demoJson,
+  users: demoJson.users.map((user) => {
+    if (user.kind !== 'customer' && user.kind !== 'administrator') {
+      throw new Error(`demo-data.json: user ${user.id} has an unknown kind`);
+    }
+    return { ...user, kind: user.kind };
+  }),
+};
+
+/** scrypt at N = 2^10: the real algorithm, fast enough to seed a directory in every test. */
+export function createFastPasswordHasher(): PasswordHasher {
+  return createScryptPasswordHasher({ logN: 10, r: 8, p: 1 });
+}
+
+export interface CountingPasswordHasher extends PasswordHasher {
+  readonly calls: { hash: number; verify: number; verifyDummy: number };
+  reset(): void;
+}
+
+/** A real hasher that counts its calls, to prove a directory does the same work for unknown users. */
+export function countCalls(inner: PasswordHasher): CountingPasswordHasher {
+  const calls = { hash: 0, verify: 0, verifyDummy: 0 };
+  return {
+    calls,
+    reset() {
+      calls.hash = 0;
+      calls.verify = 0;
+      calls.verifyDummy = 0;
+    },
+    hash(password) {
+      calls.hash += 1;
+      return inner.hash(password);
+    },
+    verify(password, encoded) {
+      calls.verify += 1;
+      return inner.verify(password, encoded);
+    },
+    verifyDummy(password) {
+      calls.verifyDummy += 1;
+      return inner.verifyDummy(password);
+    },
+  };
+}
+
+/** A fresh opaque token value, as the core would issue it. */
+export function newTokenValue(prefix = 'tg_'): string {
+  return `${prefix}${randomBytes(32).toString('base64url')}`;
+}
+
+/** What the core hands a store: SHA-256 of the token value, base64url. */
+export function hashToken(value: string): string {
+  return createHash('sha256').update(value).digest('base64url');
+}
+
+/** A hash of a fresh token value. */
+export function newHash(): string {
+  return hashToken(newTokenValue());
+}
+
+export function newId(): string {
+  return randomUUID();
+}

@@ -1,0 +1,25 @@
+export {
+  type CountingPasswordHasher,
+  countCalls,
+  createFastPasswordHasher,
+  DAY,
+  demoSeed,
+  HOUR,
+  hashToken,
+  MINUTE,
+  newHash,
+  newId,
+  newTokenValue,
+  T0,
+} from './fixtures.js';
+export {
+  describeTokenStoreContract,
+  type TokenStoreFactory,
+  type TokenStoreHandle,
+} from './token-store.js';
+export {
+  describeUserDirectoryContract,
+  expectedUser,
+  type UserDirectoryFactory,
+  type UserDirectoryHandle,
+} from './user-directory.js';

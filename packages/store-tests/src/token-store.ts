@@ -1,0 +1,650 @@
+import type { RefreshFamilyRecord, TokenStore, UatRecord } from '@tollgate/core';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { DAY, HOUR, MINUTE, newHash, newId, T0 } from './fixtures.js';
+
+export interface TokenStoreHandle {
+  readonly store: TokenStore;
+  /** Closes connections and removes files; called after every test, even a failed one. */
+  readonly cleanup?: () => Promise<void>;
+}
+
+export type TokenStoreFactory = () => Promise<TokenStoreHandle>;
+
+const USER = 'user-1';
+const OTHER_USER = 'user-2';
+
+/**
+ * The one `TokenStore` contract: every implementation runs this suite unchanged, each test on a
+ * fresh, empty store from `factory`. Each test names the sentence of ports.ts it checks.
+ */
+export function describeTokenStoreContract(name: string, factory: TokenStoreFactory): void {
+  describe(`${name}: TokenStore contract`, () => {
+    let handle: TokenStoreHandle | undefined;
+    let store: TokenStore;
+
+    beforeEach(async () => {
+      handle = await factory();
+      store = handle.store;
+    });
+
+    afterEach(async () => {
+      const current = handle;
+      handle = undefined;
+      await current?.cleanup?.();
+    });
+
+    interface FamilyOptions {
+      readonly userId?: string;
+      readonly createdAt?: number;
+      readonly absoluteExpiresAt?: number;
+      readonly tokenExpiresAt?: number;
+    }
+
+    /** A login: a family and its first token. */
+    async function login(options: FamilyOptions = {}) {
+      const createdAt = options.createdAt ?? T0;
+      const family = {
+        id: newId(),
+        userId: options.userId ?? USER,
+        createdAt,
+        absoluteExpiresAt: options.absoluteExpiresAt ?? createdAt + 30 * DAY,
+      };
+      const token = {
+        hash: newHash(),
+        issuedAt: createdAt,
+        expiresAt: options.tokenExpiresAt ?? createdAt + DAY,
+      };
+      await store.createRefreshFamily({ family, token });
+      return { family, token };
+    }
+
+    function rotate(presentedHash: string, now: number, options: { expiresAt?: number; hash?: string } = {}) {
+      return store.rotateRefreshToken({
+        presentedHash,
+        next: { hash: options.hash ?? newHash(), issuedAt: now, expiresAt: options.expiresAt ?? now + DAY },
+        now,
+        revocationExpiresAt: now + 31 * DAY,
+      });
+    }
+
+    async function allRevocations(now = T0) {
+      return (await store.listRevocations({ afterSeq: 0, now })).records;
+    }
+
+    function uat(overrides: Partial<UatRecord> = {}): UatRecord {
+      return {
+        id: newId(),
+        userId: USER,
+        name: 'ci',
+        hash: newHash(),
+        prefix: 'tgu_abcd',
+        permissions: ['brand_create', 'scans_download'],
+        createdAt: T0,
+        expiresAt: T0 + 90 * DAY,
+        revokedAt: null,
+        lastUsedAt: null,
+        ...overrides,
+      };
+    }
+
+    describe('createRefreshFamily', () => {
+      it('creates a family and its first token (generation 0)', async () => {
+        const { family, token } = await login();
+        const result = await rotate(token.hash, T0 + MINUTE);
+        expect(result.outcome).toBe('rotated');
+        if (result.outcome !== 'rotated') return;
+        const expected: RefreshFamilyRecord = { ...family, revokedAt: null };
+        expect(result.family).toEqual(expected);
+        expect(result.next.generation).toBe(1);
+        expect(result.next.familyId).toBe(family.id);
+      });
+
+      it('is atomic: a duplicate token hash rejects and leaves no family behind', async () => {
+        const first = await login();
+        const familyId = newId();
+        const family = { id: familyId, userId: USER, createdAt: T0, absoluteExpiresAt: T0 + DAY };
+        await expect(
+          store.createRefreshFamily({
+            family,
+            token: { hash: first.token.hash, issuedAt: T0, expiresAt: T0 + HOUR },
+          }),
+        ).rejects.toThrow();
+        // Had the family row survived, its id would now be taken.
+        const token = { hash: newHash(), issuedAt: T0, expiresAt: T0 + HOUR };
+        await store.createRefreshFamily({ family, token });
+        const original = await rotate(first.token.hash, T0 + MINUTE);
+        expect(original.outcome === 'rotated' && original.family.id).toBe(first.family.id);
+      });
+
+      it('is atomic: a duplicate family id rejects and stores no token', async () => {
+        const first = await login();
+        const orphan = newHash();
+        await expect(
+          store.createRefreshFamily({
+            family: { ...first.family, userId: OTHER_USER },
+            token: { hash: orphan, issuedAt: T0, expiresAt: T0 + HOUR },
+          }),
+        ).rejects.toThrow();
+        expect((await rotate(orphan, T0 + MINUTE)).outcome).toBe('not_found');
+      });
+    });
+
+    describe('rotateRefreshToken', () => {
+      it('rotates: successor stored with generation + 1 in the same family, previous marked rotated', async () => {
+        const { family, token } = await login();
+        const now = T0 + HOUR;
+        const nextHash = newHash();
+        const result = await rotate(token.hash, now, { hash: nextHash, expiresAt: now + DAY });
+        expect(result).toEqual({
+          outcome: 'rotated',
+          family: { ...family, revokedAt: null },
+          next: {
+            hash: nextHash,
+            familyId: family.id,
+            generation: 1,
+            issuedAt: now,
+            expiresAt: now + DAY,
+            rotatedAt: null,
+          },
+        });
+        // The successor rotates in turn; the chain goes on.
+        const second = await rotate(nextHash, now + HOUR);
+        expect(second.outcome === 'rotated' && second.next.generation).toBe(2);
+      });
+
+      it("caps the successor's expiry at the family's absolute expiry", async () => {
+        const { family, token } = await login({ absoluteExpiresAt: T0 + 2 * HOUR });
+        const result = await rotate(token.hash, T0 + HOUR, { expiresAt: T0 + 5 * DAY });
+        expect(result.outcome === 'rotated' && result.next.expiresAt).toBe(family.absoluteExpiresAt);
+      });
+
+      it('returns not_found for an unknown hash', async () => {
+        await login();
+        expect(await rotate(newHash(), T0 + MINUTE)).toEqual({ outcome: 'not_found' });
+      });
+
+      it('returns revoked for a token of a revoked family', async () => {
+        const { family, token } = await login();
+        await store.revokeRefreshFamilyByToken({
+          hash: token.hash,
+          now: T0 + MINUTE,
+          revocationExpiresAt: T0 + DAY,
+        });
+        const result = await rotate(token.hash, T0 + HOUR);
+        expect(result).toEqual({ outcome: 'revoked', family: { ...family, revokedAt: T0 + MINUTE } });
+      });
+
+      it('returns expired when the token expired (expiresAt <= now) and changes nothing', async () => {
+        const { token } = await login({ tokenExpiresAt: T0 + HOUR });
+        expect(await rotate(token.hash, T0 + HOUR)).toEqual({ outcome: 'expired' });
+        expect(await rotate(token.hash, T0 + 2 * HOUR)).toEqual({ outcome: 'expired' });
+        // Not marked rotated: presented earlier (a slow clock elsewhere), it still rotates.
+        expect((await rotate(token.hash, T0 + HOUR - 1)).outcome).toBe('rotated');
+        expect(await allRevocations()).toEqual([]);
+      });
+
+      it('returns expired when the family reached its absolute expiry (absoluteExpiresAt <= now)', async () => {
+        // The first token outlives the family: the family's lifetime decides.
+        const { token } = await login({ absoluteExpiresAt: T0 + HOUR, tokenExpiresAt: T0 + DAY });
+        expect(await rotate(token.hash, T0 + HOUR)).toEqual({ outcome: 'expired' });
+        expect((await rotate(token.hash, T0 + HOUR - 1)).outcome).toBe('rotated');
+      });
+
+      it('on reuse of a rotated token revokes the family and records a family revocation', async () => {
+        const { family, token } = await login();
+        const first = await rotate(token.hash, T0 + MINUTE);
+        const reusedAt = T0 + HOUR;
+        const result = await store.rotateRefreshToken({
+          presentedHash: token.hash,
+          next: { hash: newHash(), issuedAt: reusedAt, expiresAt: reusedAt + DAY },
+          now: reusedAt,
+          revocationExpiresAt: reusedAt + 40 * DAY,
+        });
+        expect(result).toEqual({ outcome: 'reused', family: { ...family, revokedAt: reusedAt } });
+        const revocations = await allRevocations(reusedAt);
+        expect(revocations).toHaveLength(1);
+        expect(revocations[0]).toMatchObject({
+          kind: 'family',
+          id: family.id,
+          revokedAt: reusedAt,
+          expiresAt: reusedAt + 40 * DAY,
+        });
+        // The successor died with its family.
+        if (first.outcome !== 'rotated') throw new Error('expected the first rotation to win');
+        expect(await rotate(first.next.hash, reusedAt + MINUTE)).toEqual({
+          outcome: 'revoked',
+          family: { ...family, revokedAt: reusedAt },
+        });
+      });
+
+      it('has exactly one winner among 16 concurrent rotations of one token; the others are reuse', async () => {
+        const { family, token } = await login();
+        const now = T0 + HOUR;
+        const nextHashes = Array.from({ length: 16 }, () => newHash());
+        const results = await Promise.all(nextHashes.map((hash) => rotate(token.hash, now, { hash })));
+        const winners = results.filter((r) => r.outcome === 'rotated');
+        expect(winners).toHaveLength(1);
+        expect(results.filter((r) => r.outcome === 'reused')).toHaveLength(15);
+        // The family is revoked once, by the first reuse.
+        const revocations = await allRevocations(now);
+        expect(revocations.map((r) => [r.kind, r.id])).toEqual([['family', family.id]]);
+        const winner = winners[0];
+        if (winner?.outcome !== 'rotated') throw new Error('unreachable');
+        expect(nextHashes).toContain(winner.next.hash);
+        expect(await rotate(winner.next.hash, now + MINUTE)).toEqual({
+          outcome: 'revoked',
+          family: { ...family, revokedAt: now },
+        });
+        // The losers' successors were never stored.
+        const losers = nextHashes.filter((hash) => hash !== winner.next.hash);
+        for (const hash of losers) expect(await rotate(hash, now + MINUTE)).toEqual({ outcome: 'not_found' });
+      });
+
+      it('reports reuse of a rotated token even after a logout, without a second revocation', async () => {
+        const { family, token } = await login();
+        await rotate(token.hash, T0 + MINUTE);
+        await store.revokeRefreshFamilyByToken({
+          hash: token.hash,
+          now: T0 + HOUR,
+          revocationExpiresAt: T0 + DAY,
+        });
+        const result = await rotate(token.hash, T0 + 2 * HOUR);
+        expect(result).toEqual({ outcome: 'reused', family: { ...family, revokedAt: T0 + HOUR } });
+        expect(await allRevocations()).toHaveLength(1);
+      });
+
+      it('checks expiry before reuse: an expired rotated token is expired and revokes nothing', async () => {
+        const { token } = await login({ tokenExpiresAt: T0 + HOUR });
+        await rotate(token.hash, T0 + MINUTE);
+        expect(await rotate(token.hash, T0 + 2 * HOUR)).toEqual({ outcome: 'expired' });
+        expect(await allRevocations()).toEqual([]);
+      });
+
+      it('checks revocation before expiry: an unrotated token of a revoked family is revoked', async () => {
+        const { family, token } = await login({ tokenExpiresAt: T0 + HOUR });
+        await store.revokeRefreshFamilyByToken({
+          hash: token.hash,
+          now: T0 + MINUTE,
+          revocationExpiresAt: T0 + DAY,
+        });
+        expect(await rotate(token.hash, T0 + 2 * HOUR)).toEqual({
+          outcome: 'revoked',
+          family: { ...family, revokedAt: T0 + MINUTE },
+        });
+      });
+
+      it('rejects a successor whose hash is already stored, and changes nothing', async () => {
+        const a = await login();
+        const b = await login();
+        await expect(rotate(a.token.hash, T0 + MINUTE, { hash: b.token.hash })).rejects.toThrow();
+        // The presented token was not marked rotated.
+        expect((await rotate(a.token.hash, T0 + 2 * MINUTE)).outcome).toBe('rotated');
+      });
+    });
+
+    describe('revokeRefreshFamilyByToken', () => {
+      it('returns null for an unknown hash and records nothing', async () => {
+        await login();
+        expect(
+          await store.revokeRefreshFamilyByToken({ hash: newHash(), now: T0, revocationExpiresAt: T0 + DAY }),
+        ).toBeNull();
+        expect(await store.listRevocations({ afterSeq: 0, now: T0 })).toEqual({ records: [], lastSeq: 0 });
+      });
+
+      it('revokes the whole family and records a family revocation until revocationExpiresAt', async () => {
+        const { family, token } = await login();
+        const rotated = await rotate(token.hash, T0 + MINUTE);
+        if (rotated.outcome !== 'rotated') throw new Error('expected a rotation');
+        // Logout through an older token of the family revokes the current one too.
+        const id = await store.revokeRefreshFamilyByToken({
+          hash: token.hash,
+          now: T0 + HOUR,
+          revocationExpiresAt: T0 + 30 * DAY,
+        });
+        expect(id).toBe(family.id);
+        expect(await rotate(rotated.next.hash, T0 + 2 * HOUR)).toEqual({
+          outcome: 'revoked',
+          family: { ...family, revokedAt: T0 + HOUR },
+        });
+        const revocations = await allRevocations();
+        expect(revocations).toEqual([
+          {
+            seq: revocations[0]?.seq,
+            kind: 'family',
+            id: family.id,
+            revokedAt: T0 + HOUR,
+            expiresAt: T0 + 30 * DAY,
+          },
+        ]);
+      });
+
+      it('is a no-op on a revoked family that still returns its id', async () => {
+        const { family, token } = await login();
+        await store.revokeRefreshFamilyByToken({
+          hash: token.hash,
+          now: T0 + MINUTE,
+          revocationExpiresAt: T0 + DAY,
+        });
+        const again = await store.revokeRefreshFamilyByToken({
+          hash: token.hash,
+          now: T0 + HOUR,
+          revocationExpiresAt: T0 + 2 * DAY,
+        });
+        expect(again).toBe(family.id);
+        const revocations = await allRevocations();
+        expect(revocations).toHaveLength(1);
+        expect(revocations[0]).toMatchObject({ revokedAt: T0 + MINUTE, expiresAt: T0 + DAY });
+        expect(await rotate(token.hash, T0 + 2 * HOUR)).toEqual({
+          outcome: 'revoked',
+          family: { ...family, revokedAt: T0 + MINUTE },
+        });
+      });
+
+      it('leaves other families alone', async () => {
+        const a = await login();
+        const b = await login();
+        await store.revokeRefreshFamilyByToken({
+          hash: a.token.hash,
+          now: T0,
+          revocationExpiresAt: T0 + DAY,
+        });
+        expect((await rotate(b.token.hash, T0 + MINUTE)).outcome).toBe('rotated');
+      });
+    });
+
+    describe('UATs', () => {
+      it('stores a UAT and finds it by hash, as it was inserted', async () => {
+        const record = uat();
+        await store.insertUat(record);
+        expect(await store.findUatByHash(record.hash)).toEqual(record);
+        expect(await store.findUatByHash(newHash())).toBeNull();
+      });
+
+      it('rejects a second UAT with the same hash or id, keeping the first', async () => {
+        const record = uat();
+        await store.insertUat(record);
+        await expect(store.insertUat(uat({ hash: record.hash, name: 'copy' }))).rejects.toThrow();
+        await expect(store.insertUat(uat({ id: record.id, name: 'copy' }))).rejects.toThrow();
+        expect(await store.findUatByHash(record.hash)).toEqual(record);
+        expect(await store.listUatsByUser(USER)).toEqual([record]);
+      });
+
+      it('returns revoked and expired UATs from findUatByHash as they are', async () => {
+        const expired = uat({ expiresAt: T0 + HOUR });
+        const revoked = uat();
+        await store.insertUat(expired);
+        await store.insertUat(revoked);
+        await store.revokeUat({
+          id: revoked.id,
+          userId: USER,
+          now: T0 + MINUTE,
+          revocationExpiresAt: T0 + DAY,
+        });
+        expect(await store.findUatByHash(expired.hash)).toEqual(expired);
+        expect(await store.findUatByHash(revoked.hash)).toEqual({ ...revoked, revokedAt: T0 + MINUTE });
+      });
+
+      it("lists a user's UATs newest first, revoked and expired included, nobody else's", async () => {
+        const oldest = uat({ createdAt: T0, expiresAt: T0 + HOUR, permissions: [] });
+        const middle = uat({ createdAt: T0 + MINUTE });
+        const newest = uat({ createdAt: T0 + 2 * MINUTE, name: 'deploy' });
+        const foreign = uat({ userId: OTHER_USER, createdAt: T0 + 3 * MINUTE });
+        for (const record of [middle, foreign, newest, oldest]) await store.insertUat(record);
+        await store.revokeUat({ id: middle.id, userId: USER, now: T0 + HOUR, revocationExpiresAt: T0 + DAY });
+        expect(await store.listUatsByUser(USER)).toEqual([
+          newest,
+          { ...middle, revokedAt: T0 + HOUR },
+          oldest,
+        ]);
+        expect(await store.listUatsByUser(OTHER_USER)).toEqual([foreign]);
+        expect(await store.listUatsByUser('nobody')).toEqual([]);
+      });
+
+      it("revokes the owner's UAT and records a uat revocation until revocationExpiresAt", async () => {
+        const record = uat();
+        await store.insertUat(record);
+        expect(
+          await store.revokeUat({
+            id: record.id,
+            userId: USER,
+            now: T0 + HOUR,
+            revocationExpiresAt: T0 + 90 * DAY,
+          }),
+        ).toBe(true);
+        expect(await store.findUatByHash(record.hash)).toEqual({ ...record, revokedAt: T0 + HOUR });
+        expect(await allRevocations()).toMatchObject([
+          { kind: 'uat', id: record.id, revokedAt: T0 + HOUR, expiresAt: T0 + 90 * DAY },
+        ]);
+      });
+
+      it("returns false for someone else's UAT and changes nothing", async () => {
+        const record = uat({ userId: OTHER_USER });
+        await store.insertUat(record);
+        expect(
+          await store.revokeUat({
+            id: record.id,
+            userId: USER,
+            now: T0 + HOUR,
+            revocationExpiresAt: T0 + DAY,
+          }),
+        ).toBe(false);
+        expect(await store.findUatByHash(record.hash)).toEqual(record);
+        expect(await store.listRevocations({ afterSeq: 0, now: T0 })).toEqual({ records: [], lastSeq: 0 });
+      });
+
+      it('returns false for an unknown id', async () => {
+        await store.insertUat(uat());
+        expect(
+          await store.revokeUat({ id: newId(), userId: USER, now: T0 + HOUR, revocationExpiresAt: T0 + DAY }),
+        ).toBe(false);
+        expect(await allRevocations()).toEqual([]);
+      });
+
+      it('returns true and changes nothing when the UAT is already revoked', async () => {
+        const record = uat();
+        await store.insertUat(record);
+        await store.revokeUat({
+          id: record.id,
+          userId: USER,
+          now: T0 + MINUTE,
+          revocationExpiresAt: T0 + DAY,
+        });
+        expect(
+          await store.revokeUat({
+            id: record.id,
+            userId: USER,
+            now: T0 + HOUR,
+            revocationExpiresAt: T0 + 2 * DAY,
+          }),
+        ).toBe(true);
+        expect(await store.findUatByHash(record.hash)).toEqual({ ...record, revokedAt: T0 + MINUTE });
+        const revocations = await allRevocations();
+        expect(revocations).toHaveLength(1);
+        expect(revocations[0]).toMatchObject({ revokedAt: T0 + MINUTE, expiresAt: T0 + DAY });
+      });
+
+      it('records the last use of a UAT', async () => {
+        const record = uat();
+        const other = uat();
+        await store.insertUat(record);
+        await store.insertUat(other);
+        await store.touchUat({ id: record.id, at: T0 + MINUTE });
+        expect((await store.findUatByHash(record.hash))?.lastUsedAt).toBe(T0 + MINUTE);
+        await store.touchUat({ id: record.id, at: T0 + HOUR });
+        expect(await store.findUatByHash(record.hash)).toEqual({ ...record, lastUsedAt: T0 + HOUR });
+        expect((await store.findUatByHash(other.hash))?.lastUsedAt).toBeNull();
+        await expect(store.touchUat({ id: newId(), at: T0 })).resolves.toBeUndefined();
+      });
+    });
+
+    describe('listRevocations', () => {
+      it('is empty with lastSeq 0 on an empty store', async () => {
+        expect(await store.listRevocations({ afterSeq: 0, now: T0 })).toEqual({ records: [], lastSeq: 0 });
+      });
+
+      it('lists revocations in seq order, strictly increasing in commit order, after afterSeq', async () => {
+        const families = [await login(), await login(), await login()];
+        const token = uat();
+        await store.insertUat(token);
+        const ids: string[] = [];
+        for (const [i, { family, token: refresh }] of families.entries()) {
+          await store.revokeRefreshFamilyByToken({
+            hash: refresh.hash,
+            now: T0 + i,
+            revocationExpiresAt: T0 + DAY,
+          });
+          ids.push(family.id);
+          if (i === 0) {
+            await store.revokeUat({
+              id: token.id,
+              userId: USER,
+              now: T0 + 10,
+              revocationExpiresAt: T0 + DAY,
+            });
+            ids.push(token.id);
+          }
+        }
+        const all = await store.listRevocations({ afterSeq: 0, now: T0 });
+        expect(all.records.map((r) => r.id)).toEqual(ids);
+        expect(all.records.map((r) => r.kind)).toEqual(['family', 'uat', 'family', 'family']);
+        const seqs = all.records.map((r) => r.seq);
+        for (let i = 1; i < seqs.length; i++) expect(seqs[i]).toBeGreaterThan(seqs[i - 1]!);
+        expect(all.lastSeq).toBe(seqs.at(-1));
+
+        const afterSecond = await store.listRevocations({ afterSeq: seqs[1]!, now: T0 });
+        expect(afterSecond.records).toEqual(all.records.slice(2));
+        expect(afterSecond.lastSeq).toBe(all.lastSeq);
+        expect(await store.listRevocations({ afterSeq: all.lastSeq, now: T0 })).toEqual({
+          records: [],
+          lastSeq: all.lastSeq,
+        });
+      });
+
+      it('leaves out revocations that have expired at now (expiresAt <= now), still counting them in lastSeq', async () => {
+        const short = await login();
+        const long = await login();
+        await store.revokeRefreshFamilyByToken({
+          hash: short.token.hash,
+          now: T0,
+          revocationExpiresAt: T0 + HOUR,
+        });
+        await store.revokeRefreshFamilyByToken({
+          hash: long.token.hash,
+          now: T0,
+          revocationExpiresAt: T0 + DAY,
+        });
+        const before = await store.listRevocations({ afterSeq: 0, now: T0 + HOUR - 1 });
+        expect(before.records.map((r) => r.id)).toEqual([short.family.id, long.family.id]);
+        const at = await store.listRevocations({ afterSeq: 0, now: T0 + HOUR });
+        expect(at.records.map((r) => r.id)).toEqual([long.family.id]);
+        expect(at.lastSeq).toBe(before.lastSeq);
+        expect(await store.listRevocations({ afterSeq: 0, now: T0 + DAY })).toEqual({
+          records: [],
+          lastSeq: before.lastSeq,
+        });
+      });
+
+      it('never hands out a seq again, even after its revocation was purged', async () => {
+        const a = await login({ absoluteExpiresAt: T0 + HOUR, tokenExpiresAt: T0 + HOUR });
+        await store.revokeRefreshFamilyByToken({
+          hash: a.token.hash,
+          now: T0,
+          revocationExpiresAt: T0 + HOUR,
+        });
+        const { lastSeq } = await store.listRevocations({ afterSeq: 0, now: T0 });
+        while ((await store.purgeExpired({ now: T0 + DAY, limit: 100 })) > 0) {}
+        expect((await store.listRevocations({ afterSeq: 0, now: T0 + DAY })).lastSeq).toBe(lastSeq);
+        const b = await login({ createdAt: T0 + DAY });
+        await store.revokeRefreshFamilyByToken({
+          hash: b.token.hash,
+          now: T0 + DAY,
+          revocationExpiresAt: T0 + 2 * DAY,
+        });
+        const after = await store.listRevocations({ afterSeq: lastSeq, now: T0 + DAY });
+        expect(after.records).toHaveLength(1);
+        expect(after.records[0]?.seq).toBeGreaterThan(lastSeq);
+        expect(after.lastSeq).toBe(after.records[0]?.seq);
+      });
+    });
+
+    describe('purgeExpired', () => {
+      it('deletes only expired rows, at most `limit` per call, until it returns 0', async () => {
+        const now = T0 + DAY;
+        // 4 expired families of one token each: 8 rows.
+        for (let i = 0; i < 4; i++) await login({ absoluteExpiresAt: T0 + HOUR, tokenExpiresAt: T0 + HOUR });
+        // 3 expired UATs, 2 of them revoked with revocations that expired too: 5 rows.
+        const expiredUats = [
+          uat({ expiresAt: T0 + HOUR }),
+          uat({ expiresAt: T0 + HOUR }),
+          uat({ expiresAt: T0 + 1 }),
+        ];
+        for (const record of expiredUats) await store.insertUat(record);
+        for (const record of expiredUats.slice(0, 2)) {
+          await store.revokeUat({ id: record.id, userId: USER, now: T0, revocationExpiresAt: T0 + HOUR });
+        }
+        const expiredRows = 8 + 5;
+
+        // Live rows: an active family, a revoked one whose revocation is still in force, a UAT.
+        const active = await login({ absoluteExpiresAt: T0 + 30 * DAY, tokenExpiresAt: T0 + 2 * DAY });
+        const loggedOut = await login({ absoluteExpiresAt: T0 + 30 * DAY, tokenExpiresAt: T0 + 2 * DAY });
+        await store.revokeRefreshFamilyByToken({
+          hash: loggedOut.token.hash,
+          now: T0,
+          revocationExpiresAt: T0 + 30 * DAY,
+        });
+        const liveUat = uat({ expiresAt: T0 + 30 * DAY });
+        await store.insertUat(liveUat);
+
+        const batches: number[] = [];
+        for (let guard = 0; guard < 20; guard++) {
+          const deleted = await store.purgeExpired({ now, limit: 5 });
+          batches.push(deleted);
+          if (deleted === 0) break;
+        }
+        expect(batches[0]).toBe(5);
+        for (const deleted of batches) expect(deleted).toBeLessThanOrEqual(5);
+        expect(batches.at(-1)).toBe(0);
+        expect(batches.reduce((a, b) => a + b, 0)).toBe(expiredRows);
+
+        for (const record of expiredUats) expect(await store.findUatByHash(record.hash)).toBeNull();
+        expect(await store.listUatsByUser(USER)).toEqual([liveUat]);
+        expect((await allRevocations(T0)).map((r) => r.id)).toEqual([loggedOut.family.id]);
+        expect((await rotate(loggedOut.token.hash, now)).outcome).toBe('revoked');
+        expect((await rotate(active.token.hash, now)).outcome).toBe('rotated');
+      });
+
+      it('deletes a refresh token that expired before now even while its family lives', async () => {
+        const { token } = await login({ absoluteExpiresAt: T0 + 30 * DAY, tokenExpiresAt: T0 + HOUR });
+        expect(await store.purgeExpired({ now: T0 + DAY, limit: 10 })).toBe(1);
+        expect(await rotate(token.hash, T0 + DAY)).toEqual({ outcome: 'not_found' });
+      });
+
+      it('keeps rows whose expiry is not before now', async () => {
+        // "whose expiry is before `now`": a row expiring exactly at now stays one more round.
+        const { token } = await login({ absoluteExpiresAt: T0 + HOUR, tokenExpiresAt: T0 + HOUR });
+        const record = uat({ expiresAt: T0 + HOUR });
+        await store.insertUat(record);
+        await store.revokeUat({ id: record.id, userId: USER, now: T0, revocationExpiresAt: T0 + HOUR });
+        expect(await store.purgeExpired({ now: T0 + HOUR, limit: 100 })).toBe(0);
+        expect(await store.findUatByHash(record.hash)).not.toBeNull();
+        expect(await rotate(token.hash, T0 + HOUR)).toEqual({ outcome: 'expired' });
+        expect(await store.purgeExpired({ now: T0 + HOUR + 1, limit: 100 })).toBe(4);
+      });
+
+      it('returns 0 on an empty store', async () => {
+        expect(await store.purgeExpired({ now: T0, limit: 100 })).toBe(0);
+      });
+    });
+
+    describe('close', () => {
+      it('rejects calls after close rather than answering them (when the store has close)', async () => {
+        if (!store.close) return;
+        const { token } = await login();
+        await store.close();
+        await expect(rotate(token.hash, T0 + MINUTE)).rejects.toThrow();
+        await expect(store.findUatByHash(newHash())).rejects.toThrow();
+        await expect(store.listRevocations({ afterSeq: 0, now: T0 })).rejects.toThrow();
+      });
+    });
+  });
+}
