@@ -1,0 +1,76 @@
+import {
+  createScryptPasswordHasher,
+  type DirectorySeed,
+  type PasswordHasher,
+  type TokenStore,
+  type UserDirectory,
+} from '@tollgate/core';
+import demoJson from '@tollgate/core/demo-data.json' with { type: 'json' };
+import { DEFAULT_BUSY_TIMEOUT_MS, openDatabase } from './database.js';
+import { createSqliteTokenStore } from './token-store.js';
+import { createSqliteUserDirectory } from './user-directory.js';
+
+export { DEFAULT_BUSY_TIMEOUT_MS } from './database.js';
+export { MIGRATIONS, type Migration } from './migrations.js';
+
+export interface SqliteStoreOptions {
+  /** A file path, or `:memory:` for a private in-memory database (gone on close). */
+  readonly filename: string;
+  /** Hashes seeded passwords and verifies logins; scrypt with OWASP parameters by default. */
+  readonly passwordHasher?: PasswordHasher;
+  /** How long a write waits for another connection's lock before it rejects with SQLITE_BUSY. Default 5000. */
+  readonly busyTimeoutMs?: number;
+}
+
+export interface SqliteStore {
+  readonly tokens: TokenStore;
+  readonly users: UserDirectory;
+  /**
+   * Seeds the user directory, only if it is empty (no users, organisations, environments or
+   * permissions). Idempotent, and safe when several processes start on one file at once.
+   */
+  seed(seed: DirectorySeed): Promise<{ seeded: boolean }>;
+  /** Closes the connection (checkpointing the WAL); later calls on `tokens` and `users` reject. */
+  close(): Promise<void>;
+}
+
+/**
+ * Opens (creating if needed) a SQLite database as Tollgate's token store and user directory:
+ * WAL journal, `synchronous = FULL` (every answered write is on disk), a busy timeout and foreign
+ * keys, then the pending migrations. Throws if the file cannot be opened or migrated.
+ */
+export function openSqliteStore(options: SqliteStoreOptions): SqliteStore {
+  const busyTimeoutMs = options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS;
+  const db = openDatabase(options.filename, busyTimeoutMs);
+  try {
+    const tokens = createSqliteTokenStore(db);
+    const users = createSqliteUserDirectory(db, options.passwordHasher ?? createScryptPasswordHasher());
+    return {
+      tokens,
+      users: users.directory,
+      seed: (seed) => users.seed(seed),
+      async close() {
+        if (db.open) db.close();
+      },
+    };
+  } catch (error) {
+    db.close();
+    throw error;
+  }
+}
+
+/** The demo data of CONTRACT.md (the one data file in `@tollgate/core`), passwords in plaintext. */
+export const demoData: DirectorySeed = {
+  ...demoJson,
+  users: demoJson.users.map((user) => {
+    if (user.kind !== 'customer' && user.kind !== 'administrator') {
+      throw new Error(`demo-data.json: user ${user.id} has an unknown kind`);
+    }
+    return { ...user, kind: user.kind };
+  }),
+};
+
+/** Seeds the demo data into an empty directory; a no-op (`seeded: false`) on every later start. */
+export function seedDemoData(store: Pick<SqliteStore, 'seed'>): Promise<{ seeded: boolean }> {
+  return store.seed(demoData);
+}

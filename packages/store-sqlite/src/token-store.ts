@@ -1,0 +1,291 @@
+import type {
+  RefreshFamilyRecord,
+  RevocationKind,
+  RevocationRecord,
+  RotateRefreshTokenResult,
+  TokenStore,
+  UatRecord,
+} from '@tollgate/core';
+import type BetterSqlite3 from 'better-sqlite3';
+import { parseStringArray } from './json.js';
+
+interface FamilyRow {
+  readonly family_id: string;
+  readonly user_id: string;
+  readonly created_at: number;
+  readonly absolute_expires_at: number;
+  readonly revoked_at: number | null;
+}
+
+interface TokenWithFamilyRow extends FamilyRow {
+  readonly generation: number;
+  readonly expires_at: number;
+  readonly rotated_at: number | null;
+}
+
+interface UatRow {
+  readonly id: string;
+  readonly user_id: string;
+  readonly name: string;
+  readonly hash: string;
+  readonly prefix: string;
+  readonly permissions: string;
+  readonly created_at: number;
+  readonly expires_at: number;
+  readonly revoked_at: number | null;
+  readonly last_used_at: number | null;
+}
+
+interface RevocationRow {
+  readonly seq: number;
+  readonly kind: RevocationKind;
+  readonly id: string;
+  readonly revoked_at: number;
+  readonly expires_at: number;
+}
+
+const UAT_COLUMNS =
+  'id, user_id, name, hash, prefix, permissions, created_at, expires_at, revoked_at, last_used_at';
+
+function toFamily(row: FamilyRow): RefreshFamilyRecord {
+  return {
+    id: row.family_id,
+    userId: row.user_id,
+    createdAt: row.created_at,
+    absoluteExpiresAt: row.absolute_expires_at,
+    revokedAt: row.revoked_at,
+  };
+}
+
+function toUat(row: UatRow): UatRecord {
+  return {
+    id: row.id,
+    userId: row.user_id,
+    name: row.name,
+    hash: row.hash,
+    prefix: row.prefix,
+    permissions: parseStringArray(row.permissions, 'uats.permissions'),
+    createdAt: row.created_at,
+    expiresAt: row.expires_at,
+    revokedAt: row.revoked_at,
+    lastUsedAt: row.last_used_at,
+  };
+}
+
+/**
+ * The `TokenStore` on one better-sqlite3 connection. Every write runs in a `BEGIN IMMEDIATE`
+ * transaction (or is a single statement), so it holds the file's write lock from its first read:
+ * across connections and processes, the decisions below are taken on data nobody else can change.
+ * better-sqlite3 is synchronous; each method is `async` so that any driver error (busy after the
+ * timeout, closed connection, I/O) becomes a rejected promise, never a resolved guess.
+ */
+export function createSqliteTokenStore(db: BetterSqlite3.Database): TokenStore {
+  const statements = {
+    insertFamily: db.prepare<[string, string, number, number]>(
+      'INSERT INTO refresh_families (id, user_id, created_at, absolute_expires_at) VALUES (?, ?, ?, ?)',
+    ),
+    insertToken: db.prepare<[string, string, number, number, number]>(
+      'INSERT INTO refresh_tokens (hash, family_id, generation, issued_at, expires_at) VALUES (?, ?, ?, ?, ?)',
+    ),
+    tokenWithFamily: db.prepare<[string], TokenWithFamilyRow>(
+      `SELECT t.generation, t.expires_at, t.rotated_at,
+              f.id AS family_id, f.user_id, f.created_at, f.absolute_expires_at, f.revoked_at
+       FROM refresh_tokens t JOIN refresh_families f ON f.id = t.family_id
+       WHERE t.hash = ?`,
+    ),
+    family: db.prepare<[string], FamilyRow>(
+      `SELECT id AS family_id, user_id, created_at, absolute_expires_at, revoked_at
+       FROM refresh_families WHERE id = ?`,
+    ),
+    // The conditional update decides the single winner of a rotation.
+    markRotated: db.prepare<[number, string]>(
+      'UPDATE refresh_tokens SET rotated_at = ? WHERE hash = ? AND rotated_at IS NULL',
+    ),
+    revokeFamily: db.prepare<[number, string]>(
+      'UPDATE refresh_families SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL',
+    ),
+    insertRevocation: db.prepare<[RevocationKind, string, number, number]>(
+      'INSERT INTO revocations (kind, id, revoked_at, expires_at) VALUES (?, ?, ?, ?)',
+    ),
+    insertUat: db.prepare<
+      [string, string, string, string, string, string, number, number, number | null, number | null]
+    >(`INSERT INTO uats (${UAT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+    uatByHash: db.prepare<[string], UatRow>(`SELECT ${UAT_COLUMNS} FROM uats WHERE hash = ?`),
+    uatsByUser: db.prepare<[string], UatRow>(
+      `SELECT ${UAT_COLUMNS} FROM uats WHERE user_id = ? ORDER BY created_at DESC, rowid DESC`,
+    ),
+    revokeUat: db.prepare<[number, string, string]>(
+      'UPDATE uats SET revoked_at = ? WHERE id = ? AND user_id = ? AND revoked_at IS NULL',
+    ),
+    uatOwned: db.prepare<[string, string], { readonly found: number }>(
+      'SELECT 1 AS found FROM uats WHERE id = ? AND user_id = ?',
+    ),
+    touchUat: db.prepare<[number, string, number]>(
+      'UPDATE uats SET last_used_at = ? WHERE id = ? AND (last_used_at IS NULL OR last_used_at < ?)',
+    ),
+    revocationsAfter: db.prepare<[number, number], RevocationRow>(
+      'SELECT seq, kind, id, revoked_at, expires_at FROM revocations WHERE seq > ? AND expires_at > ? ORDER BY seq',
+    ),
+    lastSeq: db.prepare<[], { readonly seq: number }>(
+      "SELECT seq FROM sqlite_sequence WHERE name = 'revocations'",
+    ),
+    purgeTokens: db.prepare<[number, number]>(
+      `DELETE FROM refresh_tokens WHERE hash IN (
+         SELECT hash FROM refresh_tokens WHERE expires_at < ? LIMIT ?)`,
+    ),
+    purgeTokensOfExpiredFamilies: db.prepare<[number, number]>(
+      `DELETE FROM refresh_tokens WHERE hash IN (
+         SELECT t.hash FROM refresh_families f JOIN refresh_tokens t ON t.family_id = f.id
+         WHERE f.absolute_expires_at < ? LIMIT ?)`,
+    ),
+    purgeFamilies: db.prepare<[number, number]>(
+      `DELETE FROM refresh_families WHERE id IN (
+         SELECT f.id FROM refresh_families f
+         WHERE f.absolute_expires_at < ? AND NOT EXISTS (SELECT 1 FROM refresh_tokens t WHERE t.family_id = f.id)
+         LIMIT ?)`,
+    ),
+    purgeUats: db.prepare<[number, number]>(
+      'DELETE FROM uats WHERE id IN (SELECT id FROM uats WHERE expires_at < ? LIMIT ?)',
+    ),
+    purgeRevocations: db.prepare<[number, number]>(
+      'DELETE FROM revocations WHERE seq IN (SELECT seq FROM revocations WHERE expires_at < ? LIMIT ?)',
+    ),
+  };
+
+  /** Revokes a family once and records it; a no-op on a revoked family. Call inside a transaction. */
+  const revokeFamily = (familyId: string, now: number, revocationExpiresAt: number): RefreshFamilyRecord => {
+    if (statements.revokeFamily.run(now, familyId).changes === 1) {
+      statements.insertRevocation.run('family', familyId, now, revocationExpiresAt);
+    }
+    const row = statements.family.get(familyId);
+    if (!row) throw new Error('refresh family vanished inside its transaction');
+    return toFamily(row);
+  };
+
+  const createFamily = db.transaction((input: Parameters<TokenStore['createRefreshFamily']>[0]) => {
+    const { family, token } = input;
+    statements.insertFamily.run(family.id, family.userId, family.createdAt, family.absoluteExpiresAt);
+    statements.insertToken.run(token.hash, family.id, 0, token.issuedAt, token.expiresAt);
+  });
+
+  const rotate = db.transaction(
+    (input: Parameters<TokenStore['rotateRefreshToken']>[0]): RotateRefreshTokenResult => {
+      const { presentedHash, next, now, revocationExpiresAt } = input;
+      const row = statements.tokenWithFamily.get(presentedHash);
+      if (!row) return { outcome: 'not_found' };
+      const family = toFamily(row);
+      // A rotated token reports reuse even once its family is revoked: a replay is a theft signal.
+      if (family.revokedAt !== null && row.rotated_at === null) return { outcome: 'revoked', family };
+      if (row.expires_at <= now || family.absoluteExpiresAt <= now) return { outcome: 'expired' };
+      if (row.rotated_at === null && statements.markRotated.run(now, presentedHash).changes === 1) {
+        const expiresAt = Math.min(next.expiresAt, family.absoluteExpiresAt);
+        statements.insertToken.run(next.hash, family.id, row.generation + 1, next.issuedAt, expiresAt);
+        return {
+          outcome: 'rotated',
+          family,
+          next: {
+            hash: next.hash,
+            familyId: family.id,
+            generation: row.generation + 1,
+            issuedAt: next.issuedAt,
+            expiresAt,
+            rotatedAt: null,
+          },
+        };
+      }
+      return { outcome: 'reused', family: revokeFamily(family.id, now, revocationExpiresAt) };
+    },
+  );
+
+  const revokeByToken = db.transaction(
+    (input: Parameters<TokenStore['revokeRefreshFamilyByToken']>[0]): string | null => {
+      const row = statements.tokenWithFamily.get(input.hash);
+      if (!row) return null;
+      revokeFamily(row.family_id, input.now, input.revocationExpiresAt);
+      return row.family_id;
+    },
+  );
+
+  const revokeUat = db.transaction((input: Parameters<TokenStore['revokeUat']>[0]): boolean => {
+    const { id, userId, now, revocationExpiresAt } = input;
+    if (statements.revokeUat.run(now, id, userId).changes === 1) {
+      statements.insertRevocation.run('uat', id, now, revocationExpiresAt);
+      return true;
+    }
+    return statements.uatOwned.get(id, userId) !== undefined;
+  });
+
+  // One read transaction, so `lastSeq` and `records` come from the same snapshot.
+  const listRevocations = db.transaction((afterSeq: number, now: number) => {
+    const records: RevocationRecord[] = statements.revocationsAfter.all(afterSeq, now).map((row) => ({
+      seq: row.seq,
+      kind: row.kind,
+      id: row.id,
+      revokedAt: row.revoked_at,
+      expiresAt: row.expires_at,
+    }));
+    return { records, lastSeq: statements.lastSeq.get()?.seq ?? 0 };
+  });
+
+  const purge = db.transaction((now: number, limit: number): number => {
+    let deleted = 0;
+    // Tokens before the families they reference; each step gets what is left of the limit.
+    for (const statement of [
+      statements.purgeTokens,
+      statements.purgeTokensOfExpiredFamilies,
+      statements.purgeFamilies,
+      statements.purgeUats,
+      statements.purgeRevocations,
+    ]) {
+      if (deleted >= limit) break;
+      deleted += statement.run(now, limit - deleted).changes;
+    }
+    return deleted;
+  });
+
+  return {
+    async createRefreshFamily(input) {
+      createFamily.immediate(input);
+    },
+    async rotateRefreshToken(input) {
+      return rotate.immediate(input);
+    },
+    async revokeRefreshFamilyByToken(input) {
+      return revokeByToken.immediate(input);
+    },
+    async insertUat(record) {
+      statements.insertUat.run(
+        record.id,
+        record.userId,
+        record.name,
+        record.hash,
+        record.prefix,
+        JSON.stringify(record.permissions),
+        record.createdAt,
+        record.expiresAt,
+        record.revokedAt,
+        record.lastUsedAt,
+      );
+    },
+    async findUatByHash(hash) {
+      const row = statements.uatByHash.get(hash);
+      return row ? toUat(row) : null;
+    },
+    async listUatsByUser(userId) {
+      return statements.uatsByUser.all(userId).map(toUat);
+    },
+    async revokeUat(input) {
+      return revokeUat.immediate(input);
+    },
+    async touchUat({ id, at }) {
+      statements.touchUat.run(at, id, at);
+    },
+    async listRevocations({ afterSeq, now }) {
+      return listRevocations.deferred(afterSeq, now);
+    },
+    async purgeExpired({ now, limit }) {
+      if (!(limit > 0)) return 0;
+      return purge.immediate(now, Math.floor(limit));
+    },
+  };
+}

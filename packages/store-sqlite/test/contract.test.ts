@@ -1,0 +1,47 @@
+import path from 'node:path';
+import {
+  createFastPasswordHasher,
+  describeTokenStoreContract,
+  describeUserDirectoryContract,
+} from '@tollgate/store-tests';
+import { openSqliteStore } from '../src/index.js';
+import { tempDir } from './helpers.js';
+
+describeTokenStoreContract('sqlite file', async () => {
+  const { dir, remove } = tempDir();
+  const store = openSqliteStore({
+    filename: path.join(dir, 'tollgate.db'),
+    passwordHasher: createFastPasswordHasher(),
+  });
+  return {
+    store: store.tokens,
+    cleanup: async () => {
+      await store.close();
+      remove();
+    },
+  };
+});
+
+describeTokenStoreContract('sqlite :memory:', async () => {
+  const store = openSqliteStore({ filename: ':memory:', passwordHasher: createFastPasswordHasher() });
+  return { store: store.tokens, cleanup: () => store.close() };
+});
+
+describeUserDirectoryContract('sqlite file', async (seed, passwordHasher) => {
+  const { dir, remove } = tempDir();
+  const store = openSqliteStore({ filename: path.join(dir, 'tollgate.db'), passwordHasher });
+  try {
+    await store.seed(seed);
+  } catch (error) {
+    await store.close();
+    remove();
+    throw error;
+  }
+  return {
+    directory: store.users,
+    cleanup: async () => {
+      await store.close();
+      remove();
+    },
+  };
+});
