@@ -1,5 +1,5 @@
-import { describeTokenStoreContract, describeUserDirectoryContract } from '@tollgate/store-tests';
-import { createMemoryTokenStore, createMemoryUserDirectory } from '../src/memory-store.js';
+import { createMemoryTokenStore, createMemoryUserDirectory } from '@tollgate/core';
+import { describeTokenStoreContract, describeUserDirectoryContract } from '../src/index.js';
 
 describeTokenStoreContract('memory', async () => ({ store: createMemoryTokenStore() }));
 
