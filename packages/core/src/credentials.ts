@@ -42,7 +42,15 @@ export function parseAuthorizationHeader(
   else throw new TollgateError('ambiguous_credentials', { message: 'more than one Authorization header' });
   if (header.length > maxLength) throw malformed('Authorization header too long');
   const match = AUTHORIZATION.exec(header.trim());
-  if (!match) throw malformed('malformed Authorization header');
+  if (!match) {
+    // Repeated headers folded into one line (`a, b`: fetch's Headers.get, some proxies) are two credentials.
+    if (header.includes(',') && header.split(',').every((part) => AUTHORIZATION.test(part.trim()))) {
+      throw new TollgateError('ambiguous_credentials', {
+        message: 'more than one credential in the Authorization header',
+      });
+    }
+    throw malformed('malformed Authorization header');
+  }
   const scheme = SCHEMES.get(match[1]!.toLowerCase());
   if (!scheme) throw new TollgateError('unsupported_scheme');
   return { source: scheme, token: match[2]! };

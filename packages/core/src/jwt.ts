@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import { createHmac, verify as cryptoVerify, timingSafeEqual } from 'node:crypto';
 import { SignJWT } from 'jose';
 import { isCanonicalBase64url, parseJsonObject } from './encoding.js';
@@ -96,13 +97,13 @@ export class JwtCodec {
     const signature = Buffer.from(signatureSegment, 'base64url');
     if (!verifySignature(header.key, token.slice(0, dot2), signature)) throw invalid('bad signature');
 
-    const claims = parseJsonObject(Buffer.from(payloadSegment, 'base64url').toString('utf8'));
+    const claims = parseJsonSegment(payloadSegment);
     return { kind: header.kind, kid: header.key.kid, claims: this.#checkClaims(claims, nowMs) };
   }
 
   #readHeader(segment: string): HeaderInfo {
     if (!isCanonicalBase64url(segment)) throw invalid('header is not canonical base64url');
-    const header = parseJsonObject(Buffer.from(segment, 'base64url').toString('utf8'));
+    const header = parseJsonSegment(segment);
     for (const name of Object.keys(header)) {
       // jku, x5u, jwk, x5c, crit, b64 and the rest: Tollgate never issues them.
       if (!ALLOWED_HEADER_PARAMS.has(name)) throw invalid(`header parameter ${name} is not accepted`);
@@ -144,6 +145,13 @@ export class JwtCodec {
   acceptedUntilMs(exp: number): number {
     return (exp + this.#options.leewaySeconds) * 1000;
   }
+}
+
+/** Strict UTF-8: a lossy decode would read different signed bytes as the same JSON (jose refuses too). */
+function parseJsonSegment(segment: string): Record<string, unknown> {
+  const bytes = Buffer.from(segment, 'base64url');
+  if (!isUtf8(bytes)) throw invalid('token part is not UTF-8');
+  return parseJsonObject(bytes.toString('utf8'));
 }
 
 function isNumericDate(value: unknown): value is number {

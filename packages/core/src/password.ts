@@ -51,7 +51,7 @@ export function createScryptPasswordHasher(params: ScryptParameters = OWASP_SCRY
   ) {
     throw new RangeError('scrypt parameters out of range');
   }
-  let dummy: Promise<string> | undefined;
+  let dummy: Promise<string>;
 
   const hash = async (password: string): Promise<string> => {
     const salt = randomBytes(16);
@@ -69,11 +69,13 @@ export function createScryptPasswordHasher(params: ScryptParameters = OWASP_SCRY
     return timingSafeEqual(actual, expected);
   };
 
+  // Made at once, not on the first unknown user: that login would otherwise cost two hashes.
+  dummy = hash('tollgate-dummy-password');
+  dummy.catch(() => {});
   return {
     hash,
     verify,
     async verifyDummy(password) {
-      dummy ??= hash('tollgate-dummy-password');
       await verify(password, await dummy);
     },
   };
