@@ -1,0 +1,202 @@
+/**
+ * Principal typing: no field is `any`; `PrincipalData` is `unknown` until the app registers its own
+ * type by declaration merging of `TollgateRegister` (checked in a separate program, see
+ * .type-tests/principal-register.ts); the `principalData` option fills `principal.data` at runtime.
+ */
+import { fileURLToPath } from 'node:url';
+import ts from 'typescript';
+import { describe, expect, expectTypeOf, it } from 'vitest';
+import type {
+  Actor,
+  CredentialSource,
+  Principal,
+  PrincipalData,
+  TokenKind,
+  TollgateOptions,
+  TollgateRegister,
+  UserKind,
+  UserRecord,
+} from '../src/index.js';
+import {
+  ACCOUNTS,
+  buildDemo,
+  buildMutableDemo,
+  DAY,
+  ORG,
+  secondInstance,
+} from './helpers/operation-rules.js';
+
+const { ethan, ava, root } = ACCOUNTS;
+
+// ---- type level, in the core's own program (no augmentation there) ------------------------------
+
+type AnyFields<T> = { [K in keyof T]-?: 0 extends 1 & T[K] ? K : never }[keyof T];
+
+describe('Principal types', () => {
+  it('types every field, none of them any', () => {
+    expectTypeOf<AnyFields<Principal>>().toBeNever();
+    expectTypeOf<Principal['userId']>().toEqualTypeOf<string>();
+    expectTypeOf<Principal['username']>().toEqualTypeOf<string>();
+    expectTypeOf<Principal['email']>().toEqualTypeOf<string>();
+    expectTypeOf<Principal['kind']>().toEqualTypeOf<UserKind>();
+    expectTypeOf<Principal['kind']>().toEqualTypeOf<'customer' | 'administrator'>();
+    expectTypeOf<Principal['customerId']>().toEqualTypeOf<string>();
+    expectTypeOf<Principal['domain']>().toEqualTypeOf<string>();
+    expectTypeOf<Principal['roles']>().toEqualTypeOf<readonly string[]>();
+    expectTypeOf<Principal['permissions']>().toEqualTypeOf<readonly string[]>();
+    expectTypeOf<Principal['environment']>().toEqualTypeOf<string | null>();
+    expectTypeOf<Principal['source']>().toEqualTypeOf<CredentialSource>();
+    expectTypeOf<Principal['tokenKind']>().toEqualTypeOf<TokenKind>();
+    expectTypeOf<Principal['tokenId']>().toEqualTypeOf<string>();
+    expectTypeOf<Principal['actor']>().toEqualTypeOf<Actor | null>();
+    expectTypeOf<Actor>().toEqualTypeOf<{ readonly userId: string; readonly username: string }>();
+    expectTypeOf<Principal['customData']>().toEqualTypeOf<string | null>();
+    expectTypeOf<Principal['expiresAt']>().toEqualTypeOf<number>();
+    expectTypeOf<Principal['data']>().not.toBeAny();
+  });
+
+  it('defaults PrincipalData to unknown when the app registers nothing', () => {
+    expectTypeOf<TollgateRegister>().toEqualTypeOf<{}>();
+    expectTypeOf<PrincipalData>().toBeUnknown();
+    expectTypeOf<PrincipalData>().not.toBeAny();
+    expectTypeOf<Principal['data']>().toBeUnknown();
+    expectTypeOf<NonNullable<TollgateOptions['principalData']>>().toEqualTypeOf<
+      (user: UserRecord) => unknown
+    >();
+  });
+
+  it('is immutable: its fields are readonly', () => {
+    const assign = (principal: Principal) => {
+      // @ts-expect-error: Principal fields are readonly.
+      principal.userId = 'x';
+      // @ts-expect-error: roles are a readonly array.
+      principal.roles.push('x');
+    };
+    expect(assign).toBeTypeOf('function');
+  });
+});
+
+// ---- type level, compiled as separate programs (an augmentation is global to its program) -------
+
+const coreTsconfig = fileURLToPath(new URL('../tsconfig.json', import.meta.url));
+
+function parsedCoreConfig(): ts.ParsedCommandLine {
+  const parsed = ts.getParsedCommandLineOfConfigFile(
+    coreTsconfig,
+    {},
+    {
+      ...ts.sys,
+      onUnRecoverableConfigFileDiagnostic: (diagnostic) => {
+        throw new Error(ts.flattenDiagnosticMessageText(diagnostic.messageText, '\n'));
+      },
+    },
+  );
+  if (!parsed) throw new Error('cannot read the core tsconfig');
+  return parsed;
+}
+
+/** Type-checks `file` (and what it imports) in a program of its own; returns the diagnostics. */
+function typeErrors(file: string): string[] {
+  const { options } = parsedCoreConfig();
+  const program = ts.createProgram({ rootNames: [file], options: { ...options, noEmit: true } });
+  return ts.getPreEmitDiagnostics(program).map((diagnostic) => {
+    const where = diagnostic.file
+      ? `${diagnostic.file.fileName}:${diagnostic.file.getLineAndCharacterOfPosition(diagnostic.start ?? 0).line + 1}: `
+      : '';
+    return where + ts.flattenDiagnosticMessageText(diagnostic.messageText, '\n');
+  });
+}
+
+describe('declaration merging of TollgateRegister', () => {
+  const registerFixture = fileURLToPath(new URL('./.type-tests/principal-register.ts', import.meta.url));
+
+  it('types principal.data (and the principalData option) with the registered type', () => {
+    expect(typeErrors(registerFixture)).toEqual([]);
+  }, 60_000);
+
+  it('stays out of the core’s own program, where PrincipalData remains unknown', () => {
+    const files = parsedCoreConfig().fileNames;
+    expect(files.some((f) => f.endsWith('/test/principal-types.test.ts'))).toBe(true);
+    expect(files.some((f) => f.includes('/.type-tests/'))).toBe(false);
+    // This file's own assertions (PrincipalData is unknown, no field is any) hold in a program of its own.
+    expect(typeErrors(fileURLToPath(import.meta.url))).toEqual([]);
+  }, 60_000);
+});
+
+// ---- runtime: the principalData option ------------------------------------------------------------
+
+interface AppData {
+  readonly plan: 'free' | 'pro';
+  readonly organisation: string;
+}
+
+const principalData = (user: UserRecord): AppData => ({
+  plan: user.roles.includes('company_admin') ? 'pro' : 'free',
+  organisation: user.customerId,
+});
+
+describe('the principalData option', () => {
+  it('fills principal.data for every kind of token', async () => {
+    const demo = await buildDemo({ options: { principalData } });
+    const { tg, clock } = demo;
+    const expected: AppData = { plan: 'pro', organisation: ORG.datastore };
+
+    const jwt = await tg.loginForAccessToken({ username: ethan.username, password: ethan.password });
+    const jwtPrincipal = await tg.authenticate({ authorization: `JWT ${jwt.token}` });
+    expect(jwtPrincipal.data).toEqual(expected);
+
+    const pair = await tg.loginForTokenPair({ username: ethan.username, password: ethan.password });
+    expect((await tg.authenticate({ authorization: `Bearer ${pair.token}` })).data).toEqual(expected);
+
+    const userToken = await tg.loginForUserToken({
+      username: ethan.username,
+      password: ethan.password,
+      environment: 'staging',
+    });
+    expect((await tg.authenticate({ authorization: `Bearer ${userToken.token}` })).data).toEqual(expected);
+
+    const admin = await tg.loginForTokenPair({ username: root.username, password: root.password });
+    const delegated = await tg.delegate({
+      adminToken: admin.token,
+      domain: 'datastore',
+      userIdentity: ava.username,
+    });
+    expect((await tg.authenticate({ cookie: `tollgate_session=${delegated.token}` })).data).toEqual({
+      plan: 'free',
+      organisation: ORG.datastore,
+    });
+
+    const uat = await tg.createUat({
+      caller: jwtPrincipal,
+      name: 'ci',
+      expiresAt: new Date(clock.now() + DAY),
+      permissions: ['brand_create'],
+    });
+    expect((await tg.authenticate({ authorization: `UAT ${uat.token}` })).data).toEqual(expected);
+  });
+
+  it('computes a UAT principal’s data from the user’s current record', async () => {
+    const demo = await buildMutableDemo({ options: { principalData } });
+    const caller = await demo.tg.authenticate({
+      authorization: `JWT ${(await demo.tg.loginForAccessToken({ username: ethan.username, password: ethan.password })).token}`,
+    });
+    const uat = await demo.tg.createUat({
+      caller,
+      name: 'ci',
+      expiresAt: new Date(demo.clock.now() + DAY),
+      permissions: ['brand_create'],
+    });
+    demo.users.update(ethan.id, { roles: [] });
+    const other = secondInstance(demo, { principalData });
+    expect((await other.authenticate({ authorization: `UAT ${uat.token}` })).data).toEqual({
+      plan: 'free',
+      organisation: ORG.datastore,
+    });
+  });
+
+  it('leaves principal.data undefined without the option', async () => {
+    const { tg } = await buildDemo();
+    const jwt = await tg.loginForAccessToken({ username: ethan.username, password: ethan.password });
+    expect((await tg.authenticate({ authorization: `JWT ${jwt.token}` })).data).toBeUndefined();
+  });
+});
