@@ -39,9 +39,11 @@ export function parseAuthorizationHeader(
   let header: string;
   if (typeof value === 'string') header = value;
   else if (value.length === 1) header = value[0]!;
+  else if (value.length === 0) throw new TollgateError('credentials_missing');
   else throw new TollgateError('ambiguous_credentials', { message: 'more than one Authorization header' });
   if (header.length > maxLength) throw malformed('Authorization header too long');
-  const match = AUTHORIZATION.exec(header.trim());
+  // Only the optional whitespace HTTP allows around a field value (SP, HTAB) is trimmed.
+  const match = AUTHORIZATION.exec(header.replace(/^[ \t]+|[ \t]+$/g, ''));
   if (!match) {
     // Repeated headers folded into one line (`a, b`: fetch's Headers.get, some proxies) are two credentials.
     if (header.includes(',') && header.split(',').every((part) => AUTHORIZATION.test(part.trim()))) {
