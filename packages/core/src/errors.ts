@@ -22,6 +22,13 @@ export const ERROR_CATALOGUE = {
     message: 'The request carries more than one credential; send exactly one.',
   },
   malformed_request: { status: 400, message: 'The request is malformed.' },
+  payload_too_large: { status: 413, message: 'The request body is larger than allowed.' },
+  unsupported_media_type: { status: 415, message: 'The request body must be application/json.' },
+  method_not_allowed: { status: 405, message: 'This method is not allowed on this path.' },
+  csrf_origin_mismatch: {
+    status: 403,
+    message: 'A cookie-authenticated request that changes state must come from an allowed origin.',
+  },
   invalid_permission: { status: 400, message: 'A permission is not in the permission catalogue.' },
   invalid_expiry: { status: 400, message: 'The expiry is in the past or beyond the allowed maximum.' },
   insufficient_permission: { status: 403, message: 'You do not have permission to perform this action.' },
@@ -42,6 +49,7 @@ export const ERROR_CATALOGUE = {
   not_found: { status: 404, message: 'Not found.' },
   rate_limited: { status: 429, message: 'Too many attempts; try again later.' },
   store_unavailable: { status: 503, message: 'The token store cannot be reached; try again shortly.' },
+  internal_error: { status: 500, message: 'An unexpected error occurred.' },
 } as const satisfies Record<string, { status: number; message: string }>;
 
 export type TollgateErrorCode = keyof typeof ERROR_CATALOGUE;
@@ -52,6 +60,8 @@ export interface TollgateErrorOptions {
   cause?: unknown;
   /** For `rate_limited`: seconds until a retry may succeed. */
   retryAfterSeconds?: number;
+  /** For validation failures: messages per request field. */
+  fields?: Readonly<Record<string, readonly string[]>>;
 }
 
 export class TollgateError extends Error {
@@ -60,12 +70,14 @@ export class TollgateError extends Error {
   /** The suggested HTTP status for this code. */
   readonly status: number;
   readonly retryAfterSeconds: number | undefined;
+  readonly fields: Readonly<Record<string, readonly string[]>> | undefined;
 
   constructor(code: TollgateErrorCode, options: TollgateErrorOptions = {}) {
     super(options.message ?? ERROR_CATALOGUE[code].message, { cause: options.cause });
     this.code = code;
     this.status = ERROR_CATALOGUE[code].status;
     this.retryAfterSeconds = options.retryAfterSeconds;
+    this.fields = options.fields;
   }
 }
 

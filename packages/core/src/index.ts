@@ -15,6 +15,7 @@ export {
   type TollgateErrorCode,
   type TollgateErrorOptions,
 } from './errors.js';
+export * from './http/index.js';
 export { JWT_TYP, JwtCodec, type JwtCodecOptions, type TollgateClaims, type VerifiedJwt } from './jwt.js';
 export {
   createKeySet,

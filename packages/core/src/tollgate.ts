@@ -153,16 +153,19 @@ export interface Tollgate {
   loginForUserToken(input: {
     username: string;
     password: string;
-    environment?: string | null;
+    environment?: string | null | undefined;
   }): Promise<UserTokenResult>;
   /** Scheme A: an administrator issues a user token for a customer user. */
   issueUserToken(input: {
     caller: Principal;
     username: string;
-    environment?: string | null;
+    environment?: string | null | undefined;
   }): Promise<UserTokenResult>;
   /** Scheme A: a new user token for a valid one, keeping its environment unless another is given. */
-  refreshUserToken(input: { token: string; environment?: string | null }): Promise<UserTokenResult>;
+  refreshUserToken(input: {
+    token: string;
+    environment?: string | null | undefined;
+  }): Promise<UserTokenResult>;
   /** Scheme A: the environments the user of a (possibly environment-less) user token may use. */
   listEnvironments(input: { token: string }): Promise<readonly Environment[]>;
   /** Scheme B: an administrator's access token signs a user in without their password. */
@@ -550,31 +553,56 @@ export function createTollgate(options: TollgateOptions): Tollgate {
     return principal;
   };
 
+  /** A cache hit still valid at `now`, or undefined (a stale entry is dropped). */
+  const cached = (key: string, now: number): CacheEntry | undefined => {
+    const entry = cache.get(key);
+    if (entry === undefined || now < entry.validUntil) return entry;
+    cache.delete(key);
+    return undefined;
+  };
+
+  const fromCache = async (
+    entry: CacheEntry,
+    now: number,
+    sources: readonly CredentialSource[] | undefined,
+  ): Promise<Principal> => {
+    if (sources !== undefined && !sources.includes(entry.principal.source)) {
+      throw new TollgateError('unsupported_scheme');
+    }
+    if (entry.revocationKey !== null) await ensureNotRevoked(entry.revocationKey, now);
+    return entry.principal;
+  };
+
   const authenticate: Tollgate['authenticate'] = async (request, authOptions) => {
     const now = clock.now();
     const sources = authOptions?.sources;
-    const { authorization } = request;
-    // Common case, one header and no cookie: the header value itself is the cache key.
-    let cacheKey =
-      request.cookie === undefined && typeof authorization === 'string' ? authorization : undefined;
-    const hit = cacheKey === undefined ? undefined : cache.get(cacheKey);
-    if (hit !== undefined && now < hit.validUntil) {
-      if (sources !== undefined && !sources.includes(hit.principal.source)) {
-        throw new TollgateError('unsupported_scheme');
-      }
-      if (hit.revocationKey !== null) await ensureNotRevoked(hit.revocationKey, now);
-      return hit.principal;
+    const { authorization, cookie } = request;
+    // Common case, one header and no cookie: the header value itself is the cache key, and a
+    // hit needs no parsing at all.
+    const header =
+      typeof authorization === 'string'
+        ? authorization
+        : authorization?.length === 1
+          ? authorization[0]
+          : undefined;
+    const noCookie = cookie === undefined || (typeof cookie !== 'string' && cookie.length === 0);
+    if (header !== undefined && noCookie) {
+      const hit = cached(header, now);
+      if (hit !== undefined) return fromCache(hit, now, sources);
     }
-    if (hit !== undefined) cache.delete(cacheKey as string);
     const credential = extractCredential(request, { cookieName });
     if (credential === null) throw new TollgateError('credentials_missing');
-    if (sources !== undefined && !sources.includes(credential.source))
+    if (sources !== undefined && !sources.includes(credential.source)) {
       throw new TollgateError('unsupported_scheme');
-    // A newline never occurs in a header value, so cookie keys cannot collide with header keys.
-    cacheKey ??=
-      credential.source === 'cookie'
-        ? `\ncookie\n${credential.token}`
-        : `${credential.source} ${credential.token}`;
+    }
+    let cacheKey: string;
+    if (header !== undefined && noCookie) cacheKey = header;
+    else {
+      // A newline never occurs in a header value, so these keys cannot collide with header keys.
+      cacheKey = `\n${credential.source}\n${credential.token}`;
+      const hit = cached(cacheKey, now);
+      if (hit !== undefined) return fromCache(hit, now, sources);
+    }
     if (credential.token.startsWith(UAT_PREFIX)) return authenticateUat(credential, cacheKey, now);
     if (credential.token.startsWith(REFRESH_PREFIX)) throw new TollgateError('wrong_token_kind');
     return authenticateJwt(credential, cacheKey, now);
@@ -769,9 +797,19 @@ export function createTollgate(options: TollgateOptions): Tollgate {
       }
       const expiry = parseExpiry(expiresAt);
       const now = clock.now();
-      if (expiry <= now || expiry > now + uatMaxLifetimeMs) throw new TollgateError('invalid_expiry');
+      if (expiry <= now) {
+        throw new TollgateError('invalid_expiry', { message: 'The expiry date must be in the future.' });
+      }
+      if (expiry > now + uatMaxLifetimeMs) {
+        throw new TollgateError('invalid_expiry', {
+          message: `The expiry date must be at most ${uatMaxLifetimeMs / 86_400_000} days ahead.`,
+        });
+      }
       const catalogue = await fromStore(() => users.listPermissions());
-      if (permissions.some((p) => !catalogue.includes(p))) throw new TollgateError('invalid_permission');
+      const unknown = permissions.find((p) => !catalogue.includes(p));
+      if (unknown !== undefined) {
+        throw new TollgateError('invalid_permission', { message: `"${unknown}" is not a valid permission.` });
+      }
       // The creator's current rights, not the snapshot in its token.
       const creator = await activeUser(caller.userId);
       if (permissions.some((p) => !creator.permissions.includes(p)))

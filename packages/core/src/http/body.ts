@@ -1,0 +1,45 @@
+import { TollgateError } from '../errors.js';
+import type { HeaderValue, HttpRequest } from './types.js';
+
+export function firstHeader(value: HeaderValue): string | undefined {
+  return typeof value === 'string' ? value : value?.[0];
+}
+
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * Reads a JSON request body of at most `limit` bytes. Refuses another media type (415), a
+ * larger body (413, without reading past the limit) and anything that is not JSON (400).
+ * Returns undefined for a request without a body.
+ */
+export async function readJsonBody(request: HttpRequest, limit: number): Promise<unknown> {
+  const { body } = request;
+  if (body !== undefined && 'parsed' in body) return body.parsed;
+  const declared = firstHeader(request.headers['content-length']);
+  if (declared !== undefined && Number(declared) > limit) throw new TollgateError('payload_too_large');
+  const contentType = firstHeader(request.headers['content-type']);
+  if (body === undefined || (contentType === undefined && (declared === undefined || declared === '0'))) {
+    return undefined;
+  }
+  const mediaType = contentType?.split(';', 1)[0]?.trim().toLowerCase();
+  if (mediaType !== 'application/json') throw new TollgateError('unsupported_media_type');
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for await (const chunk of body) {
+    size += chunk.byteLength;
+    if (size > limit) throw new TollgateError('payload_too_large');
+    chunks.push(chunk);
+  }
+  if (size === 0) return undefined;
+  let text: string;
+  try {
+    text = strictUtf8.decode(Buffer.concat(chunks));
+  } catch (cause) {
+    throw new TollgateError('malformed_request', { message: 'The request body is not UTF-8.', cause });
+  }
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (cause) {
+    throw new TollgateError('malformed_request', { message: 'The request body is not valid JSON.', cause });
+  }
+}

@@ -1,0 +1,62 @@
+import { z } from 'zod';
+import { defineRoute } from '../define.js';
+import { text } from '../render.js';
+import type { ResolvedHttpOptions } from '../types.js';
+
+const ErrorBody = z.object({ code: z.string(), message: z.string() });
+
+function sessionCookie(options: ResolvedHttpOptions, token: string, maxAgeSeconds: number): string {
+  const { cookie } = options;
+  return [
+    `${options.cookieName}=${token}`,
+    `Path=${cookie.path}`,
+    ...(cookie.domain ? [`Domain=${cookie.domain}`] : []),
+    `Max-Age=${Math.max(0, Math.floor(maxAgeSeconds))}`,
+    'HttpOnly',
+    `SameSite=${cookie.sameSite}`,
+    ...(cookie.secure ? ['Secure'] : []),
+  ].join('; ');
+}
+
+/** Scheme B: admin-delegated login (seed `admin-delegated-login.txt`). */
+export const delegatedLoginRoutes = [
+  defineRoute({
+    method: 'POST',
+    path: '/API3/authentication/authenticateUserByToken',
+    profile: 'delegated-login',
+    operationId: 'authenticateUserByToken',
+    summary: "An administrator's access token signs a user in without their password.",
+    shape: 'default',
+    carriesTokens: true,
+    body: z.object({
+      domain: z.string().min(1).max(255),
+      userIdentity: z.string().min(1).max(320),
+      token: z.string().min(1).max(8192),
+      customData: z.string().max(4096).nullish(),
+    }),
+    responses: {
+      200: {
+        description: 'The security token (base64url); also set as the session cookie.',
+        contentType: 'text/plain',
+        schema: z.string(),
+      },
+      400: { description: 'Malformed request.', schema: ErrorBody },
+      401: { description: 'Invalid administrator token.', schema: ErrorBody },
+      403: {
+        description: 'Not an administrator, outside its domain, or an administrator target.',
+        schema: ErrorBody,
+      },
+      404: { description: 'No such user in that domain.', schema: ErrorBody },
+    },
+    handle: async ({ tollgate, body, options }) => {
+      const result = await tollgate.delegate({
+        adminToken: body.token,
+        domain: body.domain,
+        userIdentity: body.userIdentity,
+        customData: body.customData ?? null,
+      });
+      const maxAge = tollgate.options.lifetimes.delegatedToken;
+      return text(200, result.token, { 'set-cookie': sessionCookie(options, result.token, maxAge) });
+    },
+  }),
+] as const;

@@ -1,0 +1,100 @@
+import { z } from 'zod';
+import type { TokenPairResult } from '../../tollgate.js';
+import { defineRoute } from '../define.js';
+import { empty, json } from '../render.js';
+
+const EnvelopeError = z.object({
+  errorCode: z.string(),
+  errorMessage: z.string(),
+  content: z.literal(''),
+  pageable: z.literal(''),
+});
+const PairEnvelope = z.object({
+  errorCode: z.literal(''),
+  errorMessage: z.literal(''),
+  content: z.array(
+    z.object({
+      customerId: z.string(),
+      token: z.string(),
+      refreshToken: z.string(),
+      validityTime: z.number(),
+    }),
+  ),
+  pageable: z.object({
+    page: z.number(),
+    size: z.number(),
+    totalPages: z.number(),
+    totalElements: z.number(),
+  }),
+});
+
+const envelope = (pair: TokenPairResult) =>
+  json(200, {
+    errorCode: '',
+    errorMessage: '',
+    content: [
+      {
+        customerId: pair.customerId,
+        token: pair.token,
+        refreshToken: pair.refreshToken,
+        validityTime: pair.validityTime,
+      },
+    ],
+    pageable: { page: 0, size: 10, totalPages: 1, totalElements: 1 },
+  });
+
+const RefreshBody = z.object({ refreshToken: z.string().min(1).max(8192) });
+
+/** Scheme C: a token pair with a rotating refresh token (seed `token-pair.txt`). */
+export const tokenPairRoutes = [
+  defineRoute({
+    method: 'POST',
+    path: '/api/v2/auth/token',
+    profile: 'token-pair',
+    operationId: 'createTokenPair',
+    summary: 'Password login to an access token and a rotating refresh token.',
+    shape: 'envelope',
+    carriesTokens: true,
+    body: z.object({ username: z.string().min(1).max(320), password: z.string().min(1).max(1024) }),
+    responses: {
+      200: { description: 'The token pair.', schema: PairEnvelope },
+      400: { description: 'Malformed request.', schema: EnvelopeError },
+      401: { description: 'Invalid credentials (AUTH_1001).', schema: EnvelopeError },
+    },
+    handle: async ({ tollgate, body }) => envelope(await tollgate.loginForTokenPair(body)),
+  }),
+  defineRoute({
+    method: 'POST',
+    path: '/api/v2/auth/token/refresh',
+    profile: 'token-pair',
+    operationId: 'refreshTokenPair',
+    summary: 'Exchanges a refresh token for a new pair; a reused one revokes the whole session.',
+    shape: 'envelope',
+    carriesTokens: true,
+    body: RefreshBody,
+    responses: {
+      200: { description: 'The new token pair.', schema: PairEnvelope },
+      400: { description: 'Malformed request.', schema: EnvelopeError },
+      401: { description: 'Invalid, expired, revoked or reused refresh token.', schema: EnvelopeError },
+    },
+    handle: async ({ tollgate, body }) => envelope(await tollgate.refreshTokenPair(body)),
+  }),
+  defineRoute({
+    method: 'POST',
+    path: '/api/v2/auth/token/revoke',
+    profile: 'token-pair',
+    operationId: 'revokeTokenPair',
+    summary: 'Logout: revokes the refresh token, its family and their access tokens.',
+    shape: 'envelope',
+    carriesTokens: false,
+    body: RefreshBody,
+    responses: {
+      204: { description: 'Revoked (also for an unknown token).' },
+      400: { description: 'Malformed request.', schema: EnvelopeError },
+    },
+    handle: async ({ tollgate, body }) => {
+      await tollgate.revokeTokenPair(body);
+      return empty(204);
+    },
+  }),
+] as const;

@@ -1,0 +1,133 @@
+import { z } from 'zod';
+import type { UserTokenResult } from '../../tollgate.js';
+import { defineRoute } from '../define.js';
+import { json } from '../render.js';
+
+const username = z.string().min(1).max(320);
+const password = z.string().min(1).max(1024);
+const environment = z.string().min(1).max(128).optional();
+
+const UserTokenBody = z.object({
+  token: z.string(),
+  environment: z.string().nullable(),
+  expiresAt: z.string().meta({ format: 'date-time' }),
+});
+const ErrorBody = z.object({ code: z.string(), message: z.string() });
+
+const userTokenResponse = (result: UserTokenResult) =>
+  json(200, {
+    token: result.token,
+    environment: result.environment,
+    expiresAt: result.expiresAt.toISOString(),
+  });
+
+const tokenResponses = {
+  200: { description: 'A user token.', schema: UserTokenBody },
+  400: { description: 'Malformed request.', schema: ErrorBody },
+  401: { description: 'Invalid credentials or token.', schema: ErrorBody },
+  403: { description: 'Not allowed (administrator, environment, domain).', schema: ErrorBody },
+};
+
+const LoginFields = z.object({ username, password, environment });
+
+/** Scheme A: user tokens and environments (seed `user-tokens-environments.txt`). */
+export const userTokenRoutes = [
+  defineRoute({
+    method: 'GET',
+    path: '/Authentication',
+    profile: 'user-tokens',
+    operationId: 'createUserToken',
+    summary: 'Password login to a user token, optionally bound to an environment.',
+    shape: 'default',
+    carriesTokens: true,
+    query: LoginFields,
+    responses: tokenResponses,
+    handle: async ({ tollgate, query }) => userTokenResponse(await tollgate.loginForUserToken(query)),
+  }),
+  defineRoute({
+    method: 'POST',
+    path: '/Authentication',
+    profile: 'user-tokens',
+    operationId: 'createUserTokenFromBody',
+    summary: 'Password login to a user token, with the credentials in a JSON body.',
+    shape: 'default',
+    carriesTokens: true,
+    body: LoginFields.extend({ environment: z.string().min(1).max(128).nullish() }),
+    responses: tokenResponses,
+    handle: async ({ tollgate, body }) => userTokenResponse(await tollgate.loginForUserToken(body)),
+  }),
+  defineRoute({
+    method: 'GET',
+    path: '/Authentication/UserToken',
+    profile: 'user-tokens',
+    operationId: 'issueUserToken',
+    summary: "An administrator's access token issues a user token for a customer user.",
+    shape: 'default',
+    carriesTokens: true,
+    security: ['Bearer'],
+    query: z.object({ username, environment }),
+    responses: { ...tokenResponses, 404: { description: 'No such user.', schema: ErrorBody } },
+    handle: async ({ tollgate, query, authenticate }) => {
+      const caller = await authenticate(['Bearer']);
+      return userTokenResponse(await tollgate.issueUserToken({ caller, ...query }));
+    },
+  }),
+  defineRoute({
+    method: 'GET',
+    path: '/Authentication/refresh/{token}',
+    profile: 'user-tokens',
+    operationId: 'refreshUserToken',
+    summary: 'A new user token for a valid one; keeps its environment unless another is given.',
+    shape: 'default',
+    carriesTokens: true,
+    query: z.object({ environment }),
+    responses: tokenResponses,
+    handle: async ({ tollgate, params, query }) =>
+      userTokenResponse(
+        await tollgate.refreshUserToken({ token: params.token!, environment: query.environment }),
+      ),
+  }),
+  defineRoute({
+    method: 'GET',
+    path: '/Authentication/token/{token}/Environments',
+    profile: 'user-tokens',
+    operationId: 'listUserTokenEnvironments',
+    summary: "The environments the token's user may use (works for a token with no environment).",
+    shape: 'default',
+    carriesTokens: false,
+    responses: {
+      200: { description: 'Environments.', schema: z.array(z.object({ id: z.string(), name: z.string() })) },
+      401: { description: 'Invalid token.', schema: ErrorBody },
+    },
+    handle: async ({ tollgate, params }) => {
+      const environments = await tollgate.listEnvironments({ token: params.token! });
+      return json(
+        200,
+        environments.map((env) => ({ id: env.id, name: env.name })),
+      );
+    },
+  }),
+  defineRoute({
+    method: 'GET',
+    path: '/Environment/current',
+    profile: 'user-tokens',
+    operationId: 'currentEnvironment',
+    summary: "The environment of the caller's user token.",
+    shape: 'default',
+    carriesTokens: false,
+    security: ['Bearer'],
+    responses: {
+      200: {
+        description: 'The environment.',
+        schema: z.object({ environment: z.string(), user: z.string() }),
+      },
+      401: { description: 'Invalid token.', schema: ErrorBody },
+      403: { description: 'The token has no environment.', schema: ErrorBody },
+    },
+    handle: async ({ tollgate, authenticate }) => {
+      const principal = await authenticate(['Bearer']);
+      tollgate.authorize(principal, { environment: true });
+      return json(200, { environment: principal.environment, user: principal.username });
+    },
+  }),
+] as const;
