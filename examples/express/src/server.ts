@@ -1,0 +1,153 @@
+import { randomUUID } from 'node:crypto';
+import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import {
+  createKeySet,
+  createTollgate,
+  exportSigningKey,
+  generateSigningKey,
+  importSigningKey,
+  type Lifetimes,
+  type PasswordHasher,
+  redactUrl,
+  type SigningKey,
+  TollgateError,
+} from '@tollgate/core';
+import { createTollgateExpress } from '@tollgate/express';
+import { openSqliteStore, seedDemoData } from '@tollgate/store-sqlite';
+import express from 'express';
+import { pino } from 'pino';
+import { pinoHttp } from 'pino-http';
+
+export interface ExampleServerOptions {
+  /** 0 picks a free port. Default 3000. */
+  readonly port?: number;
+  /** Default 127.0.0.1. */
+  readonly host?: string;
+  /** SQLite file (`:memory:` allowed). Default `tollgate.db`. */
+  readonly database?: string;
+  /** Default: scrypt with OWASP parameters. Tests pass a cheaper one. */
+  readonly passwordHasher?: PasswordHasher;
+  /** Default: the key in `TOLLGATE_SIGNING_KEY` (a private JWK), else one kept beside the database. */
+  readonly signingKey?: SigningKey;
+  readonly lifetimes?: Partial<Lifetimes>;
+  /** `false` silences the request log. Default: JSON lines on stdout. */
+  readonly logger?: false;
+  /** Adds `Secure` to the session cookie. Default: true when NODE_ENV is production. */
+  readonly secureCookie?: boolean;
+}
+
+export interface RunningServer {
+  readonly url: string;
+  readonly server: Server;
+  close(): Promise<void>;
+}
+
+/**
+ * The example's key: from `TOLLGATE_SIGNING_KEY`, else a JWK file beside the database (so
+ * tokens survive a restart), else a fresh one for an in-memory database.
+ */
+async function loadSigningKey(database: string): Promise<SigningKey> {
+  const fromEnv = process.env.TOLLGATE_SIGNING_KEY;
+  if (fromEnv) return importSigningKey(JSON.parse(fromEnv));
+  if (database === ':memory:') return generateSigningKey();
+  const file = `${database}.signing-key.json`;
+  if (existsSync(file)) return importSigningKey(JSON.parse(readFileSync(file, 'utf8')));
+  const key = await generateSigningKey();
+  writeFileSync(file, JSON.stringify(await exportSigningKey(key)), { mode: 0o600 });
+  chmodSync(file, 0o600);
+  return key;
+}
+
+export async function startServer(options: ExampleServerOptions = {}): Promise<RunningServer> {
+  const database = options.database ?? 'tollgate.db';
+  const store = openSqliteStore({
+    filename: database,
+    ...(options.passwordHasher ? { passwordHasher: options.passwordHasher } : {}),
+  });
+  await seedDemoData(store);
+  const logger = options.logger === false ? pino({ level: 'silent' }) : pino();
+
+  const tollgate = createTollgate({
+    issuer: 'https://tollgate.example',
+    audience: 'tollgate-example',
+    keys: createKeySet({ current: options.signingKey ?? (await loadSigningKey(database)) }),
+    store: store.tokens,
+    users: store.users,
+    ...(options.lifetimes ? { lifetimes: options.lifetimes } : {}),
+    onBackgroundError: (error) => logger.warn({ err: error }, 'background work failed'),
+  });
+  const tg = createTollgateExpress(tollgate, {
+    errorShape: 'detail', // the demo routes answer like the UAT/JWT API they belong to
+    cookie: { secure: options.secureCookie ?? process.env.NODE_ENV === 'production' },
+    onUnexpectedError: (error) => logger.error({ err: error }, 'unexpected error'),
+  });
+
+  const app = express();
+  app.disable('x-powered-by');
+  app.use(
+    pinoHttp({
+      logger,
+      // Only what is safe to log: never a header, and the URL with passwords and tokens redacted.
+      serializers: {
+        req: (req: { method: string; url: string }) => ({ method: req.method, url: redactUrl(req.url) }),
+        res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
+      },
+    }),
+  );
+
+  app.get('/.well-known/jwks.json', async (_req, res) => {
+    res.json(await tollgate.jwks());
+  });
+  app.get('/openapi.json', (_req, res) => {
+    res.json(tg.http.openapi({ title: 'Tollgate example (Express)', version: '1.0.0' }));
+  });
+  app.use(tg.router());
+
+  const auth = tg.authenticate();
+  app.post('/api/v2/brands/', auth, tg.requirePermissions('brand_create'), (_req, res) => {
+    res.status(201).json({ id: randomUUID(), created: 'brand' });
+  });
+  app.post('/api/v2/products/', auth, tg.requirePermissions('product_create'), (_req, res) => {
+    res.status(201).json({ id: randomUUID(), created: 'product' });
+  });
+  app.get('/api/v2/scans/download', auth, tg.requirePermissions('scans_download'), (_req, res) => {
+    res.json({ scans: [] });
+  });
+  app.post('/api/v2/scm/bulk-edit/', auth, tg.requirePermissions('scm_bulk_edit'), (_req, res) => {
+    res.json({ updated: 0 });
+  });
+  app.patch('/api/v2/scm/codes/:id/', auth, tg.requirePermissions('scm_code_edit'), (req, res) => {
+    res.json({ id: req.params.id, updated: true });
+  });
+
+  app.use((_req, res) => {
+    const response = tg.http.renderError(new TollgateError('not_found'));
+    res.status(response.status).set(response.headers).send(response.body);
+  });
+  app.use(tg.errorHandler());
+  // Last: nothing unexpected ever reaches a client with a stack trace.
+  app.use(((error, _req, res, _next) => {
+    const response = tg.http.renderError(error);
+    if (!res.headersSent) res.status(response.status).set(response.headers).send(response.body);
+  }) satisfies express.ErrorRequestHandler);
+
+  const server = await new Promise<Server>((resolve, reject) => {
+    const listening = app.listen(options.port ?? 3000, options.host ?? '127.0.0.1', (error?: Error) =>
+      error ? reject(error) : resolve(listening),
+    );
+  });
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://${options.host ?? '127.0.0.1'}:${port}`,
+    server,
+    async close() {
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+      await store.close();
+    },
+  };
+}

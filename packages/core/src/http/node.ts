@@ -1,0 +1,45 @@
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
+import type { HeaderValue, HttpRequest, HttpResponse } from './types.js';
+
+/**
+ * `req.headers`, except that a repeated `Authorization` header (which Node keeps only the
+ * first of) comes back as the array of its values, so it is refused rather than half-read.
+ * Allocates nothing in the usual case.
+ */
+export function nodeHeaders(req: {
+  readonly headers: IncomingHttpHeaders;
+  readonly rawHeaders: readonly string[];
+}): Readonly<Record<string, HeaderValue>> {
+  if (req.headers.authorization === undefined) return req.headers;
+  let values: string[] | undefined;
+  let seen = 0;
+  const raw = req.rawHeaders;
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i]!;
+    if (name.length === 13 && name.toLowerCase() === 'authorization') {
+      seen++;
+      (values ??= []).push(raw[i + 1]!);
+    }
+  }
+  return seen > 1 ? { ...req.headers, authorization: values } : req.headers;
+}
+
+/** A Node request as the core's `HttpRequest`; a body parsed by the app is passed as parsed. */
+export function fromNodeRequest(
+  req: IncomingMessage,
+  options: { readonly url?: string; readonly parsedBody?: unknown } = {},
+): HttpRequest {
+  return {
+    method: req.method ?? 'GET',
+    url: options.url ?? req.url ?? '/',
+    headers: nodeHeaders(req),
+    body: options.parsedBody !== undefined ? { parsed: options.parsedBody } : req,
+  };
+}
+
+/** Writes a core `HttpResponse` to a Node response. */
+export function writeNodeResponse(res: ServerResponse, response: HttpResponse): void {
+  res.statusCode = response.status;
+  for (const [name, value] of Object.entries(response.headers)) res.setHeader(name, value);
+  res.end(response.body ?? undefined);
+}
