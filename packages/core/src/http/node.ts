@@ -11,17 +11,13 @@ export function nodeHeaders(req: {
   readonly rawHeaders: readonly string[];
 }): Readonly<Record<string, HeaderValue>> {
   if (req.headers.authorization === undefined) return req.headers;
-  let values: string[] | undefined;
-  let seen = 0;
+  const values: string[] = [];
   const raw = req.rawHeaders;
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i]!;
-    if (name.length === 13 && name.toLowerCase() === 'authorization') {
-      seen++;
-      (values ??= []).push(raw[i + 1]!);
-    }
+    if (name.length === 13 && name.toLowerCase() === 'authorization') values.push(raw[i + 1]!);
   }
-  return seen > 1 ? { ...req.headers, authorization: values } : req.headers;
+  return values.length > 1 ? { ...req.headers, authorization: values } : req.headers;
 }
 
 /** A Node request as the core's `HttpRequest`; a body parsed by the app is passed as parsed. */
