@@ -108,3 +108,19 @@ export function extractCredential(
 }
 
 export type { CredentialSource };
+
+/**
+ * The hot path's reading of a single `Authorization` value: `<known scheme> <token>` with
+ * exactly one space and no space or comma in the token, else null (then `parseAuthorizationHeader`
+ * decides, and explains a refusal). The token's characters are not checked here: every token
+ * kind checks its own exact format before it is trusted, which a token68 check would only repeat.
+ */
+export function splitAuthorization(header: string): Credential | null {
+  const space = header.indexOf(' ');
+  if (space <= 0 || space === header.length - 1) return null;
+  const scheme = SCHEMES.get(header.slice(0, space).toLowerCase());
+  if (scheme === undefined || header.length > MAX_CREDENTIAL_LENGTH) return null;
+  const token = header.slice(space + 1);
+  if (token.includes(' ') || token.includes(',') || token.includes('\t')) return null;
+  return { source: scheme, token };
+}

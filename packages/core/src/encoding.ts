@@ -21,9 +21,9 @@ export function isCanonicalBase64url(segment: string): boolean {
 }
 
 /**
- * JSON.parse that refuses duplicate object keys (which JSON.parse silently collapses,
- * letting two parsers disagree on what a token says) and any top-level value that is
- * not an object. Throws `invalid_token`.
+ * JSON.parse that refuses duplicate object keys (which JSON.parse silently collapses, letting two
+ * parsers disagree on what a token says) and any top-level value that is not an object.
+ * Throws `invalid_token`.
  */
 export function parseJsonObject(text: string): Record<string, unknown> {
   let value: unknown;
@@ -35,52 +35,51 @@ export function parseJsonObject(text: string): Record<string, unknown> {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw new TollgateError('invalid_token', { message: 'token part is not a JSON object' });
   }
-  if (hasDuplicateKeys(text)) {
+  if (countKeysInText(text) !== countKeys(value)) {
     throw new TollgateError('invalid_token', { message: 'token part has duplicate JSON keys' });
   }
   return value as Record<string, unknown>;
 }
 
-/** Scans text that JSON.parse accepted; a key seen twice in one object is a duplicate. */
-function hasDuplicateKeys(text: string): boolean {
-  const stack: (Set<string> | null)[] = [];
-  let expectKey = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c === 0x22 /* " */) {
-      const start = i + 1;
-      let escaped = false;
-      i++;
-      for (; i < text.length; i++) {
-        const d = text.charCodeAt(i);
-        if (d === 0x5c /* \ */) {
-          escaped = true;
-          i++;
-        } else if (d === 0x22) break;
-      }
-      const top = stack[stack.length - 1];
-      if (expectKey && top) {
-        const raw = text.slice(start, i);
-        // Escapes must be resolved: "a" and "\u0061" are the same key.
-        const key = escaped ? (JSON.parse(`"${raw}"`) as string) : raw;
-        if (top.has(key)) return true;
-        top.add(key);
-        expectKey = false;
-      }
-    } else if (c === 0x7b /* { */) {
-      stack.push(new Set());
-      expectKey = true;
-    } else if (c === 0x5b /* [ */) {
-      stack.push(null);
-      expectKey = false;
-    } else if (c === 0x7d /* } */ || c === 0x5d /* ] */) {
-      stack.pop();
-      expectKey = false;
-    } else if (c === 0x2c /* , */) {
-      expectKey = stack[stack.length - 1] != null;
-    }
+/**
+ * How many object keys text that JSON.parse accepted spells out, duplicates included. Valid JSON
+ * has no quote outside a string, so jumping from quote to quote with indexOf visits exactly its
+ * strings; a string followed (after optional whitespace) by a colon is a key.
+ */
+function countKeysInText(text: string): number {
+  let count = 0;
+  let open = text.indexOf('"');
+  while (open !== -1) {
+    let close = text.indexOf('"', open + 1);
+    while (close !== -1 && isEscaped(text, close)) close = text.indexOf('"', close + 1);
+    if (close === -1) return -1;
+    let next = close + 1;
+    let c = text.charCodeAt(next);
+    while (c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d) c = text.charCodeAt(++next);
+    if (c === 0x3a /* : */) count++;
+    open = text.indexOf('"', next);
   }
-  return false;
+  return count;
+}
+
+function isEscaped(text: string, quote: number): boolean {
+  let backslashes = 0;
+  for (let i = quote - 1; text.charCodeAt(i) === 0x5c; i--) backslashes++;
+  return backslashes % 2 === 1;
+}
+
+/** How many keys a parsed JSON value has, at every depth. */
+function countKeys(value: unknown): number {
+  if (typeof value !== 'object' || value === null) return 0;
+  let count = 0;
+  if (Array.isArray(value)) {
+    for (const item of value) count += countKeys(item);
+    return count;
+  }
+  for (const key in value) {
+    count += 1 + countKeys((value as Record<string, unknown>)[key]);
+  }
+  return count;
 }
 
 const BASE62 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';

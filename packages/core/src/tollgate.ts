@@ -1,6 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { type Clock, systemClock } from './clock.js';
-import { extractCredential, MAX_CREDENTIAL_LENGTH, type RequestCredentials } from './credentials.js';
+import {
+  extractCredential,
+  MAX_CREDENTIAL_LENGTH,
+  type RequestCredentials,
+  splitAuthorization,
+} from './credentials.js';
 import { isCanonicalBase64url } from './encoding.js';
 import { TollgateError } from './errors.js';
 import { JwtCodec, type TollgateClaims } from './jwt.js';
@@ -590,7 +595,9 @@ export function createTollgate(options: TollgateOptions): Tollgate {
       const hit = cached(header, now);
       if (hit !== undefined) return fromCache(hit, now, sources);
     }
-    const credential = extractCredential(request, { cookieName });
+    const credential =
+      (header !== undefined && noCookie ? splitAuthorization(header) : null) ??
+      extractCredential(request, { cookieName });
     if (credential === null) throw new TollgateError('credentials_missing');
     if (sources !== undefined && !sources.includes(credential.source)) {
       throw new TollgateError('unsupported_scheme');
