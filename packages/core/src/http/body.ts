@@ -14,7 +14,6 @@ const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
  */
 export async function readJsonBody(request: HttpRequest, limit: number): Promise<unknown> {
   const { body } = request;
-  if (body !== undefined && 'parsed' in body) return body.parsed;
   const declared = firstHeader(request.headers['content-length']);
   if (declared !== undefined && Number(declared) > limit) throw new TollgateError('payload_too_large');
   const contentType = firstHeader(request.headers['content-type']);
@@ -23,6 +22,9 @@ export async function readJsonBody(request: HttpRequest, limit: number): Promise
   }
   const mediaType = contentType?.split(';', 1)[0]?.trim().toLowerCase();
   if (mediaType !== 'application/json') throw new TollgateError('unsupported_media_type');
+  // Parsed by the app's own body parser (after the checks above: a form or text body an app
+  // parser accepted is still refused, and a declared length over the limit still is too).
+  if ('parsed' in body) return body.parsed;
   const chunks: Uint8Array[] = [];
   let size = 0;
   for await (const chunk of body) {

@@ -14,6 +14,7 @@ import type {
   GuardResult,
   GuardRule,
   HttpHandlerOptions,
+  HttpMethod,
   HttpRequest,
   HttpResponse,
   ProfileName,
@@ -31,10 +32,26 @@ const PROFILE_ROUTES: Readonly<Record<ProfileName, readonly RouteDefinition[]>> 
 };
 const STATE_CHANGING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
+/** One of the app's own protected routes, to list beside the profiles' in the OpenAPI document. */
+export interface AppRouteDoc {
+  readonly method: HttpMethod;
+  /** `{name}` for a path parameter. */
+  readonly path: string;
+  readonly summary: string;
+  /** Credential sources the route accepts. Default: all but `path`. */
+  readonly sources?: readonly CredentialSource[];
+  /** Permissions the route requires (documented in the description). */
+  readonly permissions?: readonly string[];
+  /** The success status and its description. Default 200 `OK`. */
+  readonly success?: { readonly status: number; readonly description: string };
+}
+
 export interface OpenApiInfo {
   readonly title?: string;
   readonly version?: string;
   readonly description?: string;
+  /** The app's own routes to document too. */
+  readonly appRoutes?: readonly AppRouteDoc[];
 }
 
 export interface TollgateHttp {
@@ -140,8 +157,11 @@ export function createHttpHandler(tollgate: Tollgate, handlerOptions: HttpHandle
     const claimed = firstHeader(request.headers.origin) ?? firstHeader(request.headers.referer);
     const origin = claimed === undefined ? null : originOf(claimed);
     const host = firstHeader(request.headers.host);
-    const sameHost = origin !== null && host !== undefined && new URL(origin).host === host;
-    if (origin === null || !(sameHost || options.trustedOrigins.includes(origin))) {
+    // The request's own origin: its Host under the configured scheme (https unless the cookie is
+    // configured for plain-HTTP development), so http://host is not taken for https://host.
+    const scheme = options.cookie.secure ? 'https' : 'http';
+    const sameOrigin = origin !== null && host !== undefined && origin === originOf(`${scheme}://${host}`);
+    if (origin === null || !(sameOrigin || options.trustedOrigins.includes(origin))) {
       throw new TollgateError('csrf_origin_mismatch');
     }
   };
@@ -194,6 +214,8 @@ export function createHttpHandler(tollgate: Tollgate, handlerOptions: HttpHandle
         return null;
       }
       const actual = splitPath(url.pathname);
+      // HEAD is a GET without the body (RFC 9110 §9.3.2).
+      const method = request.method === 'HEAD' ? 'GET' : request.method;
       const allowed: string[] = [];
       let pathRoute: RouteDefinition | undefined;
       for (const { route, segments } of compiled) {
@@ -205,15 +227,17 @@ export function createHttpHandler(tollgate: Tollgate, handlerOptions: HttpHandle
         }
         if (params === null) continue;
         pathRoute ??= route;
-        if (route.method !== request.method) {
+        if (route.method !== method) {
           allowed.push(route.method);
           continue;
         }
+        let response: HttpResponse;
         try {
-          return withTokenHeaders(await serve(request, route, params, url.searchParams), route);
+          response = withTokenHeaders(await serve(request, route, params, url.searchParams), route);
         } catch (error) {
-          return withTokenHeaders(render(error, route.shape), route);
+          response = withTokenHeaders(render(error, route.shape), route);
         }
+        return method === request.method ? response : { ...response, body: null };
       }
       if (pathRoute === undefined) return null;
       return render(new TollgateError('method_not_allowed'), pathRoute.shape, allowed);
@@ -324,6 +348,33 @@ function buildOpenApi(compiled: readonly CompiledRoute[], options: ResolvedHttpO
         : {}),
       responses,
       ...(security.length > 0 ? { security: security.map((source) => ({ [source]: [] })) } : {}),
+    };
+  }
+  for (const route of info.appRoutes ?? []) {
+    const security = (route.sources ?? ['Bearer', 'JWT', 'UAT', 'cookie']).filter(
+      (source) => source !== 'path',
+    );
+    for (const source of security) usedSchemes.add(source);
+    const parameters = [...route.path.matchAll(/\{(\w+)\}/g)].map((match) => ({
+      name: match[1],
+      in: 'path',
+      required: true,
+      schema: { type: 'string' },
+    }));
+    const success = route.success ?? { status: 200, description: 'OK' };
+    paths[route.path] ??= {};
+    paths[route.path]![route.method.toLowerCase()] = {
+      operationId: `${route.method.toLowerCase()}${route.path.replace(/[^A-Za-z0-9]+(.)?/g, (_m, c: string | undefined) => (c ?? '').toUpperCase())}`,
+      summary: route.summary,
+      tags: ['app'],
+      ...(route.permissions?.length ? { description: `Requires: ${route.permissions.join(', ')}.` } : {}),
+      ...(parameters.length > 0 ? { parameters } : {}),
+      responses: {
+        [success.status]: { description: success.description },
+        401: { description: 'No or bad credentials.' },
+        403: { description: 'A required permission is missing.' },
+      },
+      security: security.map((source) => ({ [source]: [] })),
     };
   }
   const securitySchemes: Record<string, unknown> = {};

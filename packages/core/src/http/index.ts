@@ -1,5 +1,5 @@
 export { firstHeader, readJsonBody } from './body.js';
-export { createHttpHandler, type OpenApiInfo, type TollgateHttp } from './handler.js';
+export { type AppRouteDoc, createHttpHandler, type OpenApiInfo, type TollgateHttp } from './handler.js';
 export { fromNodeRequest, nodeHeaders, writeNodeResponse } from './node.js';
 export { meBody } from './profiles/uat-jwt.js';
 export { redactUrl } from './redact.js';

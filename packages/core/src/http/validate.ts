@@ -3,6 +3,13 @@ import { TollgateError } from '../errors.js';
 
 const REQUIRED = 'This field is required.';
 
+// The wording of Django REST framework, whose shapes the UAT/JWT API uses.
+function invalidTypeMessage(expected: string | undefined): string {
+  if (expected === 'string') return 'Not a valid string.';
+  if (expected === 'array') return 'Expected a list of items.';
+  return `Expected ${expected ?? 'another type'}.`;
+}
+
 /**
  * Validates with a schema; failures become `malformed_request` with messages per field
  * (`This field is required.` for a missing one), never the schema library's own error.
@@ -22,7 +29,7 @@ export function validate<T extends z.ZodType>(
       issue.path.length > 0 && record[field] === undefined
         ? REQUIRED
         : issue.code === 'invalid_type'
-          ? `Expected ${'expected' in issue ? String(issue.expected) : 'another type'}.`
+          ? invalidTypeMessage('expected' in issue ? String(issue.expected) : undefined)
           : issue.message;
     const list = fields[field] ?? [];
     if (!list.includes(message)) list.push(message);
