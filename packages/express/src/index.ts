@@ -6,7 +6,9 @@ import {
   type HttpHandlerOptions,
   type Principal,
   type Requirement,
+  readJsonBody,
   type Tollgate,
+  TollgateError,
   type TollgateHttp,
   writeNodeResponse,
 } from '@tollgate/core';
@@ -41,6 +43,13 @@ export interface TollgateExpress {
   requireEnvironment(): RequestHandler;
   /** Renders a `TollgateError` thrown by a route in the chosen shape; passes other errors on. */
   errorHandler(shape?: ErrorShape): ErrorRequestHandler;
+  /**
+   * A JSON body parser with the handler's limits (`maxBodyBytes`: 413, other media types: 415,
+   * invalid JSON: 400), refusals rendered like every other; sets `req.body`.
+   */
+  json(): RequestHandler;
+  /** Answers 405 with `Allow` (mount with `app.all(path, ...)` after the path's own methods). */
+  methodNotAllowed(...allowed: string[]): RequestHandler;
 }
 
 function toHttpRequest(req: Request) {
@@ -82,6 +91,21 @@ export function createTollgateExpress(
         }, next);
       };
     },
+    json: () => (req, res, next) => {
+      if (req.body !== undefined) return next();
+      readJsonBody(fromNodeRequest(req), http.options.maxBodyBytes).then(
+        (body) => {
+          req.body = body;
+          next();
+        },
+        (error: unknown) => writeNodeResponse(res, http.renderError(error, appShape)),
+      );
+    },
+    methodNotAllowed:
+      (...allowed) =>
+      (_req, res) => {
+        writeNodeResponse(res, http.renderError(new TollgateError('method_not_allowed'), appShape, allowed));
+      },
     requirePermissions: (...permissions) => requirement({ permissions }),
     requireRoles: (...roles) => requirement({ roles }),
     requireEnvironment: () => requirement({ environment: true }),
