@@ -3,6 +3,7 @@ import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import {
+  type AppRouteDoc,
   createKeySet,
   createTollgate,
   exportSigningKey,
@@ -19,6 +20,57 @@ import { openSqliteStore, seedDemoData } from '@tollgate/store-sqlite';
 import express from 'express';
 import { pino } from 'pino';
 import { pinoHttp } from 'pino-http';
+
+interface DemoRoute extends AppRouteDoc {
+  readonly method: 'GET' | 'POST' | 'PATCH';
+  readonly permissions: readonly string[];
+  readonly success: { readonly status: number; readonly description: string };
+  respond(params: Record<string, string>): unknown;
+}
+
+/** The protected demo routes of the contract. */
+const DEMO_ROUTES: readonly DemoRoute[] = [
+  {
+    method: 'POST',
+    path: '/api/v2/brands/',
+    summary: 'Creates a brand.',
+    permissions: ['brand_create'],
+    success: { status: 201, description: 'Created.' },
+    respond: () => ({ id: randomUUID(), created: 'brand' }),
+  },
+  {
+    method: 'POST',
+    path: '/api/v2/products/',
+    summary: 'Creates a product.',
+    permissions: ['product_create'],
+    success: { status: 201, description: 'Created.' },
+    respond: () => ({ id: randomUUID(), created: 'product' }),
+  },
+  {
+    method: 'GET',
+    path: '/api/v2/scans/download',
+    summary: 'Downloads scans.',
+    permissions: ['scans_download'],
+    success: { status: 200, description: 'The scans.' },
+    respond: () => ({ scans: [] }),
+  },
+  {
+    method: 'POST',
+    path: '/api/v2/scm/bulk-edit/',
+    summary: 'Edits codes in bulk.',
+    permissions: ['scm_bulk_edit'],
+    success: { status: 200, description: 'Edited.' },
+    respond: () => ({ updated: 0 }),
+  },
+  {
+    method: 'PATCH',
+    path: '/api/v2/scm/codes/{id}/',
+    summary: 'Edits one code.',
+    permissions: ['scm_code_edit'],
+    success: { status: 200, description: 'Edited.' },
+    respond: (params) => ({ id: params.id, updated: true }),
+  },
+];
 
 export interface ExampleServerOptions {
   /** 0 picks a free port. Default 3000. */
@@ -101,26 +153,23 @@ export async function startServer(options: ExampleServerOptions = {}): Promise<R
     res.json(await tollgate.jwks());
   });
   app.get('/openapi.json', (_req, res) => {
-    res.json(tg.http.openapi({ title: 'Tollgate example (Express)', version: '1.0.0' }));
+    res.json(
+      tg.http.openapi({ title: 'Tollgate example (Express)', version: '1.0.0', appRoutes: DEMO_ROUTES }),
+    );
   });
   app.use(tg.router());
 
+  // The demo routes: each needs one permission; bodies go through Tollgate's bounded JSON parser.
   const auth = tg.authenticate();
-  app.post('/api/v2/brands/', auth, tg.requirePermissions('brand_create'), (_req, res) => {
-    res.status(201).json({ id: randomUUID(), created: 'brand' });
-  });
-  app.post('/api/v2/products/', auth, tg.requirePermissions('product_create'), (_req, res) => {
-    res.status(201).json({ id: randomUUID(), created: 'product' });
-  });
-  app.get('/api/v2/scans/download', auth, tg.requirePermissions('scans_download'), (_req, res) => {
-    res.json({ scans: [] });
-  });
-  app.post('/api/v2/scm/bulk-edit/', auth, tg.requirePermissions('scm_bulk_edit'), (_req, res) => {
-    res.json({ updated: 0 });
-  });
-  app.patch('/api/v2/scm/codes/:id/', auth, tg.requirePermissions('scm_code_edit'), (req, res) => {
-    res.json({ id: req.params.id, updated: true });
-  });
+  const body = tg.json();
+  for (const route of DEMO_ROUTES) {
+    const path = route.path.replace(/\{(\w+)\}/g, ':$1');
+    const method = route.method.toLowerCase() as 'get' | 'post' | 'patch';
+    app[method](path, body, auth, tg.requirePermissions(...route.permissions), (req, res) => {
+      res.status(route.success.status).json(route.respond(req.params as Record<string, string>));
+    });
+    app.all(path, tg.methodNotAllowed(route.method));
+  }
 
   app.use((_req, res) => {
     const response = tg.http.renderError(new TollgateError('not_found'));
