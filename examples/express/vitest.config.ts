@@ -3,5 +3,5 @@ import { defineProject } from 'vitest/config';
 export default defineProject({
   resolve: { conditions: ['dev-source'] },
   ssr: { resolve: { conditions: ['dev-source'] } },
-  test: { name: 'contract-tests', include: ['test/**/*.test.ts'] },
+  test: { name: 'example-express', include: ['test/**/*.test.ts'] },
 });

@@ -2,8 +2,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createScryptPasswordHasher } from '@tollgate/core';
-import { startServer } from '@tollgate/example-express';
-import { defineContractSuite } from '../src/index.js';
+import { defineContractSuite } from '@tollgate/contract-tests';
+import { startServer } from '../src/server.js';
 
 defineContractSuite('express', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'tollgate-contract-express-'));
