@@ -299,6 +299,13 @@ export function createTollgate(options: TollgateOptions): Tollgate {
 
   const nowSeconds = (): number => Math.floor(clock.now() / 1000);
 
+  // UAT last-used times waiting to be written, by UAT id.
+  const pendingTouches = new Map<string, number>();
+  const flushTouches = (): void => {
+    for (const [id, at] of pendingTouches) store.touchUat({ id, at }).catch(onBackgroundError);
+    pendingTouches.clear();
+  };
+
   // ---- issuing -------------------------------------------------------------------------------
 
   const userClaims = (user: UserRecord, environment: string | null) => {
@@ -548,7 +555,10 @@ export function createTollgate(options: TollgateOptions): Tollgate {
     });
     await ensureNotRevoked(key, now);
     if (record.lastUsedAt === null || now - record.lastUsedAt >= UAT_TOUCH_INTERVAL_MS) {
-      store.touchUat({ id: record.id, at: now }).catch(onBackgroundError);
+      // After the response is on its way: a synchronous driver's durable write (an fsync) must
+      // not sit on this request's path.
+      if (pendingTouches.size === 0) setImmediate(flushTouches);
+      pendingTouches.set(record.id, now);
     }
     remember(cacheKey, {
       principal,
