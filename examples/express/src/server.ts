@@ -178,7 +178,14 @@ export async function startServer(options: ExampleServerOptions = {}): Promise<R
   app.use(tg.errorHandler());
   // Last: nothing unexpected ever reaches a client with a stack trace.
   app.use(((error, _req, res, _next) => {
-    const response = tg.http.renderError(error);
+    // Express's own 4xx errors (e.g. a path parameter that is not valid percent-encoding) are the
+    // client's fault: answer them as malformed requests, never as a 500.
+    const status: unknown =
+      typeof error === 'object' && error !== null ? Reflect.get(error, 'status') : undefined;
+    const clientError = typeof status === 'number' && status >= 400 && status < 500;
+    const response = tg.http.renderError(
+      clientError ? new TollgateError('malformed_request', { cause: error }) : error,
+    );
     if (!res.headersSent) res.status(response.status).set(response.headers).send(response.body);
   }) satisfies express.ErrorRequestHandler);
 
