@@ -62,6 +62,12 @@ export interface TollgateHttp {
   handle(request: HttpRequest): Promise<HttpResponse | null>;
   /** Authenticates and authorizes a request for an app route; refusals come rendered. */
   guard(request: HttpRequest, rule?: GuardRule): Promise<GuardResult>;
+  /**
+   * Authenticates a request (only these sources; default all) with the session cookie's CSRF
+   * rule applied; a refusal is thrown as the `TollgateError` (for adapters that report refusals
+   * their framework's own way, e.g. passport strategies).
+   */
+  authenticate(request: HttpRequest, sources?: readonly CredentialSource[]): Promise<Principal>;
   /** Authorizes a principal already on the request; null when it may proceed. */
   check(
     principal: Principal | null | undefined,
@@ -267,6 +273,8 @@ export function createHttpHandler(tollgate: Tollgate, handlerOptions: HttpHandle
         return render(error, shape);
       }
     },
+
+    authenticate,
 
     renderError: (error, shape = 'default', allow) => render(error, shape, allow),
 

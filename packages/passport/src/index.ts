@@ -1,0 +1,144 @@
+import {
+  type CredentialSource,
+  ERROR_CATALOGUE,
+  type ErrorShape,
+  type HttpResponse,
+  isTollgateError,
+  nodeHeaders,
+  type Principal,
+  TollgateError,
+  type TollgateErrorCode,
+  type TollgateHttp,
+} from '@tollgate/core';
+import type { Request } from 'express';
+import { Strategy } from 'passport-strategy';
+
+declare global {
+  namespace Express {
+    /** `req.user` after a Tollgate strategy: the core's principal. */
+    interface User extends Principal {}
+  }
+}
+
+/**
+ * What a Tollgate strategy hands passport on a refusal, as `this.fail(failure, failure.status)`:
+ * a custom callback receives it as `info` (an array of them, one per strategy, when several
+ * strategies are named). `message` is what passport's `failureMessage` and `failureFlash` show.
+ */
+export interface TollgateFailure {
+  /** The name of the strategy that refused. */
+  readonly strategy: string;
+  readonly code: TollgateErrorCode;
+  readonly status: number;
+  /** The catalogue message of `code`. */
+  readonly message: string;
+  /** The RFC 6750 `WWW-Authenticate` challenge of a 401, else null. */
+  readonly challenge: string | null;
+  /** The refusal itself: render it with `renderPassportFailure` (or the core's `http.renderError`). */
+  readonly error: TollgateError;
+}
+
+export interface TollgateStrategyOptions {
+  /** Registers the strategy under another name (e.g. two instances). Default: the strategy's own. */
+  readonly name?: string;
+}
+
+/**
+ * A passport strategy accepting credentials from `sources`: the core authenticates (and applies the
+ * session cookie's CSRF rule); the principal goes to `this.success`, a refusal to `this.fail` with
+ * its status, anything a retry may cure (`store_unavailable`) or an unexpected error to `this.error`.
+ */
+abstract class TollgateStrategy extends Strategy {
+  readonly name: string;
+  // Plain properties, not #private: passport runs each request on Object.create(strategy).
+  private readonly http: TollgateHttp;
+  private readonly sources: readonly CredentialSource[];
+
+  protected constructor(http: TollgateHttp, sources: readonly CredentialSource[], name: string) {
+    super();
+    this.http = http;
+    this.sources = sources;
+    this.name = name;
+  }
+
+  override authenticate(req: Request): void {
+    const request = { method: req.method, url: req.originalUrl ?? req.url, headers: nodeHeaders(req) };
+    this.http.authenticate(request, this.sources).then(
+      (principal) => this.success(principal),
+      (error: unknown) => {
+        if (!isTollgateError(error) || error.status >= 500) {
+          this.error(error instanceof Error ? error : new TollgateError('internal_error', { cause: error }));
+          return;
+        }
+        const challenge =
+          error.status === 401 ? this.http.renderError(error).headers['www-authenticate'] : null;
+        const failure: TollgateFailure = {
+          strategy: this.name,
+          code: error.code,
+          status: error.status,
+          message: ERROR_CATALOGUE[error.code].message,
+          challenge: challenge ?? null,
+          error,
+        };
+        this.fail(failure, error.status);
+      },
+    );
+  }
+}
+
+/** `Authorization: UAT <token>`: a user authorization token. Default name `tollgate-uat`. */
+export class UatStrategy extends TollgateStrategy {
+  constructor(http: TollgateHttp, options: TollgateStrategyOptions = {}) {
+    super(http, ['UAT'], options.name ?? 'tollgate-uat');
+  }
+}
+
+/** `Authorization: JWT <token>`: an access token. Default name `tollgate-jwt`. */
+export class JwtSchemeStrategy extends TollgateStrategy {
+  constructor(http: TollgateHttp, options: TollgateStrategyOptions = {}) {
+    super(http, ['JWT'], options.name ?? 'tollgate-jwt');
+  }
+}
+
+/** `Authorization: Bearer <token>`: an access, user or delegated token. Default name `tollgate-bearer`. */
+export class BearerTokenStrategy extends TollgateStrategy {
+  constructor(http: TollgateHttp, options: TollgateStrategyOptions = {}) {
+    super(http, ['Bearer'], options.name ?? 'tollgate-bearer');
+  }
+}
+
+/**
+ * The session cookie carrying a delegated security token; a state-changing request must come from
+ * an allowed origin (the handler's `trustedOrigins`). Default name `tollgate-session`.
+ */
+export class SessionCookieStrategy extends TollgateStrategy {
+  constructor(http: TollgateHttp, options: TollgateStrategyOptions = {}) {
+    super(http, ['cookie'], options.name ?? 'tollgate-session');
+  }
+}
+
+export function isTollgateFailure(value: unknown): value is TollgateFailure {
+  return typeof value === 'object' && value !== null && 'error' in value && isTollgateError(value.error);
+}
+
+/**
+ * The refusal behind passport's failure `info`. With several strategies (an array), the one from the
+ * strategy the request's credential was meant for: the others refused its scheme (`unsupported_scheme`).
+ * A failure from another kind of strategy (or none) is `invalid_credentials`.
+ */
+export function tollgateRefusal(info: unknown): TollgateError {
+  const failures = (Array.isArray(info) ? info : [info]).filter(isTollgateFailure);
+  const failure = failures.find((candidate) => candidate.code !== 'unsupported_scheme') ?? failures[0];
+  return failure?.error ?? new TollgateError('invalid_credentials');
+}
+
+/** Passport's failure `info` rendered by the core in a profile's shape: status, headers and body. */
+export function renderPassportFailure(
+  http: TollgateHttp,
+  info: unknown,
+  shape: ErrorShape = 'default',
+): HttpResponse {
+  return http.renderError(tollgateRefusal(info), shape);
+}
+
+export type { Principal } from '@tollgate/core';

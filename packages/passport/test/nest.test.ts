@@ -1,0 +1,140 @@
+/**
+ * @nestjs/passport: `AuthGuard('tollgate-uat')` on a controller route of a Nest app (Express
+ * platform), over real HTTP; and the README's guard that keeps the refusal's code, rendered by an
+ * exception filter through the core. Explicit `@Inject` tokens: vitest emits no decorator metadata.
+ */
+import 'reflect-metadata';
+import {
+  type ArgumentsHost,
+  Catch,
+  Controller,
+  type ExceptionFilter,
+  Get,
+  type INestApplication,
+  Inject,
+  Injectable,
+  Module,
+  Req,
+  UseGuards,
+} from '@nestjs/common';
+import { APP_FILTER, NestFactory } from '@nestjs/core';
+import { AuthGuard } from '@nestjs/passport';
+import { ExpressAdapter } from '@nestjs/platform-express';
+import {
+  generateUat,
+  type Principal,
+  TollgateError,
+  type TollgateHttp,
+  writeNodeResponse,
+} from '@tollgate/core';
+import type { Request, Response } from 'express';
+import passport from 'passport';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { tollgateRefusal, UatStrategy } from '../src/index.js';
+import { type Demo, demoTokens, demoTollgate, ETHAN, send } from './helpers.js';
+
+const TOLLGATE_HTTP = Symbol('TOLLGATE_HTTP');
+
+/** AuthGuard('tollgate-uat'), refusals thrown as the TollgateError they are (typed, no any). */
+@Injectable()
+class UatGuard extends AuthGuard('tollgate-uat') {
+  override handleRequest<TUser = Principal>(error: unknown, user: TUser | false, info: unknown): TUser {
+    if (error) throw error;
+    if (!user) throw tollgateRefusal(info);
+    return user;
+  }
+}
+
+/** Renders every TollgateError through the core: status, WWW-Authenticate, error code, body shape. */
+@Catch(TollgateError)
+class TollgateFilter implements ExceptionFilter<TollgateError> {
+  constructor(@Inject(TOLLGATE_HTTP) private readonly http: TollgateHttp) {}
+
+  catch(error: TollgateError, host: ArgumentsHost): void {
+    writeNodeResponse(host.switchToHttp().getResponse<Response>(), this.http.renderError(error, 'detail'));
+  }
+}
+
+@Controller('api')
+class MeController {
+  @Get('me')
+  @UseGuards(AuthGuard('tollgate-uat'))
+  me(@Req() req: Request) {
+    return { username: req.user?.username, source: req.user?.source };
+  }
+
+  @Get('profile-shaped')
+  @UseGuards(UatGuard)
+  shaped(@Req() req: Request) {
+    return { username: req.user?.username };
+  }
+}
+
+function appModule(demo: Demo) {
+  @Module({
+    controllers: [MeController],
+    providers: [
+      { provide: TOLLGATE_HTTP, useValue: demo.http },
+      { provide: APP_FILTER, useClass: TollgateFilter },
+    ],
+  })
+  class AppModule {}
+  return AppModule;
+}
+
+describe('@nestjs/passport AuthGuard', () => {
+  let demo: Demo;
+  let uat: string;
+  let app: INestApplication;
+  let url: string;
+
+  beforeAll(async () => {
+    demo = await demoTollgate();
+    uat = (await demoTokens(demo.tollgate)).uat;
+    // AuthGuard uses passport's default instance.
+    passport.use(new UatStrategy(demo.http));
+    app = await NestFactory.create(appModule(demo), new ExpressAdapter(), { logger: false });
+    await app.listen(0, '127.0.0.1');
+    url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
+  });
+  afterAll(async () => {
+    await app?.close();
+    passport.unuse('tollgate-uat');
+  });
+
+  it('200 with a UAT: req.user is the principal', async () => {
+    const reply = await send(`${url}/api/me`, { headers: { authorization: `UAT ${uat}` } });
+    expect(reply.status, reply.body).toBe(200);
+    expect(reply.json()).toEqual({ username: ETHAN.username, source: 'UAT' });
+  });
+
+  it('401 without one, and with another scheme', async () => {
+    expect((await send(`${url}/api/me`)).status).toBe(401);
+    const jwt = (await demo.tollgate.loginForAccessToken(ETHAN)).token;
+    expect((await send(`${url}/api/me`, { headers: { authorization: `JWT ${jwt}` } })).status).toBe(401);
+  });
+
+  it('the typed guard keeps the code: rendered by the core in the profile’s shape', async () => {
+    const missing = await send(`${url}/api/profile-shaped`);
+    expect(missing.status).toBe(401);
+    expect(missing.headers['www-authenticate']).toBe('Bearer realm="tollgate"');
+    expect(missing.body).toBe('{"detail":"Authentication credentials were not provided."}');
+    const bad = await send(`${url}/api/profile-shaped`, { headers: { authorization: 'UAT garbage' } });
+    expect(bad.status).toBe(401);
+    expect(bad.headers['tollgate-error-code']).toBe('invalid_token');
+    const ok = await send(`${url}/api/profile-shaped`, { headers: { authorization: `UAT ${uat}` } });
+    expect(ok.status, ok.body).toBe(200);
+  });
+
+  it('a store failure is 503 store_unavailable, not a 401', async () => {
+    demo.store.down = true;
+    try {
+      const headers = { authorization: `UAT ${generateUat().token}` };
+      const reply = await send(`${url}/api/profile-shaped`, { headers });
+      expect(reply.status, reply.body).toBe(503);
+      expect(reply.headers['tollgate-error-code']).toBe('store_unavailable');
+    } finally {
+      demo.store.down = false;
+    }
+  });
+});
