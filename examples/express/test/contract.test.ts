@@ -1,8 +1,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createScryptPasswordHasher } from '@tollgate/core';
 import { defineContractSuite } from '@tollgate/contract-tests';
+import { createScryptPasswordHasher } from '@tollgate/core';
 import { startServer } from '../src/server.js';
 
 defineContractSuite('express', async () => {
