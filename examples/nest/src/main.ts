@@ -1,0 +1,25 @@
+import { startServer } from './server.js';
+
+const port = Number(process.env.PORT ?? 3000);
+const database = process.env.TOLLGATE_DB ?? 'tollgate.db';
+const running = await startServer({ port, database });
+const { url } = running;
+
+console.log(`listening on ${url}`);
+console.log(`
+Try it (demo accounts in the README):
+  curl -s '${url}/Authentication?username=ethan.buckley@datastoreltd.biz&password=S0qUx56pW!&environment=staging'
+  curl -s -X POST ${url}/api/v2/auth/token -H 'content-type: application/json' \\
+       -d '{"username":"bob@acme.test","password":"Acme!user1"}'
+  TOKEN=$(curl -s -X POST ${url}/api/v2/auth/jwt/ -H 'content-type: application/json' \\
+       -d '{"email":"ethan.buckley@datastoreltd.biz","password":"S0qUx56pW!"}' | sed -E 's/.*"token":"([^"]+)".*/\\1/')
+  curl -s ${url}/api/v2/me/ -H "Authorization: JWT $TOKEN"
+  curl -s ${url}/api/v2/scans/download -H "Authorization: JWT $TOKEN"
+  curl -s ${url}/openapi.json
+`);
+
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    running.close().then(() => process.exit(0));
+  });
+}

@@ -1,0 +1,109 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import {
+  type ArgumentsHost,
+  Catch,
+  type ExceptionFilter,
+  HttpException,
+  Inject,
+  Injectable,
+  type NestMiddleware,
+} from '@nestjs/common';
+import {
+  fromNodeRequest,
+  type HttpRequest,
+  type HttpResponse,
+  type Principal,
+  readJsonBody,
+  TollgateError,
+  type TollgateHttp,
+  writeNodeResponse,
+} from '@tollgate/core';
+import { TOLLGATE_HTTP, TOLLGATE_OPTIONS, type TollgateModuleOptions } from './tokens.js';
+
+/** A request on the Express platform, as far as Tollgate reads and writes it. */
+export interface TollgateRequest extends IncomingMessage {
+  readonly originalUrl?: string;
+  body?: unknown;
+  /** Set by `TollgateGuard`: the authenticated caller. */
+  principal?: Principal | null;
+}
+
+type Next = (error?: unknown) => void;
+
+export function toHttpRequest(req: TollgateRequest): HttpRequest {
+  // A body parser that ran earlier (Nest's own, unless the app was created with `bodyParser: false`)
+  // has consumed the stream: hand over what it parsed.
+  return fromNodeRequest(req, { url: req.originalUrl ?? req.url ?? '/', parsedBody: req.body });
+}
+
+/**
+ * A refusal already rendered by the core (status, headers, body in the profile's shape). Its
+ * `getResponse()` is the parsed body, so even another filter answers with the right status and body;
+ * `TollgateExceptionFilter` writes the exact bytes and headers.
+ */
+export class TollgateHttpException extends HttpException {
+  constructor(readonly tollgateResponse: HttpResponse) {
+    super(parsedBody(tollgateResponse), tollgateResponse.status);
+  }
+}
+
+function parsedBody(response: HttpResponse): string | Record<string, unknown> {
+  if (response.body === null || !response.headers['content-type']?.startsWith('application/json')) {
+    return response.body ?? '';
+  }
+  return JSON.parse(response.body) as Record<string, unknown>;
+}
+
+/**
+ * Writes a `TollgateHttpException` as the core rendered it, and renders a `TollgateError` thrown by
+ * the app (or by a Tollgate middleware) in the module's `errorShape`. Registered globally by the module.
+ */
+@Catch(TollgateHttpException, TollgateError)
+export class TollgateExceptionFilter implements ExceptionFilter<TollgateHttpException | TollgateError> {
+  constructor(
+    @Inject(TOLLGATE_HTTP) protected readonly http: TollgateHttp,
+    @Inject(TOLLGATE_OPTIONS) protected readonly options: TollgateModuleOptions,
+  ) {}
+
+  catch(exception: TollgateHttpException | TollgateError, host: ArgumentsHost): void {
+    const res = host.switchToHttp().getResponse<ServerResponse>();
+    if (res.headersSent) {
+      res.end();
+      return;
+    }
+    writeNodeResponse(
+      res,
+      exception instanceof TollgateHttpException
+        ? exception.tollgateResponse
+        : this.http.renderError(exception, this.options.errorShape ?? 'default'),
+    );
+  }
+}
+
+/** Serves the chosen profiles' routes (the core's route table); passes every other request on. */
+@Injectable()
+export class TollgateProfilesMiddleware implements NestMiddleware<TollgateRequest, ServerResponse> {
+  constructor(@Inject(TOLLGATE_HTTP) private readonly http: TollgateHttp) {}
+
+  async use(req: TollgateRequest, res: ServerResponse, next: Next): Promise<void> {
+    const response = await this.http.handle(toHttpRequest(req));
+    if (response) writeNodeResponse(res, response);
+    else next();
+  }
+}
+
+/**
+ * A JSON body parser with the core's limits (`maxBodyBytes`: 413, another media type: 415, invalid
+ * JSON: 400), refusals rendered in `errorShape`; sets `req.body` for `@Body()`. Apply it to your own
+ * routes (`consumer.apply(TollgateJsonMiddleware).forRoutes(MyController)`).
+ */
+@Injectable()
+export class TollgateJsonMiddleware implements NestMiddleware<TollgateRequest, ServerResponse> {
+  constructor(@Inject(TOLLGATE_HTTP) private readonly http: TollgateHttp) {}
+
+  async use(req: TollgateRequest, _res: ServerResponse, next: Next): Promise<void> {
+    if (req.body === undefined)
+      req.body = await readJsonBody(fromNodeRequest(req), this.http.options.maxBodyBytes);
+    next();
+  }
+}
