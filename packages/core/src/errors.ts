@@ -64,8 +64,17 @@ export interface TollgateErrorOptions {
   fields?: Readonly<Record<string, readonly string[]>>;
 }
 
+// Shared by every copy of this package loaded in one process (its ESM and CJS builds, two
+// versions): `instanceof TollgateError` holds across them, so no refusal turns into a 500.
+const BRAND = Symbol.for('@tollgate/core:TollgateError');
+
 export class TollgateError extends Error {
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    return typeof value === 'object' && value !== null && (value as { [BRAND]?: unknown })[BRAND] === true;
+  }
+
   override readonly name = 'TollgateError';
+  readonly [BRAND] = true;
   readonly code: TollgateErrorCode;
   /** The suggested HTTP status for this code. */
   readonly status: number;

@@ -4,6 +4,7 @@ import {
   fromNodeRequest,
   type GuardRule,
   type HttpHandlerOptions,
+  isTollgateError,
   type Principal,
   type Requirement,
   readJsonBody,
@@ -112,8 +113,7 @@ export function createTollgateExpress(
     errorHandler:
       (shape = appShape) =>
       (error, _req, res, next) => {
-        if (res.headersSent || !(error instanceof Error) || error.name !== 'TollgateError')
-          return next(error);
+        if (res.headersSent || !isTollgateError(error)) return next(error);
         writeNodeResponse(res, http.renderError(error, shape));
       },
   };

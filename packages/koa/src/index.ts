@@ -6,6 +6,7 @@ import {
   type HttpHandlerOptions,
   type HttpRequest,
   type HttpResponse,
+  isTollgateError,
   type Principal,
   type Requirement,
   readJsonBody,
@@ -126,7 +127,7 @@ export function createTollgateKoa(tollgate: Tollgate, options: TollgateKoaOption
         try {
           await next();
         } catch (error) {
-          if (ctx.headerSent || !(error instanceof Error) || error.name !== 'TollgateError') throw error;
+          if (ctx.headerSent || !isTollgateError(error)) throw error;
           writeKoaResponse(ctx, http.renderError(error, shape));
         }
       },
