@@ -1,13 +1,5 @@
-import { defineConfig } from 'tsup';
+import { packageBuild } from '../../tsup.base.js';
 
-export default defineConfig({
-  entry: ['src/index.ts'],
-  format: ['esm', 'cjs'],
-  dts: true,
-  sourcemap: true,
-  clean: true,
-  target: 'node20',
-  // Inline the demo data: esbuild drops `with { type: 'json' }` for node20, and Node's ESM loader
-  // refuses a JSON import without it.
-  noExternal: ['@tollgate/core/demo-data.json'],
-});
+// Inline the demo data: esbuild drops `with { type: 'json' }` for node20, and Node's ESM loader
+// refuses a JSON import without it.
+export default packageBuild({ noExternal: ['@tollgate/core/demo-data.json'] });
