@@ -1,0 +1,513 @@
+import { stat } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline/promises';
+import { parseArgs } from 'node:util';
+import { createTollgateClient, type TollgateClient } from '../client.js';
+import { TollgateClientError } from '../errors.js';
+import { createFileStorage } from '../file-storage.js';
+import { type AnySession, UserTokenSession } from '../session.js';
+import { isSessionState, type SessionState } from '../state.js';
+import type { TokenStorage } from '../storage.js';
+import type { FetchLike } from '../transport.js';
+import type { UatSummary } from '../types.js';
+
+/** What the CLI touches outside itself; `runCli` defaults each to the process's own. */
+export interface CliIo {
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly stdout: (text: string) => void;
+  readonly stderr: (text: string) => void;
+  /** A secret: typed without echo on a terminal; otherwise the first line of standard input. */
+  readonly readSecret: (prompt: string) => Promise<string>;
+  /** A visible answer on a terminal; null when there is no terminal to ask. */
+  readonly readLine: (prompt: string) => Promise<string | null>;
+  readonly fetch?: FetchLike;
+}
+
+const USAGE = `Usage: tollgate <command> [options]
+
+Commands:
+  login --url URL --scheme jwt|pair|user [--username U] [--environment E]
+                          sign in; the password comes from TOLLGATE_PASSWORD or a prompt
+  whoami [--json]         who the saved session is
+  env list [--json]       the environments you may use (scheme user)
+  env use <id>            switch the session to an environment (scheme user)
+  uat create --name N --expires YYYY-MM-DD --permission P [--permission Q …] [--json]
+                          create a user authorization token (shown once), valid through that day (UTC)
+  uat list [--json]       your user authorization tokens
+  uat revoke <id>         revoke one; it stops working at once
+  logout                  forget the session (a token pair is also revoked on the server)
+  help                    this text
+
+Environment:
+  TOLLGATE_CONFIG_DIR     where the session file is kept (default ~/.config/tollgate), mode 0600
+  TOLLGATE_PASSWORD       the password for login (never an argument)
+  TOLLGATE_USERNAME       the username for login, instead of --username
+  TOLLGATE_URL            the server for login, instead of --url
+
+Exit codes: 0 done; 1 refused by the server (its code is printed) or the server unreachable;
+2 usage error (bad arguments, no session, a command the session's scheme cannot do).
+`;
+
+class UsageError extends Error {}
+
+interface CliState {
+  readonly version: 1;
+  readonly url: string;
+  readonly session: SessionState;
+}
+
+interface Context {
+  readonly io: CliIo;
+  readonly out: (line?: string) => void;
+  readonly file: string;
+  readonly store: TokenStorage<CliState>;
+}
+
+const SCHEMES = ['jwt', 'pair', 'user'] as const;
+type CliScheme = (typeof SCHEMES)[number];
+const SCHEME_LABEL: Record<SessionState['scheme'], string> = {
+  jwt: 'JWT login (scheme D)',
+  pair: 'token pair (scheme C)',
+  user: 'user token (scheme A)',
+  delegated: 'delegated login (scheme B)',
+  uat: 'user authorization token (scheme D)',
+};
+
+function processIo(): CliIo {
+  return {
+    env: process.env,
+    stdout: (text) => process.stdout.write(text),
+    stderr: (text) => process.stderr.write(text),
+    readSecret: (prompt) => (process.stdin.isTTY ? promptHidden(prompt) : readFirstLine()),
+    readLine: async (prompt) => {
+      if (!process.stdin.isTTY) return null;
+      const rl = createInterface({ input: process.stdin, output: process.stderr });
+      try {
+        return await rl.question(prompt);
+      } finally {
+        rl.close();
+      }
+    },
+  };
+}
+
+function promptHidden(prompt: string): Promise<string> {
+  const stdin = process.stdin;
+  process.stderr.write(prompt);
+  stdin.setRawMode(true);
+  stdin.setEncoding('utf8');
+  stdin.resume();
+  return new Promise((resolve, reject) => {
+    let value = '';
+    const finish = () => {
+      stdin.off('data', onData);
+      stdin.setRawMode(false);
+      stdin.pause();
+      process.stderr.write('\n');
+    };
+    const onData = (chunk: string) => {
+      for (const char of chunk) {
+        if (char === '\r' || char === '\n' || char === '\u0004') {
+          finish();
+          resolve(value);
+          return;
+        }
+        if (char === '\u0003') {
+          finish();
+          reject(new UsageError('cancelled'));
+          return;
+        }
+        value = char === '\u007f' || char === '\b' ? value.slice(0, -1) : value + char;
+      }
+    };
+    stdin.on('data', onData);
+  });
+}
+
+async function readFirstLine(): Promise<string> {
+  const rl = createInterface({ input: process.stdin, terminal: false });
+  try {
+    for await (const line of rl) return line;
+    return '';
+  } finally {
+    rl.close();
+  }
+}
+
+/**
+ * Runs one `tollgate` command; resolves to the exit code (0 done, 1 refused or unreachable,
+ * 2 usage). Prints no token, except a UAT's value once on `uat create`.
+ */
+export async function runCli(argv: readonly string[], overrides: Partial<CliIo> = {}): Promise<number> {
+  const io: CliIo = { ...processIo(), ...overrides };
+  const dir = io.env.TOLLGATE_CONFIG_DIR || join(homedir(), '.config', 'tollgate');
+  const file = join(dir, 'session.json');
+  const context: Context = {
+    io,
+    out: (line = '') => io.stdout(`${line}\n`),
+    file,
+    store: createFileStorage<CliState>(file),
+  };
+  const [command, ...rest] = argv;
+  try {
+    switch (command) {
+      case 'login':
+        return await login(context, rest);
+      case 'logout':
+        return await logout(context, rest);
+      case 'whoami':
+        return await whoami(context, rest);
+      case 'env':
+        return await envCommand(context, rest);
+      case 'uat':
+        return await uatCommand(context, rest);
+      case undefined:
+      case 'help':
+      case '--help':
+      case '-h':
+        if (command === undefined) {
+          io.stderr(USAGE);
+          return 2;
+        }
+        io.stdout(USAGE);
+        return 0;
+      default:
+        throw new UsageError(`unknown command: ${command}`);
+    }
+  } catch (error) {
+    return report(context, error);
+  }
+}
+
+function report(context: Context, error: unknown): number {
+  const { io } = context;
+  if (error instanceof UsageError) {
+    io.stderr(`tollgate: ${error.message}\nRun 'tollgate help' for usage.\n`);
+    return 2;
+  }
+  if (error instanceof TollgateClientError) {
+    if (error.code === 'session_ended') {
+      const cause = error.cause instanceof TollgateClientError ? ` (${error.cause.code})` : '';
+      io.stderr(`error: the session has ended${cause}; run 'tollgate login' again [session_ended]\n`);
+      return 1;
+    }
+    const tags = [
+      error.code,
+      ...(error.errorCode ? [error.errorCode] : []),
+      ...(error.local ? [] : [`HTTP ${error.status}`]),
+    ];
+    io.stderr(`error: ${error.message} [${tags.join(', ')}]\n`);
+    for (const [field, messages] of Object.entries(error.fields ?? {})) {
+      if (field === 'non_field_errors') continue;
+      for (const message of messages) io.stderr(`  ${field}: ${message}\n`);
+    }
+    if (error.code === 'token_expired' && error.local) io.stderr("Run 'tollgate login' again.\n");
+    return 1;
+  }
+  if (
+    error instanceof TypeError &&
+    /fetch failed|network|ECONNREFUSED/i.test(`${error.message} ${String(error.cause)}`)
+  ) {
+    const reason = error.cause instanceof Error ? error.cause.message : error.message;
+    io.stderr(`error: cannot reach the server: ${reason}\n`);
+    return 1;
+  }
+  throw error;
+}
+
+function parse<const T extends Record<string, { type: 'string' | 'boolean'; multiple?: boolean }>>(
+  args: readonly string[],
+  options: T,
+) {
+  try {
+    return parseArgs({ args: [...args], options, allowPositionals: true, strict: true });
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    if (/'--password'/.test(message)) {
+      throw new UsageError('the password is never an argument: set TOLLGATE_PASSWORD or answer the prompt');
+    }
+    throw new UsageError(message.split('\n')[0] ?? message);
+  }
+}
+
+function noPositionals(positionals: readonly string[]): void {
+  if (positionals.length > 0) throw new UsageError(`unexpected argument: ${positionals[0]}`);
+}
+
+function sessionStorage(context: Context, url: string): TokenStorage {
+  return {
+    get: async () => {
+      const state = await context.store.get();
+      return state && state.url === url ? state.session : null;
+    },
+    set: (session) => context.store.set({ version: 1, url, session }),
+    clear: () => context.store.clear(),
+  };
+}
+
+function clientFor(context: Context, url: string): TollgateClient {
+  return createTollgateClient({
+    baseUrl: url,
+    storage: sessionStorage(context, url),
+    ...(context.io.fetch ? { fetch: context.io.fetch } : {}),
+  });
+}
+
+/** The saved session, or a usage error telling to log in. */
+async function saved(
+  context: Context,
+): Promise<{ client: TollgateClient; session: AnySession; url: string }> {
+  let state: CliState | null;
+  try {
+    state = await context.store.get();
+  } catch (error) {
+    throw new UsageError(
+      `cannot read ${context.file}: ${error instanceof Error ? error.message : String(error)}`,
+    );
+  }
+  if (!state || typeof state.url !== 'string' || !isSessionState(state.session)) {
+    throw new UsageError("not signed in: run 'tollgate login' first");
+  }
+  const mode = (await stat(context.file)).mode;
+  if ((mode & 0o077) !== 0) {
+    context.io.stderr(`warning: ${context.file} is readable by others; run: chmod 600 '${context.file}'\n`);
+  }
+  const client = clientFor(context, state.url);
+  const session = await client.resume();
+  if (!session) throw new UsageError("not signed in: run 'tollgate login' first");
+  return { client, session, url: state.url };
+}
+
+async function login(context: Context, args: readonly string[]): Promise<number> {
+  const { values, positionals } = parse(args, {
+    url: { type: 'string' },
+    scheme: { type: 'string' },
+    username: { type: 'string' },
+    environment: { type: 'string' },
+  });
+  noPositionals(positionals);
+  const { io, out } = context;
+  const url = values.url ?? io.env.TOLLGATE_URL;
+  if (!url) throw new UsageError('login needs --url (or TOLLGATE_URL)');
+  try {
+    const parsed = new URL(url);
+    if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new TypeError('not http(s)');
+  } catch {
+    throw new UsageError(`not an http(s) URL: ${url}`);
+  }
+  const scheme = values.scheme as CliScheme | undefined;
+  if (!scheme || !SCHEMES.includes(scheme)) throw new UsageError('login needs --scheme jwt, pair or user');
+  if (values.environment !== undefined && scheme !== 'user') {
+    throw new UsageError('--environment goes with --scheme user (user tokens carry an environment)');
+  }
+  const username =
+    values.username ?? io.env.TOLLGATE_USERNAME ?? ((await io.readLine('Username: '))?.trim() || undefined);
+  if (!username) throw new UsageError('login needs --username (or TOLLGATE_USERNAME)');
+  const password = io.env.TOLLGATE_PASSWORD ?? (await io.readSecret('Password: '));
+  if (!password) throw new UsageError('no password: set TOLLGATE_PASSWORD or answer the prompt');
+
+  const client = clientFor(context, url);
+  let session: AnySession;
+  if (scheme === 'jwt') session = await client.uatJwt.login({ email: username, password });
+  else if (scheme === 'pair') session = await client.tokenPair.login({ username, password });
+  else {
+    session = await client.userTokens.login({
+      username,
+      password,
+      ...(values.environment === undefined ? {} : { environment: values.environment }),
+    });
+  }
+  out(`Signed in to ${url} as ${username} with a ${SCHEME_LABEL[session.scheme]}.`);
+  if (session instanceof UserTokenSession) {
+    out(
+      session.environment === null
+        ? "No environment yet: run 'tollgate env list', then 'tollgate env use <id>'."
+        : `Environment: ${session.environment}`,
+    );
+  }
+  describeExpiry(context, session);
+  out(`Session saved in ${context.file}`);
+  return 0;
+}
+
+function describeExpiry(context: Context, session: AnySession): void {
+  const expiresAt = session.expiresAt?.toISOString();
+  if (!expiresAt) return;
+  const refreshed = session.scheme === 'pair' || session.scheme === 'user';
+  context.out(
+    refreshed
+      ? `Token expires ${expiresAt}; refreshed automatically when a command runs close to it.`
+      : `Token expires ${expiresAt}; log in again after that (JWT logins have no refresh).`,
+  );
+}
+
+async function logout(context: Context, args: readonly string[]): Promise<number> {
+  const { positionals } = parse(args, {});
+  noPositionals(positionals);
+  const state = await Promise.resolve(context.store.get()).catch(() => null);
+  if (!state) {
+    await context.store.clear();
+    context.out('Not signed in.');
+    return 0;
+  }
+  const { session } = await saved(context);
+  await session.logout();
+  context.out(session.scheme === 'pair' ? 'Signed out; the token pair was revoked.' : 'Signed out.');
+  return 0;
+}
+
+async function whoami(context: Context, args: readonly string[]): Promise<number> {
+  const { values, positionals } = parse(args, { json: { type: 'boolean' } });
+  noPositionals(positionals);
+  const { client, session, url } = await saved(context);
+  const me = await client.uatJwt.me(session);
+  if (values.json) {
+    context.out(JSON.stringify({ ...me, scheme: session.scheme, url }, null, 2));
+    return 0;
+  }
+  const { out } = context;
+  out(me.email);
+  out(`  server         ${url}`);
+  out(`  signed in by   ${SCHEME_LABEL[session.scheme]} (sent as ${me.authenticatedBy})`);
+  out(`  customer       ${me.customerId}`);
+  out(`  roles          ${me.roles.join(', ') || '—'}`);
+  out(`  permissions    ${me.permissions.join(', ') || '—'}`);
+  out(`  environment    ${me.environment ?? '—'}`);
+  if (me.actor) out(`  acting admin   ${me.actor.username}`);
+  const expiresAt = session.expiresAt?.toISOString();
+  if (expiresAt) out(`  token expires  ${expiresAt}`);
+  return 0;
+}
+
+async function userSession(context: Context): Promise<UserTokenSession> {
+  const { session } = await saved(context);
+  if (!(session instanceof UserTokenSession)) {
+    throw new UsageError(
+      `environments belong to user tokens; this session is a ${SCHEME_LABEL[session.scheme]} (log in with --scheme user)`,
+    );
+  }
+  return session;
+}
+
+async function envCommand(context: Context, args: readonly string[]): Promise<number> {
+  const [sub, ...rest] = args;
+  if (sub === 'list') {
+    const { values, positionals } = parse(rest, { json: { type: 'boolean' } });
+    noPositionals(positionals);
+    const session = await userSession(context);
+    const environments = await session.environments();
+    if (values.json) {
+      context.out(JSON.stringify({ current: session.environment, environments }, null, 2));
+      return 0;
+    }
+    if (environments.length === 0) context.out('No environments available to this user.');
+    for (const env of environments) {
+      context.out(`${env.id === session.environment ? '*' : ' '} ${env.id.padEnd(16)} ${env.name}`);
+    }
+    return 0;
+  }
+  if (sub === 'use') {
+    const { positionals } = parse(rest, {});
+    const [id, extra] = positionals;
+    if (!id || extra !== undefined) throw new UsageError('usage: tollgate env use <id>');
+    const session = await userSession(context);
+    await session.switchEnvironment(id);
+    context.out(`Environment: ${session.environment}`);
+    return 0;
+  }
+  throw new UsageError(sub ? `unknown env command: ${sub}` : 'usage: tollgate env list|use <id>');
+}
+
+/** `YYYY-MM-DD` → the last second of that day, UTC ("valid until that date"). */
+function endOfDay(date: string): string {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(date))
+    throw new UsageError(`--expires wants a date as YYYY-MM-DD, not ${date}`);
+  const parsed = new Date(`${date}T23:59:59Z`);
+  if (Number.isNaN(parsed.getTime()) || parsed.toISOString().slice(0, 10) !== date) {
+    throw new UsageError(`not a calendar date: ${date}`);
+  }
+  return parsed.toISOString();
+}
+
+function uatStatus(uat: UatSummary, now: number): string {
+  if (uat.revoked_at !== null) return 'revoked';
+  return Date.parse(uat.expires_at) <= now ? 'expired' : 'active';
+}
+
+async function uatCommand(context: Context, args: readonly string[]): Promise<number> {
+  const [sub, ...rest] = args;
+  const { out } = context;
+  if (sub === 'create') {
+    const { values, positionals } = parse(rest, {
+      name: { type: 'string' },
+      expires: { type: 'string' },
+      permission: { type: 'string', multiple: true },
+      json: { type: 'boolean' },
+    });
+    noPositionals(positionals);
+    if (!values.name) throw new UsageError('uat create needs --name');
+    if (!values.expires) throw new UsageError('uat create needs --expires YYYY-MM-DD');
+    const permissions = values.permission ?? [];
+    if (permissions.length === 0) throw new UsageError('uat create needs at least one --permission');
+    const expiresAt = endOfDay(values.expires);
+    const { client, session } = await saved(context);
+    const created = await client.uatJwt.createToken(session, { name: values.name, expiresAt, permissions });
+    if (values.json) {
+      out(JSON.stringify(created, null, 2));
+      return 0;
+    }
+    out(`Created UAT ${created.id} "${created.name}"`);
+    out(`  prefix       ${created.prefix}`);
+    out(`  expires      ${created.expires_at}`);
+    out(`  permissions  ${created.permissions.join(', ')}`);
+    out('Token (shown only now; keep it secret, send it as "Authorization: UAT <token>"):');
+    out(created.token);
+    return 0;
+  }
+  if (sub === 'list') {
+    const { values, positionals } = parse(rest, { json: { type: 'boolean' } });
+    noPositionals(positionals);
+    const { client, session } = await saved(context);
+    const uats = await client.uatJwt.listTokens(session);
+    if (values.json) {
+      out(JSON.stringify(uats, null, 2));
+      return 0;
+    }
+    if (uats.length === 0) {
+      out('No user authorization tokens.');
+      return 0;
+    }
+    const now = Date.now();
+    const rows = [
+      ['ID', 'NAME', 'PREFIX', 'EXPIRES', 'STATUS', 'PERMISSIONS'],
+      ...uats.map((uat) => [
+        uat.id,
+        uat.name,
+        uat.prefix,
+        uat.expires_at,
+        uatStatus(uat, now),
+        uat.permissions.join(','),
+      ]),
+    ];
+    const widths = rows[0]!.map((_cell, column) => Math.max(...rows.map((row) => row[column]!.length)));
+    for (const row of rows)
+      out(
+        row
+          .map((cell, column) => cell.padEnd(widths[column]!))
+          .join('  ')
+          .trimEnd(),
+      );
+    return 0;
+  }
+  if (sub === 'revoke') {
+    const { positionals } = parse(rest, {});
+    const [id, extra] = positionals;
+    if (!id || extra !== undefined) throw new UsageError('usage: tollgate uat revoke <id>');
+    const { client, session } = await saved(context);
+    await client.uatJwt.revokeToken(session, id);
+    out(`Revoked UAT ${id}.`);
+    return 0;
+  }
+  throw new UsageError(sub ? `unknown uat command: ${sub}` : 'usage: tollgate uat create|list|revoke');
+}

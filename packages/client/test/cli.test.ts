@@ -1,0 +1,294 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type CreatedUat, createTollgateClient, type Me } from '../src/index.js';
+import { AVA, ETHAN, startTestServer, type TestServer } from './helpers.js';
+
+// The `tollgate` CLI, run from source as a separate process (node + tsx), against the real example.
+
+const packageDir = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+let server: TestServer;
+const dirs: string[] = [];
+beforeAll(async () => {
+  server = await startTestServer();
+});
+afterAll(async () => {
+  await server.close();
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+});
+
+interface Run {
+  readonly code: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** A CLI with its own config directory (and HOME), and no TOLLGATE_* from this process. */
+function cli(extraEnv: Record<string, string> = {}) {
+  const home = mkdtempSync(join(tmpdir(), 'tollgate-cli-'));
+  dirs.push(home);
+  const configDir = join(home, 'config');
+  const env: Record<string, string> = {};
+  for (const [key, value] of Object.entries(process.env)) {
+    if (value !== undefined && !key.startsWith('TOLLGATE_')) env[key] = value;
+  }
+  Object.assign(env, { HOME: home, TOLLGATE_CONFIG_DIR: configDir, NO_COLOR: '1' }, extraEnv);
+  const run = (args: readonly string[], more: Record<string, string> = {}): Promise<Run> =>
+    new Promise((done, fail) => {
+      const child = spawn(
+        process.execPath,
+        ['--conditions=dev-source', '--import', 'tsx', 'src/cli.ts', ...args],
+        {
+          cwd: packageDir,
+          env: { ...env, ...more },
+          stdio: ['ignore', 'pipe', 'pipe'],
+        },
+      );
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (chunk: Buffer) => {
+        stdout += chunk.toString();
+      });
+      child.stderr.on('data', (chunk: Buffer) => {
+        stderr += chunk.toString();
+      });
+      child.on('error', fail);
+      child.on('close', (code) => done({ code, stdout, stderr }));
+    });
+  return { run, configDir, sessionFile: join(configDir, 'session.json') };
+}
+
+/** No JWT and no refresh token in anything printed. */
+function expectNoTokens(...runs: Run[]): void {
+  for (const { stdout, stderr } of runs) {
+    expect(stdout + stderr).not.toMatch(/eyJ[\w-]+\.[\w-]+|tgr_/);
+  }
+}
+
+const inDays = (days: number) => new Date(Date.now() + days * 86_400_000).toISOString().slice(0, 10);
+
+describe.concurrent('tollgate CLI', () => {
+  it('login (jwt) → whoami → uat create / list / revoke', async () => {
+    const { run, sessionFile, configDir } = cli({ TOLLGATE_PASSWORD: ETHAN.password });
+    const login = await run(['login', '--url', server.url, '--scheme', 'jwt', '--username', ETHAN.username]);
+    expect(login.code, login.stderr).toBe(0);
+    expect(login.stdout).toContain(`Signed in to ${server.url} as ${ETHAN.username} with a JWT login`);
+    expect(statSync(sessionFile).mode & 0o777).toBe(0o600);
+    expect(statSync(configDir).mode & 0o777).toBe(0o700);
+    expect(JSON.parse(readFileSync(sessionFile, 'utf8'))).toMatchObject({
+      url: server.url,
+      session: { scheme: 'jwt' },
+    });
+
+    const whoami = await run(['whoami']);
+    expect(whoami.code, whoami.stderr).toBe(0);
+    expect(whoami.stdout).toContain(ETHAN.username);
+    expect(whoami.stdout).toMatch(/signed in by\s+JWT login \(scheme D\) \(sent as JWT\)/);
+    expect(whoami.stdout).toMatch(/roles\s+company_admin/);
+    const whoamiJson = await run(['whoami', '--json']);
+    expect(JSON.parse(whoamiJson.stdout)).toMatchObject({
+      email: ETHAN.username,
+      authenticatedBy: 'JWT',
+      scheme: 'jwt',
+    });
+
+    const expires = inDays(30);
+    const create = await run([
+      'uat',
+      'create',
+      '--name',
+      'cli token',
+      '--expires',
+      expires,
+      '--permission',
+      'scans_download',
+      '--permission',
+      'brand_create',
+    ]);
+    expect(create.code, create.stderr).toBe(0);
+    expect(create.stdout).toMatch(/^Created UAT \S+ "cli token"$/m);
+    expect(create.stdout).toContain(`expires      ${expires}T23:59:59.000Z`);
+    const token = create.stdout.trim().split('\n').at(-1)!;
+    expect(token).toMatch(/^tgu_[A-Za-z0-9]+$/);
+    const id = /^Created UAT (\S+)/m.exec(create.stdout)![1]!;
+
+    // The printed value works as a UAT.
+    const client = createTollgateClient({ baseUrl: server.url });
+    const uat = await client.uatJwt.useUat(token);
+    const me = await uat.json<Me>('/api/v2/me/');
+    expect(me.authenticatedBy).toBe('UAT');
+    expect([...me.permissions].sort()).toEqual(['brand_create', 'scans_download']);
+
+    const list = await run(['uat', 'list']);
+    expect(list.code, list.stderr).toBe(0);
+    expect(list.stdout).toMatch(/^ID\s+NAME\s+PREFIX\s+EXPIRES\s+STATUS\s+PERMISSIONS$/m);
+    expect(list.stdout).toMatch(new RegExp(`^${id}\\s+cli token\\s+tgu_\\S*\\s+\\S+\\s+active\\s+`, 'm'));
+    expect(list.stdout).not.toContain(token);
+
+    const revoke = await run(['uat', 'revoke', id]);
+    expect(revoke.code, revoke.stderr).toBe(0);
+    expect(revoke.stdout).toContain(`Revoked UAT ${id}.`);
+    const listed = JSON.parse((await run(['uat', 'list', '--json'])).stdout) as CreatedUat[];
+    expect(listed.find((item) => item.id === id)).toMatchObject({ revoked_at: expect.any(String) });
+    const again = await run(['uat', 'revoke', id]);
+    expect(again.code).toBe(0); // revoking twice is not an error for the API
+    const unknown = await run(['uat', 'revoke', '00000000-0000-4000-8000-00000000beef']);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toMatch(/^error: .*\[not_found, HTTP 404\]$/m);
+
+    const bad = await run([
+      'uat',
+      'create',
+      '--name',
+      'x',
+      '--expires',
+      expires,
+      '--permission',
+      'launch_rockets',
+    ]);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain('invalid_permission');
+    expectNoTokens(login, whoami, whoamiJson, list, revoke, unknown, bad);
+    expect(login.stdout + whoami.stdout + list.stdout).not.toContain(token);
+  });
+
+  it('login (user) → env list → env use → whoami; a disallowed environment is refused', async () => {
+    const { run } = cli({ TOLLGATE_PASSWORD: ETHAN.password, TOLLGATE_USERNAME: ETHAN.username });
+    const login = await run(['login', '--url', server.url, '--scheme', 'user']);
+    expect(login.code, login.stderr).toBe(0);
+    expect(login.stdout).toContain(
+      "No environment yet: run 'tollgate env list', then 'tollgate env use <id>'.",
+    );
+
+    const list = await run(['env', 'list']);
+    expect(list.code, list.stderr).toBe(0);
+    expect(list.stdout).toMatch(/^\s+production\s+Production$/m);
+    expect(list.stdout).toMatch(/^\s+staging\s+Staging$/m);
+
+    const use = await run(['env', 'use', 'staging']);
+    expect(use.code, use.stderr).toBe(0);
+    expect(use.stdout.trim()).toBe('Environment: staging');
+    expect((await run(['env', 'list'])).stdout).toMatch(/^\* staging\s+Staging$/m);
+    const whoami = await run(['whoami']);
+    expect(whoami.stdout).toMatch(/environment\s+staging/);
+    expect(whoami.stdout).toMatch(/sent as Bearer/);
+
+    const sandbox = await run(['env', 'use', 'sandbox']);
+    expect(sandbox.code).toBe(1);
+    expect(sandbox.stderr).toMatch(
+      /^error: The user may not use this environment\. \[environment_not_allowed, HTTP 403\]$/m,
+    );
+    expect(JSON.parse((await run(['env', 'list', '--json'])).stdout)).toMatchObject({ current: 'staging' });
+
+    const direct = await run([
+      'login',
+      '--url',
+      server.url,
+      '--scheme',
+      'user',
+      '--environment',
+      'production',
+    ]);
+    expect(direct.code, direct.stderr).toBe(0);
+    expect(direct.stdout).toContain('Environment: production');
+    const ava = await run(
+      [
+        'login',
+        '--url',
+        server.url,
+        '--scheme',
+        'user',
+        '--username',
+        AVA.username,
+        '--environment',
+        'production',
+      ],
+      { TOLLGATE_PASSWORD: AVA.password },
+    );
+    expect(ava.code).toBe(1);
+    expect(ava.stderr).toContain('environment_not_allowed');
+    expect((await run(['whoami'])).stdout).toContain(ETHAN.username); // a failed login keeps the session
+    expectNoTokens(login, list, use, whoami, sandbox, direct, ava);
+  });
+
+  it('login (pair) → whoami → logout revokes; refusals and usage errors have their exit codes', async () => {
+    const { run, sessionFile } = cli();
+    const wrong = await run(
+      ['login', '--url', server.url, '--scheme', 'pair', '--username', ETHAN.username],
+      {
+        TOLLGATE_PASSWORD: 'wrong',
+      },
+    );
+    expect(wrong.code).toBe(1);
+    expect(wrong.stderr).toMatch(
+      /^error: Invalid credentials \[invalid_credentials, AUTH_1001, HTTP 401\]$/m,
+    );
+
+    const login = await run(
+      ['login', '--url', server.url, '--scheme', 'pair', '--username', ETHAN.username],
+      {
+        TOLLGATE_PASSWORD: ETHAN.password,
+      },
+    );
+    expect(login.code, login.stderr).toBe(0);
+    expect(login.stdout).toContain('token pair (scheme C)');
+    const whoami = await run(['whoami']);
+    expect(whoami.stdout).toMatch(/sent as Bearer/);
+    const envList = await run(['env', 'list']);
+    expect(envList.code).toBe(2);
+    expect(envList.stderr).toContain('environments belong to user tokens');
+
+    const { refreshToken } = JSON.parse(readFileSync(sessionFile, 'utf8')).session as {
+      refreshToken: string;
+    };
+    const logout = await run(['logout']);
+    expect(logout.code, logout.stderr).toBe(0);
+    expect(logout.stdout).toContain('Signed out; the token pair was revoked.');
+    expect(() => statSync(sessionFile)).toThrow();
+    const client = createTollgateClient({ baseUrl: server.url });
+    await expect(client.tokenPair.refresh(refreshToken)).rejects.toMatchObject({ code: 'token_revoked' });
+    const after = await run(['whoami']);
+    expect(after.code).toBe(2);
+    expect(after.stderr).toContain("not signed in: run 'tollgate login' first");
+
+    const usage = await Promise.all([
+      run([]),
+      run(['login', '--url', server.url, '--scheme', 'jwt', '--username', ETHAN.username, '--password', 'x']),
+      run(['login', '--url', server.url, '--scheme', 'jwt', '--username', ETHAN.username]), // no password anywhere
+      run(['login', '--url', server.url, '--scheme', 'basic', '--username', ETHAN.username]),
+      run([
+        'login',
+        '--url',
+        server.url,
+        '--scheme',
+        'jwt',
+        '--environment',
+        'production',
+        '--username',
+        'x',
+      ]),
+      run(['uat', 'create', '--name', 'x', '--expires', '2026-02-30', '--permission', 'brand_create']),
+      run(['uat', 'create', '--name', 'x', '--expires', 'tomorrow', '--permission', 'brand_create']),
+      run(['frobnicate']),
+    ]);
+    expect(usage.map((result) => result.code)).toEqual(Array(usage.length).fill(2));
+    expect(usage[1]!.stderr).toContain('the password is never an argument');
+    expect(usage[2]!.stderr).toContain('no password');
+    const help = await run(['help']);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain('Exit codes: 0 done; 1 refused by the server');
+
+    const unreachable = await run(
+      ['login', '--url', 'http://127.0.0.1:9', '--scheme', 'jwt', '--username', 'x'],
+      {
+        TOLLGATE_PASSWORD: 'x',
+      },
+    );
+    expect(unreachable.code).toBe(1);
+    expect(unreachable.stderr).toContain('cannot reach the server');
+    expectNoTokens(wrong, login, whoami, logout);
+  });
+});
