@@ -200,6 +200,12 @@ export interface Tollgate {
   revokeUat(input: { caller: Principal; id: string }): Promise<void>;
   /** Credentials to principal: the hot path. No I/O for a JWT; one indexed lookup for a new UAT. */
   authenticate(request: RequestCredentials, options?: AuthenticateOptions): Promise<Principal>;
+  /**
+   * `authenticate`'s answer when it is already known without waiting: one `Authorization` value,
+   * no cookie, accepted before and still cached, sources allowed, revocation state fresh. Otherwise
+   * undefined, and only `authenticate` decides (it may still accept or refuse). Never throws.
+   */
+  authenticateCached(request: RequestCredentials, options?: AuthenticateOptions): Principal | undefined;
   /** Throws `insufficient_permission`, `role_required` or `environment_required`. */
   authorize(principal: Principal, requirement: Requirement): void;
   /** The public signing keys, for `/.well-known/jwks.json`. */
@@ -239,6 +245,27 @@ function optionalEnvironment(value: unknown): string | null {
 
 function isStringArray(value: unknown): value is string[] {
   return Array.isArray(value) && value.every((item) => typeof item === 'string');
+}
+
+/** How many refused credentials `authenticate` remembers (each at most MAX_CREDENTIAL_LENGTH). */
+const MAX_REFUSALS = 1024;
+
+/**
+ * Builds an error without a stack trace: a refusal replayed from memory has no interesting one,
+ * and capturing it (~3-7 µs) would cost more than everything else the refusal does.
+ */
+function withoutStack<T>(make: () => T): T {
+  const limit = Error.stackTraceLimit;
+  try {
+    Error.stackTraceLimit = 0;
+  } catch {
+    return make(); // a frozen `Error` (a hardened realm): keep the trace
+  }
+  try {
+    return make();
+  } finally {
+    Error.stackTraceLimit = limit;
+  }
 }
 
 /** Store and directory failures become `store_unavailable`; Tollgate's own errors pass through. */
@@ -295,6 +322,17 @@ export function createTollgate(options: TollgateOptions): Tollgate {
       cache.delete(oldest.value as string);
     }
     cache.set(key, entry);
+  };
+
+  // Credentials refused as `invalid_token` for what they are (bad signature, malformed, another
+  // issuer...): the same string under the same keys gets the same verdict, so a repeated one is
+  // refused again without verifying it (an EdDSA check costs ~100 µs). Kept apart from `cache`, and
+  // small, so a flood of refused credentials never evicts an accepted one. Key: as for `cache`.
+  const refusals = new Map<string, string>();
+  const refuse = (key: string, error: unknown): void => {
+    if (!(error instanceof TollgateError) || error.code !== 'invalid_token') return;
+    if (refusals.size >= MAX_REFUSALS) refusals.delete(refusals.keys().next().value as string);
+    refusals.set(key, error.message);
   };
 
   const nowSeconds = (): number => Math.floor(clock.now() / 1000);
@@ -506,7 +544,13 @@ export function createTollgate(options: TollgateOptions): Tollgate {
     cacheKey: string,
     now: number,
   ): Promise<Principal> => {
-    const verified = jwt.verify(decodeSecurityToken(credential.token), now);
+    let verified: ReturnType<JwtCodec['verify']>;
+    try {
+      verified = jwt.verify(decodeSecurityToken(credential.token), now);
+    } catch (error) {
+      refuse(cacheKey, error);
+      throw error;
+    }
     if (!sourceKinds[credential.source].includes(verified.kind)) throw new TollgateError('wrong_token_kind');
     const principal = principalFromClaims(verified.kind, verified.claims, credential.source);
     const fid = verified.claims.fid;
@@ -527,7 +571,11 @@ export function createTollgate(options: TollgateOptions): Tollgate {
   ): Promise<Principal> => {
     if (!sourceKinds[credential.source].includes('uat')) throw new TollgateError('wrong_token_kind');
     // Prefix and checksum first: a mistyped or tampered token costs no lookup.
-    if (!isWellFormedUat(credential.token)) throw new TollgateError('invalid_token');
+    if (!isWellFormedUat(credential.token)) {
+      const error = new TollgateError('invalid_token');
+      refuse(cacheKey, error);
+      throw error;
+    }
     const record = await fromStore(() => store.findUatByHash(hashOpaqueToken(credential.token)));
     if (!record) throw new TollgateError('invalid_token');
     const key = revocationKey('uat', record.id);
@@ -588,6 +636,21 @@ export function createTollgate(options: TollgateOptions): Tollgate {
     return entry.principal;
   };
 
+  // The cache-hit half of `authenticate`, synchronous: adapters answer a hit without a promise.
+  const authenticateCached: Tollgate['authenticateCached'] = (request, authOptions) => {
+    const { authorization, cookie } = request;
+    const noCookie = cookie === undefined || (typeof cookie !== 'string' && cookie.length === 0);
+    if (typeof authorization !== 'string' || !noCookie) return undefined;
+    const now = clock.now();
+    const entry = cached(authorization, now);
+    if (entry === undefined) return undefined;
+    const sources = authOptions?.sources;
+    if (sources !== undefined && !sources.includes(entry.principal.source)) return undefined;
+    const key = entry.revocationKey;
+    if (key !== null && (!revocations.isFresh(now) || revocations.has(key))) return undefined;
+    return entry.principal;
+  };
+
   const authenticate: Tollgate['authenticate'] = async (request, authOptions) => {
     const now = clock.now();
     const sources = authOptions?.sources;
@@ -620,6 +683,9 @@ export function createTollgate(options: TollgateOptions): Tollgate {
       const hit = cached(cacheKey, now);
       if (hit !== undefined) return fromCache(hit, now, sources);
     }
+    const refusal = refusals.get(cacheKey);
+    if (refusal !== undefined)
+      throw withoutStack(() => new TollgateError('invalid_token', { message: refusal }));
     if (credential.token.startsWith(UAT_PREFIX)) return authenticateUat(credential, cacheKey, now);
     if (credential.token.startsWith(REFRESH_PREFIX)) throw new TollgateError('wrong_token_kind');
     return authenticateJwt(credential, cacheKey, now);
@@ -644,6 +710,7 @@ export function createTollgate(options: TollgateOptions): Tollgate {
     options: Object.freeze({ issuer: options.issuer, audience: options.audience, cookieName, lifetimes }),
     login,
     authenticate,
+    authenticateCached,
     authorize,
     jwks: () => options.keys.jwks(),
 
