@@ -284,7 +284,8 @@ async function main(): Promise<void> {
 
     const resultsDir = join(BENCH_DIR, 'results');
     mkdirSync(resultsDir, { recursive: true });
-    const file = join(resultsDir, 'http-latest.json');
+    // A smoke run never replaces the figures of a full one.
+    const file = join(resultsDir, config.quick ? 'http-quick.json' : 'http-latest.json');
     const json = {
       date: new Date().toISOString(),
       node: process.version,
