@@ -27,6 +27,18 @@ export {
   type SigningKey,
 } from './keys.js';
 export {
+  createLoginLimiter,
+  DEFAULT_ACCOUNT_LIMIT,
+  DEFAULT_IP_LIMIT,
+  type LimiterFactory,
+  type LimiterSpec,
+  type LoginAttempt,
+  type LoginLimiter,
+  type LoginLimitRule,
+  type LoginLimitsOptions,
+  memoryLimiterFactory,
+} from './login-limits.js';
+export {
   createMemoryTokenStore,
   createMemoryUserDirectory,
   type MemoryUserDirectoryOptions,
@@ -51,7 +63,10 @@ export type {
   NewRefreshToken,
   RefreshFamilyRecord,
   RefreshTokenRecord,
+  RevocationChannel,
   RevocationKind,
+  RevocationListener,
+  RevocationNotice,
   RevocationRecord,
   RotateRefreshTokenResult,
   TokenStore,
@@ -71,6 +86,7 @@ export {
   DOMAIN_ADMIN_ROLE,
   ENTERPRISE_ADMIN_ROLE,
   type Lifetimes,
+  type PasswordLogin,
   type SourceKinds,
   type TokenPairResult,
   type Tollgate,

@@ -29,6 +29,10 @@ export class RevocationState {
   #lastSeq = 0;
   #lastSyncAt = Number.NEGATIVE_INFINITY;
   #inflight: Promise<void> | null = null;
+  // With a revocation channel: true until it connects and whenever it is down.
+  #channelDown = false;
+  // Bumped on every (re)connection: a log read started before it may have missed a notice.
+  #epoch = 0;
 
   constructor(
     store: TokenStore,
@@ -40,6 +44,22 @@ export class RevocationState {
     this.#clock = clock;
     this.#options = options;
     this.#onError = onError;
+  }
+
+  /** A channel will be attached: refuse (fail closed) until it reports `channelConnected`. */
+  expectChannel(): void {
+    this.#channelDown = true;
+  }
+
+  channelConnected(): void {
+    this.#channelDown = false;
+    this.#epoch += 1;
+    this.#lastSyncAt = Number.NEGATIVE_INFINITY;
+    this.#inflight = null;
+  }
+
+  channelDisconnected(): void {
+    this.#channelDown = true;
   }
 
   add(key: string, expiresAt: number): void {
@@ -55,6 +75,7 @@ export class RevocationState {
    * False when it is too stale: call `sync()` and wait.
    */
   isFresh(now: number): boolean {
+    if (this.#channelDown) return false;
     const age = now - this.#lastSyncAt;
     if (age < this.#options.syncIntervalMs) return true;
     if (this.#inflight === null) this.sync().catch(this.#onError);
@@ -63,13 +84,22 @@ export class RevocationState {
 
   /** Fetches new revocations; rejects with `store_unavailable` when the store cannot be read. */
   sync(): Promise<void> {
-    this.#inflight ??= this.#fetch().finally(() => {
-      this.#inflight = null;
-    });
+    if (this.#channelDown) {
+      return Promise.reject(
+        new TollgateError('store_unavailable', { message: 'the revocation channel is disconnected' }),
+      );
+    }
+    if (this.#inflight === null) {
+      const fetch: Promise<void> = this.#fetch().finally(() => {
+        if (this.#inflight === fetch) this.#inflight = null;
+      });
+      this.#inflight = fetch;
+    }
     return this.#inflight;
   }
 
   async #fetch(): Promise<void> {
+    const epoch = this.#epoch;
     const startedAt = this.#clock.now();
     let page: Awaited<ReturnType<TokenStore['listRevocations']>>;
     try {
@@ -81,6 +111,6 @@ export class RevocationState {
       this.#revoked.set(revocationKey(record.kind, record.id), record.expiresAt);
     this.#lastSeq = Math.max(this.#lastSeq, page.lastSeq);
     for (const [key, expiresAt] of this.#revoked) if (expiresAt <= startedAt) this.#revoked.delete(key);
-    this.#lastSyncAt = startedAt;
+    if (epoch === this.#epoch) this.#lastSyncAt = startedAt;
   }
 }

@@ -19,7 +19,8 @@ import {
   REFRESH_PREFIX,
   UAT_PREFIX,
 } from './opaque.js';
-import type { TokenStore, UatRecord, UserDirectory } from './ports.js';
+import { createLoginLimiter, type LoginLimitsOptions } from './login-limits.js';
+import type { RevocationChannel, RevocationKind, TokenStore, UatRecord, UserDirectory } from './ports.js';
 import { RevocationState, type RevocationSyncOptions, revocationKey } from './revocations.js';
 import type {
   Actor,
@@ -97,6 +98,17 @@ export interface TollgateOptions {
     readonly opaqueTtlMs?: number;
   };
   readonly revocations?: Partial<RevocationSyncOptions>;
+  /**
+   * Pushes revocations to the other app instances at once (e.g. `createRedisRevocationChannel`
+   * of `@tollgate/store-redis`). While it is disconnected, revocable credentials (UATs, access
+   * tokens of a refresh family) are refused with `store_unavailable` rather than trusted.
+   */
+  readonly revocationChannel?: RevocationChannel;
+  /**
+   * Brute-force limits on every password login: per account and per client IP, counted in this
+   * process by default. `false` turns them off (only for tests and trusted callers).
+   */
+  readonly loginLimits?: LoginLimitsOptions | false;
   /** Computes the app's data of a principal from its user (see `TollgateRegister`). */
   readonly principalData?: (user: UserRecord) => PrincipalData;
   /** Failures of background work (revocation sync, UAT last-used updates). Never given a token. */
@@ -151,15 +163,21 @@ export interface AuthenticateOptions {
   readonly sources?: readonly CredentialSource[];
 }
 
+/** A password login's input. */
+export interface PasswordLogin {
+  readonly username: string;
+  readonly password: string;
+  /** The caller's IP, for the per-IP brute-force limit (adapters pass what their framework trusts). */
+  readonly clientIp?: string | undefined;
+}
+
 export interface Tollgate {
   /** Checks a username and password. Throws `invalid_credentials` alike for an unknown user and a wrong password. */
-  login(input: { username: string; password: string }): Promise<UserRecord>;
+  login(input: PasswordLogin): Promise<UserRecord>;
   /** Scheme A: password login to a user token, optionally bound to an environment. */
-  loginForUserToken(input: {
-    username: string;
-    password: string;
-    environment?: string | null | undefined;
-  }): Promise<UserTokenResult>;
+  loginForUserToken(
+    input: PasswordLogin & { readonly environment?: string | null | undefined },
+  ): Promise<UserTokenResult>;
   /** Scheme A: an administrator issues a user token for a customer user. */
   issueUserToken(input: {
     caller: Principal;
@@ -181,13 +199,13 @@ export interface Tollgate {
     customData?: string | null;
   }): Promise<DelegatedTokenResult>;
   /** Scheme C: password login to an access token and a rotating refresh token. */
-  loginForTokenPair(input: { username: string; password: string }): Promise<TokenPairResult>;
+  loginForTokenPair(input: PasswordLogin): Promise<TokenPairResult>;
   /** Scheme C: rotates a refresh token; a reused one revokes its whole family. */
   refreshTokenPair(input: { refreshToken: string }): Promise<TokenPairResult>;
   /** Scheme C: logout; revokes the family of a refresh token. False for an unknown token. */
   revokeTokenPair(input: { refreshToken: string }): Promise<boolean>;
   /** Scheme D: password login to an access token carrying all the user's rights. */
-  loginForAccessToken(input: { username: string; password: string }): Promise<AccessTokenResult>;
+  loginForAccessToken(input: PasswordLogin): Promise<AccessTokenResult>;
   /** Scheme D: creates a UAT for the caller (company_admin, not authenticated by a UAT). */
   createUat(input: {
     caller: Principal;
@@ -210,6 +228,11 @@ export interface Tollgate {
   authorize(principal: Principal, requirement: Requirement): void;
   /** The public signing keys, for `/.well-known/jwks.json`. */
   jwks(): ReturnType<KeySet['jwks']>;
+  /**
+   * Stops listening on the revocation channel and writes pending UAT last-used times. The store,
+   * directory and channel stay open: they belong to the caller.
+   */
+  close(): void;
   readonly options: {
     readonly issuer: string;
     readonly audience: string;
@@ -288,6 +311,7 @@ export function createTollgate(options: TollgateOptions): Tollgate {
   const opaqueTtlMs = options.cache?.opaqueTtlMs ?? 60_000;
   const onBackgroundError = options.onBackgroundError ?? (() => {});
   const { store, users } = options;
+  const loginLimiter = options.loginLimits === false ? null : createLoginLimiter(options.loginLimits);
   const jwt = new JwtCodec({
     keys: options.keys,
     issuer: options.issuer,
@@ -304,6 +328,21 @@ export function createTollgate(options: TollgateOptions): Tollgate {
     },
     onBackgroundError,
   );
+  const channel = options.revocationChannel;
+  // Known here at once; other instances hear it on the channel, or at their next log sync.
+  const revoked = (kind: RevocationKind, id: string, expiresAt: number): void => {
+    revocations.add(revocationKey(kind, id), expiresAt);
+    channel?.publish({ kind, id, expiresAt }).catch(onBackgroundError);
+  };
+  let unsubscribe: (() => void) | undefined;
+  if (channel) {
+    revocations.expectChannel();
+    unsubscribe = channel.subscribe({
+      revoked: (notice) => revocations.add(revocationKey(notice.kind, notice.id), notice.expiresAt),
+      connected: () => revocations.channelConnected(),
+      disconnected: () => revocations.channelDisconnected(),
+    });
+  }
   // Keyed by the whole credential as presented (never by a claim), bounded, first in first out.
   const cache = new Map<string, CacheEntry>();
   // Evicts in insertion order through one long-lived iterator: a fresh `cache.keys()` would skip
@@ -402,11 +441,15 @@ export function createTollgate(options: TollgateOptions): Tollgate {
     return user;
   };
 
-  const login: Tollgate['login'] = async ({ username, password }) => {
+  const login: Tollgate['login'] = async ({ username, password, clientIp }) => {
     requireString(username, 'username');
     requireString(password, 'password');
-    const user = await fromStore(() => users.verifyPassword(username, password));
-    if (!user || user.disabled) throw new TollgateError('invalid_credentials');
+    const verify = async () => {
+      const found = await fromStore(() => users.verifyPassword(username, password));
+      return found && !found.disabled ? found : null;
+    };
+    const user = loginLimiter ? await loginLimiter.attempt({ username, clientIp }, verify) : await verify();
+    if (!user) throw new TollgateError('invalid_credentials');
     return user;
   };
 
@@ -713,10 +756,15 @@ export function createTollgate(options: TollgateOptions): Tollgate {
     authenticateCached,
     authorize,
     jwks: () => options.keys.jwks(),
+    close() {
+      unsubscribe?.();
+      unsubscribe = undefined;
+      flushTouches();
+    },
 
-    async loginForUserToken({ username, password, environment }) {
+    async loginForUserToken({ environment, ...credentials }) {
       const env = optionalEnvironment(environment);
-      const user = await login({ username, password });
+      const user = await login(credentials);
       if (user.kind === 'administrator') throw new TollgateError('administrator_not_allowed');
       await checkEnvironment(user, env);
       return signUserToken(user, env, nowSeconds());
@@ -782,8 +830,8 @@ export function createTollgate(options: TollgateOptions): Tollgate {
       return { token: Buffer.from(jws, 'latin1').toString('base64url'), expiresAt: new Date(exp * 1000) };
     },
 
-    async loginForTokenPair({ username, password }) {
-      const user = await login({ username, password });
+    async loginForTokenPair(credentials) {
+      const user = await login(credentials);
       const now = clock.now();
       const familyId = randomUUID();
       const absoluteExpiresAt = now + lifetimes.session * 1000;
@@ -830,7 +878,7 @@ export function createTollgate(options: TollgateOptions): Tollgate {
           revocations.add(revocationKey('family', result.family.id), familyRevocationExpiry(now));
           throw new TollgateError('token_revoked');
         case 'reused':
-          revocations.add(revocationKey('family', result.family.id), familyRevocationExpiry(now));
+          revoked('family', result.family.id, familyRevocationExpiry(now));
           throw new TollgateError('refresh_token_reused');
         case 'rotated': {
           const user = await activeUser(result.family.userId);
@@ -857,12 +905,12 @@ export function createTollgate(options: TollgateOptions): Tollgate {
         }),
       );
       if (familyId === null) return false;
-      revocations.add(revocationKey('family', familyId), familyRevocationExpiry(now));
+      revoked('family', familyId, familyRevocationExpiry(now));
       return true;
     },
 
-    async loginForAccessToken({ username, password }) {
-      const user = await login({ username, password });
+    async loginForAccessToken(credentials) {
+      const user = await login(credentials);
       const { token, expiresAt } = await signAccessToken(user, null);
       return { token, expiresAt };
     },
@@ -929,7 +977,7 @@ export function createTollgate(options: TollgateOptions): Tollgate {
         store.revokeUat({ id, userId: caller.userId, now, revocationExpiresAt: now + uatMaxLifetimeMs }),
       );
       if (!found) throw new TollgateError('not_found');
-      revocations.add(revocationKey('uat', id), now + uatMaxLifetimeMs);
+      revoked('uat', id, now + uatMaxLifetimeMs);
     },
   };
 }

@@ -55,7 +55,7 @@ export interface TollgateExpress {
 
 function toHttpRequest(req: Request) {
   // A body parser the app mounted earlier has consumed the stream: hand over what it parsed.
-  return fromNodeRequest(req, { url: req.originalUrl, parsedBody: req.body as unknown });
+  return fromNodeRequest(req, { url: req.originalUrl, parsedBody: req.body as unknown, clientIp: req.ip });
 }
 
 /** Tollgate for Express 5 (and 4): a translation layer; every rule is in `@tollgate/core`. */

@@ -59,7 +59,7 @@ function parsedBody(ctx: ParameterizedContext): unknown {
 
 function toHttpRequest(ctx: ParameterizedContext): HttpRequest {
   // A body parser the app mounted earlier has consumed the stream: hand over what it parsed.
-  return fromNodeRequest(ctx.req, { url: ctx.originalUrl, parsedBody: parsedBody(ctx) });
+  return fromNodeRequest(ctx.req, { url: ctx.originalUrl, parsedBody: parsedBody(ctx), clientIp: ctx.ip });
 }
 
 /**

@@ -23,6 +23,8 @@ import { TOLLGATE_HTTP, TOLLGATE_OPTIONS, type TollgateModuleOptions } from './t
 /** A request on the Express platform, as far as Tollgate reads and writes it. */
 export interface TollgateRequest extends IncomingMessage {
   readonly originalUrl?: string;
+  /** Express's `req.ip` (honours `trust proxy`); absent on other platforms. */
+  readonly ip?: string;
   body?: unknown;
   /** Set by `TollgateGuard`: the authenticated caller. */
   principal?: Principal | null;
@@ -33,7 +35,11 @@ type Next = (error?: unknown) => void;
 export function toHttpRequest(req: TollgateRequest): HttpRequest {
   // A body parser that ran earlier (Nest's own, unless the app was created with `bodyParser: false`)
   // has consumed the stream: hand over what it parsed.
-  return fromNodeRequest(req, { url: req.originalUrl ?? req.url ?? '/', parsedBody: req.body });
+  return fromNodeRequest(req, {
+    url: req.originalUrl ?? req.url ?? '/',
+    parsedBody: req.body,
+    clientIp: req.ip,
+  });
 }
 
 /**

@@ -23,13 +23,14 @@ export function nodeHeaders(req: {
 /** A Node request as the core's `HttpRequest`; a body parsed by the app is passed as parsed. */
 export function fromNodeRequest(
   req: IncomingMessage,
-  options: { readonly url?: string; readonly parsedBody?: unknown } = {},
+  options: { readonly url?: string; readonly parsedBody?: unknown; readonly clientIp?: string | undefined } = {},
 ): HttpRequest {
   return {
     method: req.method ?? 'GET',
     url: options.url ?? req.url ?? '/',
     headers: nodeHeaders(req),
     body: options.parsedBody !== undefined ? { parsed: options.parsedBody } : req,
+    clientIp: options.clientIp ?? req.socket?.remoteAddress,
   };
 }
 

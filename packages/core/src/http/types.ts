@@ -28,6 +28,11 @@ export interface HttpRequest {
    * of the app already produced. Absent for requests without one.
    */
   readonly body?: AsyncIterable<Uint8Array> | { readonly parsed: unknown };
+  /**
+   * The client's IP for the per-IP login limit, as the framework trusts it (Express `req.ip`,
+   * Koa `ctx.ip`, which honour the app's proxy settings). Default: the socket's peer address.
+   */
+  readonly clientIp?: string | undefined;
 }
 
 /** What the core hands back: an adapter writes it as it is. */

@@ -61,7 +61,8 @@ export const tokenPairRoutes = [
       400: { description: 'Malformed request.', schema: EnvelopeError },
       401: { description: 'Invalid credentials (AUTH_1001).', schema: EnvelopeError },
     },
-    handle: async ({ tollgate, body }) => envelope(await tollgate.loginForTokenPair(body)),
+    handle: async ({ tollgate, body, request }) =>
+      envelope(await tollgate.loginForTokenPair({ ...body, clientIp: request.clientIp })),
   }),
   defineRoute({
     method: 'POST',

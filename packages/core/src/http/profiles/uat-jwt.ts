@@ -85,11 +85,12 @@ export const uatJwtRoutes = [
       200: { description: 'The token.', schema: z.object({ token: z.string() }) },
       400: { description: 'Invalid credentials or missing fields.', schema: FieldErrors },
     },
-    handle: async ({ tollgate, body }) => {
+    handle: async ({ tollgate, body, request }) => {
       try {
         const { token } = await tollgate.loginForAccessToken({
           username: body.email,
           password: body.password,
+          clientIp: request.clientIp,
         });
         return json(200, { token });
       } catch (error) {

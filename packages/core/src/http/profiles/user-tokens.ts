@@ -42,7 +42,8 @@ export const userTokenRoutes = [
     carriesTokens: true,
     query: LoginFields,
     responses: tokenResponses,
-    handle: async ({ tollgate, query }) => userTokenResponse(await tollgate.loginForUserToken(query)),
+    handle: async ({ tollgate, query, request }) =>
+      userTokenResponse(await tollgate.loginForUserToken({ ...query, clientIp: request.clientIp })),
   }),
   defineRoute({
     method: 'POST',
@@ -54,7 +55,8 @@ export const userTokenRoutes = [
     carriesTokens: true,
     body: LoginFields.extend({ environment: z.string().min(1).max(128).nullish() }),
     responses: tokenResponses,
-    handle: async ({ tollgate, body }) => userTokenResponse(await tollgate.loginForUserToken(body)),
+    handle: async ({ tollgate, body, request }) =>
+      userTokenResponse(await tollgate.loginForUserToken({ ...body, clientIp: request.clientIp })),
   }),
   defineRoute({
     method: 'GET',
