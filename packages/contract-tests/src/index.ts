@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe } from 'vitest';
 import { ContractClient } from './client.js';
 import { defineDiscovery } from './discovery.js';
 import { defineFuzz } from './fuzz.js';
+import { defineLoginLimits } from './login-limits.js';
 import { defineRobustness } from './robustness.js';
 import { defineSchemeA } from './scheme-a.js';
 import { defineSchemeB } from './scheme-b.js';
@@ -48,7 +49,8 @@ export function defineContractSuite(name: string, startApp: () => Promise<Contra
     defineTokenKinds(client);
     defineRobustness(client);
     defineDiscovery(client);
-    // Last: it may revoke, rate-limit or otherwise disturb what it touches.
+    // Last: they revoke, rate-limit or otherwise disturb what they touch.
     defineFuzz(client);
+    defineLoginLimits(client);
   });
 }

@@ -64,12 +64,20 @@ function errorBody(error: TollgateError, shape: ErrorShape): unknown {
       if (error.code === 'insufficient_permission' || error.code === 'role_required') {
         return { detail: DRF_FORBIDDEN };
       }
+      // Django REST framework's own throttling message.
+      if (error.code === 'rate_limited' && error.retryAfterSeconds !== undefined) {
+        return { detail: `Request was throttled. Expected available in ${retryAfter(error.retryAfterSeconds)} seconds.` };
+      }
       return { detail: publicMessage(error) };
     case 'default':
       return error.fields
         ? { code: error.code, message: publicMessage(error), fields: error.fields }
         : { code: error.code, message: publicMessage(error) };
   }
+}
+
+function retryAfter(seconds: number): number {
+  return Math.max(1, Math.ceil(seconds));
 }
 
 function quoted(value: string): string {
@@ -94,7 +102,7 @@ export function renderError(error: unknown, shape: ErrorShape, options: RenderEr
         : `Bearer realm="${quoted(options.realm)}", error="invalid_token", error_description="${quoted(publicMessage(failure))}"`;
   }
   if (failure.code === 'rate_limited' && failure.retryAfterSeconds !== undefined) {
-    headers['retry-after'] = String(Math.max(1, Math.ceil(failure.retryAfterSeconds)));
+    headers['retry-after'] = String(retryAfter(failure.retryAfterSeconds));
   }
   if (failure.code === 'method_not_allowed' && options.allow) headers.allow = options.allow.join(', ');
   if (failure.code === 'payload_too_large') headers.connection = 'close';

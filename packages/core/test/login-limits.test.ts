@@ -1,0 +1,94 @@
+/**
+ * Brute-force limits on password logins: per account and per client IP, counted before the
+ * password is checked (so concurrent guesses cannot overtake the count), a successful login
+ * not counted. Real rate-limiter-flexible memory limiters; real time for their windows.
+ */
+import { describe, expect, it } from 'vitest';
+import type { LoginLimitsOptions, TollgateError } from '../src/index.js';
+import { ACCOUNTS, buildDemo, rejectsWith } from './helpers/operation-rules.js';
+
+const { ethan, bob } = ACCOUNTS;
+const rule = (maxFailures: number, blockSeconds = 60) => ({ maxFailures, windowSeconds: 60, blockSeconds });
+
+const limited = (loginLimits: LoginLimitsOptions) => buildDemo({ options: { loginLimits } });
+
+describe('login limits', () => {
+  it('refuses an account after maxFailures failures, even with the right password, and says when to retry', async () => {
+    const { tg } = await limited({ perAccount: rule(3, 120), perIp: false });
+    for (let i = 0; i < 3; i++) {
+      await rejectsWith(tg.loginForTokenPair({ username: bob.username, password: 'wrong' }), 'invalid_credentials');
+    }
+    const refused = await rejectsWith(tg.loginForTokenPair(bob), 'rate_limited', 429);
+    expect(refused.retryAfterSeconds).toBeGreaterThan(100);
+    expect(refused.retryAfterSeconds).toBeLessThanOrEqual(120);
+    // Another account is not affected.
+    await expect(tg.loginForTokenPair(ethan)).resolves.toMatchObject({ customerId: expect.any(String) });
+  });
+
+  it('counts the account case-insensitively and across every login operation', async () => {
+    const { tg } = await limited({ perAccount: rule(3), perIp: false });
+    await rejectsWith(tg.loginForTokenPair({ username: 'BOB@acme.test', password: 'x' }), 'invalid_credentials');
+    await rejectsWith(tg.loginForAccessToken({ username: 'bob@ACME.test', password: 'x' }), 'invalid_credentials');
+    await rejectsWith(tg.loginForUserToken({ username: bob.username, password: 'x' }), 'invalid_credentials');
+    await rejectsWith(tg.loginForAccessToken(bob), 'rate_limited');
+  });
+
+  it('limits unknown usernames exactly like known ones (no account enumeration)', async () => {
+    const { tg } = await limited({ perAccount: rule(2), perIp: false });
+    for (const username of [bob.username, 'nobody@acme.test']) {
+      await rejectsWith(tg.login({ username, password: 'x' }), 'invalid_credentials');
+      await rejectsWith(tg.login({ username, password: 'x' }), 'invalid_credentials');
+      await rejectsWith(tg.login({ username, password: 'x' }), 'rate_limited');
+    }
+  });
+
+  it('does not count a successful login', async () => {
+    const { tg } = await limited({ perAccount: rule(2), perIp: rule(2) });
+    const attempt = { ...bob, clientIp: '203.0.113.7' };
+    for (let i = 0; i < 10; i++) await tg.login(attempt);
+    // fail, succeed, fail: two failures, both answered 401; the limit (2) is reached only now.
+    await rejectsWith(tg.login({ ...attempt, password: 'x' }), 'invalid_credentials');
+    await tg.login(attempt);
+    await rejectsWith(tg.login({ ...attempt, password: 'x' }), 'invalid_credentials');
+    await rejectsWith(tg.login(attempt), 'rate_limited');
+  });
+
+  it('refuses a client IP after maxFailures failures across accounts; other IPs and IP-less calls are unaffected', async () => {
+    const { tg } = await limited({ perAccount: false, perIp: rule(3) });
+    const ip = '198.51.100.23';
+    for (const username of ['a@x.test', 'b@x.test', 'c@x.test']) {
+      await rejectsWith(tg.login({ username, password: 'x', clientIp: ip }), 'invalid_credentials');
+    }
+    await rejectsWith(tg.login({ ...ethan, clientIp: ip }), 'rate_limited');
+    await expect(tg.login({ ...ethan, clientIp: '198.51.100.24' })).resolves.toMatchObject({ id: ethan.id });
+    await expect(tg.login(ethan)).resolves.toMatchObject({ id: ethan.id });
+  });
+
+  it('counts concurrent guesses before checking them: exactly maxFailures are checked', async () => {
+    const { tg } = await limited({ perAccount: rule(5), perIp: false });
+    const outcomes = await Promise.allSettled(
+      Array.from({ length: 20 }, () => tg.login({ username: bob.username, password: 'guess' })),
+    );
+    const codes = outcomes.map((o) => (o.status === 'rejected' ? (o.reason as TollgateError).code : 'ok'));
+    expect(codes.filter((c) => c === 'invalid_credentials')).toHaveLength(5);
+    expect(codes.filter((c) => c === 'rate_limited')).toHaveLength(15);
+  });
+
+  it('applies the defaults (10 per account) when nothing is configured, and none with loginLimits: false', async () => {
+    const { tg } = await buildDemo();
+    for (let i = 0; i < 10; i++) await rejectsWith(tg.login({ ...bob, password: 'x' }), 'invalid_credentials');
+    await rejectsWith(tg.login(bob), 'rate_limited');
+
+    const open = await buildDemo({ options: { loginLimits: false } });
+    for (let i = 0; i < 30; i++) {
+      await rejectsWith(open.tg.login({ ...bob, password: 'x' }), 'invalid_credentials');
+    }
+    await expect(open.tg.login(bob)).resolves.toMatchObject({ id: bob.id });
+  });
+
+  it('rejects a rule that is not a positive integer when the Tollgate is built', async () => {
+    await expect(buildDemo({ options: { loginLimits: { perAccount: rule(0) } } })).rejects.toThrow(
+      /perAccount|account\.maxFailures/,
+    );
+  });
+});
