@@ -8,6 +8,8 @@ export interface RevocationSyncOptions {
   /**
    * A token that can be revoked is refused (`store_unavailable`) when the last successful
    * sync is older than this (ms), rather than accepted on stale knowledge. Default 10000.
+   * A failed sync makes it stale at once: while the store cannot be read, revocable tokens
+   * are refused (from at most `syncIntervalMs` plus the store's own timeout after it went away).
    */
   readonly maxStalenessMs: number;
 }
@@ -105,6 +107,8 @@ export class RevocationState {
     try {
       page = await this.#store.listRevocations({ afterSeq: this.#lastSeq, now: startedAt });
     } catch (cause) {
+      // Fail closed: once the log cannot be read, nothing revocable is trusted until it can.
+      this.#lastSyncAt = Number.NEGATIVE_INFINITY;
       throw new TollgateError('store_unavailable', { cause });
     }
     for (const record of page.records)
