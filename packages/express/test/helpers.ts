@@ -9,6 +9,7 @@ import {
   type DirectorySeed,
   generateSigningKey,
   type Tollgate,
+  type TollgateOptions,
 } from '@tollgate/core';
 import demo from '@tollgate/core/demo-data.json' with { type: 'json' };
 import type { Express } from 'express';
@@ -20,7 +21,7 @@ export const BOB = { username: 'bob@acme.test', password: 'Acme!user1' } as cons
 export const ROOT = { username: 'root@tollgate.local', password: 'Adm1n!root' } as const;
 
 /** A real Tollgate on the in-memory store and directory, seeded with the demo data (cheap scrypt). */
-export async function demoTollgate(): Promise<Tollgate> {
+export async function demoTollgate(options: Partial<TollgateOptions> = {}): Promise<Tollgate> {
   const users = await createMemoryUserDirectory(demo as DirectorySeed, {
     passwordHasher: createScryptPasswordHasher({ logN: 10, r: 8, p: 1 }),
   });
@@ -30,6 +31,7 @@ export async function demoTollgate(): Promise<Tollgate> {
     keys: createKeySet({ current: await generateSigningKey() }),
     store: createMemoryTokenStore(),
     users,
+    ...options,
   });
 }
 
