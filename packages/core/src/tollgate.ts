@@ -109,6 +109,12 @@ export interface TollgateOptions {
    * process by default. `false` turns them off (only for tests and trusted callers).
    */
   readonly loginLimits?: LoginLimitsOptions | false;
+  /**
+   * Deletes expired refresh tokens, families, UATs and revocations in the background, in bounded
+   * batches (`TokenStore.purgeExpired`). Default: every 10 minutes, 500 rows a batch. `false`: never
+   * (call `purgeExpired()` from your own scheduler). Safe to run on every instance at once.
+   */
+  readonly housekeeping?: { readonly intervalMs?: number; readonly batchSize?: number } | false;
   /** Computes the app's data of a principal from its user (see `TollgateRegister`). */
   readonly principalData?: (user: UserRecord) => PrincipalData;
   /** Failures of background work (revocation sync, UAT last-used updates). Never given a token. */
@@ -233,6 +239,8 @@ export interface Tollgate {
    * directory and channel stay open: they belong to the caller.
    */
   close(): void;
+  /** Deletes expired rows now, batch after batch (at most 100 batches); returns how many. */
+  purgeExpired(): Promise<number>;
   readonly options: {
     readonly issuer: string;
     readonly audience: string;
@@ -342,6 +350,33 @@ export function createTollgate(options: TollgateOptions): Tollgate {
       connected: () => revocations.channelConnected(),
       disconnected: () => revocations.channelDisconnected(),
     });
+  }
+  const batchSize = (options.housekeeping && options.housekeeping.batchSize) || 500;
+  const purgeExpired = async (): Promise<number> => {
+    let total = 0;
+    for (let batch = 0; batch < 100; batch++) {
+      const deleted = await fromStore(() => store.purgeExpired({ now: clock.now(), limit: batchSize }));
+      total += deleted;
+      if (deleted < batchSize) break;
+    }
+    return total;
+  };
+  let housekeepingTimer: ReturnType<typeof setInterval> | undefined;
+  if (options.housekeeping !== false) {
+    let running = false;
+    housekeepingTimer = setInterval(
+      () => {
+        if (running) return;
+        running = true;
+        purgeExpired()
+          .catch(onBackgroundError)
+          .finally(() => {
+            running = false;
+          });
+      },
+      options.housekeeping?.intervalMs ?? 600_000,
+    );
+    housekeepingTimer.unref();
   }
   // Keyed by the whole credential as presented (never by a claim), bounded, first in first out.
   const cache = new Map<string, CacheEntry>();
@@ -759,8 +794,11 @@ export function createTollgate(options: TollgateOptions): Tollgate {
     close() {
       unsubscribe?.();
       unsubscribe = undefined;
+      if (housekeepingTimer) clearInterval(housekeepingTimer);
       flushTouches();
     },
+
+    purgeExpired,
 
     async loginForUserToken({ environment, ...credentials }) {
       const env = optionalEnvironment(environment);
