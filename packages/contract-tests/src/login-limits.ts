@@ -32,7 +32,9 @@ export function defineLoginLimits(client: ContractClient): void {
 
   const retryAfter = (reply: Reply): number => {
     const value = Number(reply.headers.get('retry-after'));
-    expect(Number.isInteger(value) && value >= 1, `Retry-After: ${reply.headers.get('retry-after')}`).toBe(true);
+    expect(Number.isInteger(value) && value >= 1, `Retry-After: ${reply.headers.get('retry-after')}`).toBe(
+      true,
+    );
     return value;
   };
 
@@ -64,7 +66,10 @@ export function defineLoginLimits(client: ContractClient): void {
 
     it('scheme D POST /api/v2/auth/jwt/: 429, Django REST framework’s throttling body, Retry-After', async () => {
       const email = fresh('d');
-      const reply = await guessUntilLimited(() => client.post('/api/v2/auth/jwt/', { email, password: 'wrong' }), 400);
+      const reply = await guessUntilLimited(
+        () => client.post('/api/v2/auth/jwt/', { email, password: 'wrong' }),
+        400,
+      );
       const seconds = retryAfter(reply);
       expectExactJson(
         reply,

@@ -101,6 +101,11 @@ export function createLoginLimiter(options: LoginLimitsOptions = {}): LoginLimit
   add('account', options.perAccount ?? DEFAULT_ACCOUNT_LIMIT, accountKey);
   add('ip', options.perIp ?? DEFAULT_IP_LIMIT, (attempt) => attempt.clientIp || null);
 
+  // A failure to give a point back only tightens the limit, so it is ignored.
+  const giveBack = async (counted: readonly { limiter: RateLimiterAbstract; key: string }[]) => {
+    await Promise.allSettled(counted.map(({ limiter, key }) => limiter.reward(key, 1)));
+  };
+
   return {
     async attempt(attempt, verify) {
       const keyed = counters.flatMap((counter) => {
@@ -110,6 +115,8 @@ export function createLoginLimiter(options: LoginLimitsOptions = {}): LoginLimit
       const outcomes = await Promise.allSettled(keyed.map(({ limiter, key }) => limiter.consume(key)));
       const refused = outcomes.flatMap((outcome) => (outcome.status === 'rejected' ? [outcome.reason] : []));
       if (refused.some(isBackendFailure)) {
+        // Not a failed login: give back the points that were taken, as far as the backend lets us.
+        await giveBack(keyed.filter((_, i) => outcomes[i]!.status === 'fulfilled'));
         throw new TollgateError('store_unavailable', {
           message: 'the login rate-limit counters cannot be reached',
           cause: refused.find(isBackendFailure),
@@ -119,11 +126,14 @@ export function createLoginLimiter(options: LoginLimitsOptions = {}): LoginLimit
         const waitMs = Math.max(...refused.map((res) => (res as { msBeforeNext: number }).msBeforeNext));
         throw new TollgateError('rate_limited', { retryAfterSeconds: Math.max(1, Math.ceil(waitMs / 1000)) });
       }
-      const user = await verify();
-      if (user !== null) {
-        // Not counted: a failure to give the point back only tightens the limit, so it is ignored.
-        await Promise.allSettled(keyed.map(({ limiter, key }) => limiter.reward(key, 1)));
+      let user: Awaited<ReturnType<typeof verify>>;
+      try {
+        user = await verify();
+      } catch (error) {
+        await giveBack(keyed); // the directory failed, not the caller
+        throw error;
       }
+      if (user !== null) await giveBack(keyed); // a successful login is not counted
       return user;
     },
   };

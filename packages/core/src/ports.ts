@@ -194,6 +194,8 @@ export interface RevocationChannel {
    * this returns; otherwise when it connects. Returns a function that unsubscribes.
    */
   subscribe(listener: RevocationListener): () => void;
+  /** Closes the channel's connections (`Tollgate.close()` does not: the channel is yours). */
+  close?(): Promise<void>;
 }
 
 /**

@@ -10,6 +10,7 @@ import { isCanonicalBase64url } from './encoding.js';
 import { TollgateError } from './errors.js';
 import { JwtCodec, type TollgateClaims } from './jwt.js';
 import type { KeySet } from './keys.js';
+import { createLoginLimiter, type LoginLimitsOptions } from './login-limits.js';
 import {
   generateRefreshToken,
   generateUat,
@@ -19,7 +20,6 @@ import {
   REFRESH_PREFIX,
   UAT_PREFIX,
 } from './opaque.js';
-import { createLoginLimiter, type LoginLimitsOptions } from './login-limits.js';
 import type { RevocationChannel, RevocationKind, TokenStore, UatRecord, UserDirectory } from './ports.js';
 import { RevocationState, type RevocationSyncOptions, revocationKey } from './revocations.js';
 import type {
@@ -351,7 +351,7 @@ export function createTollgate(options: TollgateOptions): Tollgate {
       disconnected: () => revocations.channelDisconnected(),
     });
   }
-  const batchSize = (options.housekeeping && options.housekeeping.batchSize) || 500;
+  const batchSize = (options.housekeeping || {}).batchSize ?? 500;
   const purgeExpired = async (): Promise<number> => {
     let total = 0;
     for (let batch = 0; batch < 100; batch++) {
@@ -364,18 +364,15 @@ export function createTollgate(options: TollgateOptions): Tollgate {
   let housekeepingTimer: ReturnType<typeof setInterval> | undefined;
   if (options.housekeeping !== false) {
     let running = false;
-    housekeepingTimer = setInterval(
-      () => {
-        if (running) return;
-        running = true;
-        purgeExpired()
-          .catch(onBackgroundError)
-          .finally(() => {
-            running = false;
-          });
-      },
-      options.housekeeping?.intervalMs ?? 600_000,
-    );
+    housekeepingTimer = setInterval(() => {
+      if (running) return;
+      running = true;
+      purgeExpired()
+        .catch(onBackgroundError)
+        .finally(() => {
+          running = false;
+        });
+    }, options.housekeeping?.intervalMs ?? 600_000);
     housekeepingTimer.unref();
   }
   // Keyed by the whole credential as presented (never by a claim), bounded, first in first out.

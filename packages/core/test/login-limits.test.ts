@@ -16,7 +16,10 @@ describe('login limits', () => {
   it('refuses an account after maxFailures failures, even with the right password, and says when to retry', async () => {
     const { tg } = await limited({ perAccount: rule(3, 120), perIp: false });
     for (let i = 0; i < 3; i++) {
-      await rejectsWith(tg.loginForTokenPair({ username: bob.username, password: 'wrong' }), 'invalid_credentials');
+      await rejectsWith(
+        tg.loginForTokenPair({ username: bob.username, password: 'wrong' }),
+        'invalid_credentials',
+      );
     }
     const refused = await rejectsWith(tg.loginForTokenPair(bob), 'rate_limited', 429);
     expect(refused.retryAfterSeconds).toBeGreaterThan(100);
@@ -27,8 +30,14 @@ describe('login limits', () => {
 
   it('counts the account case-insensitively and across every login operation', async () => {
     const { tg } = await limited({ perAccount: rule(3), perIp: false });
-    await rejectsWith(tg.loginForTokenPair({ username: 'BOB@acme.test', password: 'x' }), 'invalid_credentials');
-    await rejectsWith(tg.loginForAccessToken({ username: 'bob@ACME.test', password: 'x' }), 'invalid_credentials');
+    await rejectsWith(
+      tg.loginForTokenPair({ username: 'BOB@acme.test', password: 'x' }),
+      'invalid_credentials',
+    );
+    await rejectsWith(
+      tg.loginForAccessToken({ username: 'bob@ACME.test', password: 'x' }),
+      'invalid_credentials',
+    );
     await rejectsWith(tg.loginForUserToken({ username: bob.username, password: 'x' }), 'invalid_credentials');
     await rejectsWith(tg.loginForAccessToken(bob), 'rate_limited');
   });
@@ -76,7 +85,8 @@ describe('login limits', () => {
 
   it('applies the defaults (10 per account) when nothing is configured, and none with loginLimits: false', async () => {
     const { tg } = await buildDemo();
-    for (let i = 0; i < 10; i++) await rejectsWith(tg.login({ ...bob, password: 'x' }), 'invalid_credentials');
+    for (let i = 0; i < 10; i++)
+      await rejectsWith(tg.login({ ...bob, password: 'x' }), 'invalid_credentials');
     await rejectsWith(tg.login(bob), 'rate_limited');
 
     const open = await buildDemo({ options: { loginLimits: false } });

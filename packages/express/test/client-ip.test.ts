@@ -25,9 +25,13 @@ async function serve(trustProxy: boolean): Promise<Listening> {
 }
 
 const guess = (server: Listening, forwardedFor: string) =>
-  postJson(`${server.url}/api/v2/auth/token`, { username: ETHAN.username, password: 'wrong' }, {
-    'x-forwarded-for': forwardedFor,
-  });
+  postJson(
+    `${server.url}/api/v2/auth/token`,
+    { username: ETHAN.username, password: 'wrong' },
+    {
+      'x-forwarded-for': forwardedFor,
+    },
+  );
 
 describe('client IP of the per-IP login limit (Express)', () => {
   it('behind a trusted proxy: one count per forwarded client', async () => {

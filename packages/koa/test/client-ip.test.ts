@@ -24,9 +24,13 @@ async function serve(trustProxy: boolean): Promise<Listening> {
 }
 
 const guess = (server: Listening, forwardedFor: string) =>
-  postJson(`${server.url}/api/v2/auth/token`, { username: ETHAN.username, password: 'wrong' }, {
-    'x-forwarded-for': forwardedFor,
-  });
+  postJson(
+    `${server.url}/api/v2/auth/token`,
+    { username: ETHAN.username, password: 'wrong' },
+    {
+      'x-forwarded-for': forwardedFor,
+    },
+  );
 
 describe('client IP of the per-IP login limit (Koa)', () => {
   it('behind a trusted proxy: one count per forwarded client', async () => {

@@ -12,6 +12,7 @@ export {
   newTokenValue,
   T0,
 } from './fixtures.js';
+export { startTcpProxy, type TcpProxy, type TcpProxyOptions } from './tcp-proxy.js';
 export {
   describeTokenStoreContract,
   type TokenStoreFactory,

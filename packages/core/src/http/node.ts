@@ -23,7 +23,11 @@ export function nodeHeaders(req: {
 /** A Node request as the core's `HttpRequest`; a body parsed by the app is passed as parsed. */
 export function fromNodeRequest(
   req: IncomingMessage,
-  options: { readonly url?: string; readonly parsedBody?: unknown; readonly clientIp?: string | undefined } = {},
+  options: {
+    readonly url?: string;
+    readonly parsedBody?: unknown;
+    readonly clientIp?: string | undefined;
+  } = {},
 ): HttpRequest {
   return {
     method: req.method ?? 'GET',

@@ -66,7 +66,9 @@ function errorBody(error: TollgateError, shape: ErrorShape): unknown {
       }
       // Django REST framework's own throttling message.
       if (error.code === 'rate_limited' && error.retryAfterSeconds !== undefined) {
-        return { detail: `Request was throttled. Expected available in ${retryAfter(error.retryAfterSeconds)} seconds.` };
+        return {
+          detail: `Request was throttled. Expected available in ${retryAfter(error.retryAfterSeconds)} seconds.`,
+        };
       }
       return { detail: publicMessage(error) };
     case 'default':

@@ -1,0 +1,10 @@
+export { type RedisLimiterOptions, redisLimiterFactory } from './limiter.js';
+export {
+  createRedisRevocationChannel,
+  DEFAULT_REVOCATION_CHANNEL,
+  parseRevocationNotice,
+  type ReconnectOptions,
+  type RedisRevocationChannel,
+  type RedisRevocationChannelOptions,
+  serializeRevocationNotice,
+} from './revocation-channel.js';
