@@ -351,7 +351,7 @@ export function createTollgate(options: TollgateOptions): Tollgate {
       disconnected: () => revocations.channelDisconnected(),
     });
   }
-  const batchSize = (options.housekeeping || {}).batchSize ?? 500;
+  const batchSize = (options.housekeeping ? options.housekeeping.batchSize : undefined) ?? 500;
   const purgeExpired = async (): Promise<number> => {
     let total = 0;
     for (let batch = 0; batch < 100; batch++) {
