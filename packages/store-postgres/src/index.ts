@@ -1,0 +1,101 @@
+import {
+  createScryptPasswordHasher,
+  type DirectorySeed,
+  type PasswordHasher,
+  type TokenStore,
+  type UserDirectory,
+} from '@tollgate/core';
+import demoJson from '@tollgate/core/demo-data.json' with { type: 'json' };
+import type pg from 'pg';
+import { openDatabase } from './database.js';
+import { migrate } from './migrations.js';
+import { createPostgresTokenStore } from './token-store.js';
+import { createPostgresUserDirectory } from './user-directory.js';
+
+export {
+  DEFAULT_CONNECTION_TIMEOUT_MS,
+  DEFAULT_POOL_SIZE,
+  DEFAULT_SCHEMA,
+  DEFAULT_STATEMENT_TIMEOUT_MS,
+} from './database.js';
+export { MIGRATIONS, type Migration } from './migrations.js';
+
+interface CommonOptions {
+  /** Where the tables live; created (with the tables) if missing. Default `public`. */
+  readonly schema?: string;
+  /** Hashes seeded passwords and verifies logins; scrypt with OWASP parameters by default. */
+  readonly passwordHasher?: PasswordHasher;
+  /** How long a call waits for a connection before it rejects. Default 2000. */
+  readonly connectionTimeoutMs?: number;
+  /** How long one statement may run or wait for a lock before it rejects. Default 5000. */
+  readonly statementTimeoutMs?: number;
+}
+
+/** The store creates its own pool, and ends it on `close()`. */
+export interface PostgresConnectionStringOptions extends CommonOptions {
+  /** `postgres://user:password@host:5432/database`; any libpq parameter pg understands may follow. */
+  readonly connectionString: string;
+  readonly pool?: never;
+  /** The most connections the pool opens. Default 10. */
+  readonly poolSize?: number;
+}
+
+/** The store borrows the caller's pool, and leaves it open on `close()`. */
+export interface PostgresPoolOptions extends CommonOptions {
+  readonly pool: pg.Pool;
+  readonly connectionString?: never;
+  readonly poolSize?: never;
+}
+
+export type PostgresStoreOptions = PostgresConnectionStringOptions | PostgresPoolOptions;
+
+export interface PostgresStore {
+  readonly tokens: TokenStore;
+  readonly users: UserDirectory;
+  /**
+   * Seeds the user directory, only if it is empty (no users, organisations, environments or
+   * permissions). Idempotent, and safe when several processes start on one database at once.
+   */
+  seed(seed: DirectorySeed): Promise<{ seeded: boolean }>;
+  /** Ends the pool (if the store created it); later calls on `tokens` and `users` reject. */
+  close(): Promise<void>;
+}
+
+/**
+ * Opens a PostgreSQL database as Tollgate's token store and user directory: creates the schema if
+ * missing and applies the pending migrations (safe when several instances start at once). Rejects if
+ * the server cannot be reached within `connectionTimeoutMs` or the schema cannot be migrated.
+ */
+export async function openPostgresStore(options: PostgresStoreOptions): Promise<PostgresStore> {
+  const db = openDatabase(options);
+  try {
+    await migrate(db);
+    const tokens = createPostgresTokenStore(db);
+    const users = createPostgresUserDirectory(db, options.passwordHasher ?? createScryptPasswordHasher());
+    return {
+      tokens,
+      users: users.directory,
+      seed: (seed) => users.seed(seed),
+      close: () => db.close(),
+    };
+  } catch (error) {
+    await db.close();
+    throw error;
+  }
+}
+
+/** The demo data of CONTRACT.md (the one data file in `@tollgate/core`), passwords in plaintext. */
+export const demoData: DirectorySeed = {
+  ...demoJson,
+  users: demoJson.users.map((user) => {
+    if (user.kind !== 'customer' && user.kind !== 'administrator') {
+      throw new Error(`demo-data.json: user ${user.id} has an unknown kind`);
+    }
+    return { ...user, kind: user.kind };
+  }),
+};
+
+/** Seeds the demo data into an empty directory; a no-op (`seeded: false`) on every later start. */
+export function seedDemoData(store: Pick<PostgresStore, 'seed'>): Promise<{ seeded: boolean }> {
+  return store.seed(demoData);
+}

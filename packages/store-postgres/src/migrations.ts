@@ -1,0 +1,156 @@
+import { advisoryLockKey, type Database } from './database.js';
+
+export interface Migration {
+  /** 1, 2, 3…: applied in this order, each exactly once per schema. */
+  readonly version: number;
+  readonly name: string;
+  /** Unqualified names: it runs with `search_path` set to the store's schema. */
+  readonly sql: string;
+}
+
+/**
+ * The schema, as an append-only list: never edit a released migration, add the next one.
+ * Token tables hold hashes of token values only, never a value. Times are `bigint` milliseconds.
+ */
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'tokens and directory',
+    sql: `
+      CREATE TABLE refresh_families (
+        id text PRIMARY KEY,
+        user_id text NOT NULL,
+        created_at bigint NOT NULL,
+        absolute_expires_at bigint NOT NULL,
+        revoked_at bigint
+      );
+      CREATE INDEX refresh_families_user_id ON refresh_families (user_id);
+      CREATE INDEX refresh_families_absolute_expires_at ON refresh_families (absolute_expires_at);
+
+      -- No ON DELETE CASCADE: purgeExpired deletes tokens first so its row count stays exact.
+      -- COLLATE "C": hashes compare byte by byte, the fastest way.
+      CREATE TABLE refresh_tokens (
+        hash text COLLATE "C" PRIMARY KEY,
+        family_id text NOT NULL REFERENCES refresh_families (id),
+        generation integer NOT NULL CHECK (generation >= 0),
+        issued_at bigint NOT NULL,
+        expires_at bigint NOT NULL,
+        rotated_at bigint
+      );
+      CREATE INDEX refresh_tokens_family_id ON refresh_tokens (family_id);
+      CREATE INDEX refresh_tokens_expires_at ON refresh_tokens (expires_at);
+
+      -- ordinal: insertion order, to list tokens created in the same millisecond newest first.
+      CREATE TABLE uats (
+        id text PRIMARY KEY,
+        ordinal bigint GENERATED ALWAYS AS IDENTITY,
+        user_id text NOT NULL,
+        name text NOT NULL,
+        hash text COLLATE "C" NOT NULL,
+        prefix text NOT NULL,
+        permissions jsonb NOT NULL CHECK (jsonb_typeof(permissions) = 'array'),
+        created_at bigint NOT NULL,
+        expires_at bigint NOT NULL,
+        revoked_at bigint,
+        last_used_at bigint
+      );
+      CREATE UNIQUE INDEX uats_hash ON uats (hash);
+      CREATE INDEX uats_user_id ON uats (user_id, created_at, ordinal);
+      CREATE INDEX uats_expires_at ON uats (expires_at);
+
+      -- seq comes from revocation_counter, not a sequence: see recordRevocation in token-store.ts.
+      CREATE TABLE revocations (
+        seq bigint PRIMARY KEY CHECK (seq > 0),
+        kind text NOT NULL CHECK (kind IN ('family', 'uat')),
+        id text NOT NULL,
+        revoked_at bigint NOT NULL,
+        expires_at bigint NOT NULL
+      );
+      CREATE INDEX revocations_expires_at ON revocations (expires_at);
+
+      -- One row: the last seq handed out. It survives purges, so a seq is never handed out again.
+      CREATE TABLE revocation_counter (
+        only_row boolean PRIMARY KEY DEFAULT true CHECK (only_row),
+        last_seq bigint NOT NULL CHECK (last_seq >= 0)
+      );
+      INSERT INTO revocation_counter (last_seq) VALUES (0);
+
+      CREATE TABLE organisations (
+        id text PRIMARY KEY,
+        name text NOT NULL,
+        domain text NOT NULL UNIQUE
+      );
+
+      CREATE TABLE environments (
+        id text PRIMARY KEY,
+        name text NOT NULL,
+        position integer NOT NULL
+      );
+
+      CREATE TABLE permissions (
+        name text PRIMARY KEY,
+        position integer NOT NULL
+      );
+
+      -- username_key is the Unicode lower-cased username, computed in JS exactly like the core's
+      -- memory directory (lower() would depend on the database's collation).
+      CREATE TABLE users (
+        id text PRIMARY KEY,
+        username text NOT NULL,
+        username_key text NOT NULL UNIQUE,
+        email text NOT NULL,
+        password_hash text NOT NULL,
+        kind text NOT NULL CHECK (kind IN ('customer', 'administrator')),
+        organisation_id text NOT NULL REFERENCES organisations (id),
+        roles jsonb NOT NULL CHECK (jsonb_typeof(roles) = 'array'),
+        permissions jsonb NOT NULL CHECK (jsonb_typeof(permissions) = 'array'),
+        environments jsonb NOT NULL CHECK (jsonb_typeof(environments) = 'array'),
+        disabled boolean NOT NULL DEFAULT false
+      );
+      CREATE INDEX users_organisation_id ON users (organisation_id);
+    `,
+  },
+];
+
+/**
+ * Brings the schema up to date in one transaction holding a transaction-scoped advisory lock keyed on
+ * the schema: of several processes starting at once on an empty database, the first creates the schema
+ * and migrates it, the others wait for its commit and find nothing to do. DDL is transactional in
+ * PostgreSQL, so a failed migration leaves nothing behind.
+ */
+export async function migrate(db: Database, migrations: readonly Migration[] = MIGRATIONS): Promise<void> {
+  const latest = migrations.at(-1)?.version ?? 0;
+  await db.transaction(async (session) => {
+    await session.query('SELECT pg_advisory_xact_lock($1::bigint)', [
+      advisoryLockKey('migrate', db.schemaName),
+    ]);
+    // Checked first: CREATE SCHEMA IF NOT EXISTS would demand the CREATE privilege on the database
+    // even when the schema exists, which an app's role need not have.
+    const exists = await session.query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [db.schemaName]);
+    if (exists.rowCount === 0) await session.query(`CREATE SCHEMA ${db.schema}`);
+    // SET LOCAL: the caller's pooled connection gets its own search_path back at commit.
+    await session.query("SELECT set_config('search_path', $1, true)", [db.schema]);
+    await session.query(`CREATE TABLE IF NOT EXISTS schema_migrations (
+      version integer PRIMARY KEY,
+      name text NOT NULL,
+      applied_at bigint NOT NULL
+    )`);
+    const { rows } = await session.query<{ version: number | null }>(
+      'SELECT max(version) AS version FROM schema_migrations',
+    );
+    const current = rows[0]?.version ?? 0;
+    // Fail closed rather than guess at a schema written by a newer release.
+    if (current > latest) {
+      throw new Error(`The database schema is at version ${current}; this release knows up to ${latest}`);
+    }
+    for (const migration of migrations) {
+      if (migration.version <= current) continue;
+      await session.query(migration.sql);
+      await session.query('INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)', [
+        migration.version,
+        migration.name,
+        Date.now(),
+      ]);
+    }
+  });
+}

@@ -1,0 +1,321 @@
+import type {
+  RefreshFamilyRecord,
+  RevocationKind,
+  RevocationRecord,
+  RotateRefreshTokenResult,
+  TokenStore,
+  UatRecord,
+} from '@tollgate/core';
+import type { Database, Session } from './database.js';
+import { toStringArray } from './json.js';
+
+interface FamilyRow {
+  readonly family_id: string;
+  readonly user_id: string;
+  readonly created_at: number;
+  readonly absolute_expires_at: number;
+  readonly revoked_at: number | null;
+}
+
+interface TokenWithFamilyRow extends FamilyRow {
+  readonly generation: number;
+  readonly expires_at: number;
+  readonly rotated_at: number | null;
+}
+
+interface UatRow {
+  readonly id: string;
+  readonly user_id: string;
+  readonly name: string;
+  readonly hash: string;
+  readonly prefix: string;
+  readonly permissions: unknown;
+  readonly created_at: number;
+  readonly expires_at: number;
+  readonly revoked_at: number | null;
+  readonly last_used_at: number | null;
+}
+
+/** One row per revocation, or a single row of nulls, always with the counter. */
+interface RevocationPageRow {
+  readonly last_seq: number;
+  readonly seq: number | null;
+  readonly kind: RevocationKind | null;
+  readonly id: string | null;
+  readonly revoked_at: number | null;
+  readonly expires_at: number | null;
+}
+
+const UAT_COLUMNS =
+  'id, user_id, name, hash, prefix, permissions, created_at, expires_at, revoked_at, last_used_at';
+
+function toFamily(row: FamilyRow): RefreshFamilyRecord {
+  return {
+    id: row.family_id,
+    userId: row.user_id,
+    createdAt: row.created_at,
+    absoluteExpiresAt: row.absolute_expires_at,
+    revokedAt: row.revoked_at,
+  };
+}
+
+function toUat(row: UatRow): UatRecord {
+  return {
+    id: row.id,
+    userId: row.user_id,
+    name: row.name,
+    hash: row.hash,
+    prefix: row.prefix,
+    permissions: toStringArray(row.permissions, 'uats.permissions'),
+    createdAt: row.created_at,
+    expiresAt: row.expires_at,
+    revokedAt: row.revoked_at,
+    lastUsedAt: row.last_used_at,
+  };
+}
+
+/**
+ * The `TokenStore` on a PostgreSQL pool shared by any number of app instances. Every decision that
+ * depends on a row is taken in a transaction holding that row's lock, so concurrent callers on other
+ * connections and processes queue behind it and then see its committed result (READ COMMITTED
+ * re-reads a locked row once the lock is granted).
+ */
+export function createPostgresTokenStore(db: Database): TokenStore {
+  const s = db.schema;
+  const sql = {
+    // One statement: the family and its first token are stored together or not at all.
+    createFamily: `WITH family AS (
+        INSERT INTO ${s}.refresh_families (id, user_id, created_at, absolute_expires_at)
+        VALUES ($1, $2, $3, $4) RETURNING id)
+      INSERT INTO ${s}.refresh_tokens (hash, family_id, generation, issued_at, expires_at)
+      SELECT $5, id, 0, $6, $7 FROM family`,
+    // Locks the token and its family: concurrent rotations of the token queue here, one at a time,
+    // and so do revocations of the family. NO KEY: keys never change, so inserts referencing the
+    // family are not blocked.
+    lockTokenWithFamily: `SELECT t.generation, t.expires_at, t.rotated_at,
+        f.id AS family_id, f.user_id, f.created_at, f.absolute_expires_at, f.revoked_at
+      FROM ${s}.refresh_tokens t JOIN ${s}.refresh_families f ON f.id = t.family_id
+      WHERE t.hash = $1
+      FOR NO KEY UPDATE OF t, f`,
+    // The conditional update is a second guard for the single winner; under the lock it always matches.
+    rotate: `WITH rotated AS (
+        UPDATE ${s}.refresh_tokens SET rotated_at = $2 WHERE hash = $1 AND rotated_at IS NULL
+        RETURNING family_id)
+      INSERT INTO ${s}.refresh_tokens (hash, family_id, generation, issued_at, expires_at)
+      SELECT $3, family_id, $4, $5, $6 FROM rotated`,
+    familyOfToken: `SELECT family_id FROM ${s}.refresh_tokens WHERE hash = $1`,
+    revokeFamily: `UPDATE ${s}.refresh_families SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL`,
+    recordRevocation: `WITH counter AS (
+        UPDATE ${s}.revocation_counter SET last_seq = last_seq + 1 RETURNING last_seq)
+      INSERT INTO ${s}.revocations (seq, kind, id, revoked_at, expires_at)
+      SELECT last_seq, $1, $2, $3, $4 FROM counter`,
+    insertUat: `INSERT INTO ${s}.uats (${UAT_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+    uatByHash: `SELECT ${UAT_COLUMNS} FROM ${s}.uats WHERE hash = $1`,
+    uatsByUser: `SELECT ${UAT_COLUMNS} FROM ${s}.uats WHERE user_id = $1 ORDER BY created_at DESC, ordinal DESC`,
+    revokeUat: `UPDATE ${s}.uats SET revoked_at = $3 WHERE id = $1 AND user_id = $2 AND revoked_at IS NULL`,
+    uatOwned: `SELECT 1 FROM ${s}.uats WHERE id = $1 AND user_id = $2`,
+    touchUat: `UPDATE ${s}.uats SET last_used_at = $2
+      WHERE id = $1 AND (last_used_at IS NULL OR last_used_at < $2)`,
+    // One statement, so one snapshot: every seq up to last_seq is committed and visible in it.
+    revocationsAfter: `SELECT c.last_seq, r.seq, r.kind, r.id, r.revoked_at, r.expires_at
+      FROM ${s}.revocation_counter c
+      LEFT JOIN ${s}.revocations r ON r.seq > $1 AND r.expires_at > $2
+      ORDER BY r.seq`,
+    // Bounded batches: each statement deletes at most $2 rows, found by key. SKIP LOCKED: rows a
+    // rotation or another instance's purge holds are left for the next round instead of waited for.
+    purge: [
+      `DELETE FROM ${s}.refresh_tokens WHERE hash IN (
+         SELECT hash FROM ${s}.refresh_tokens WHERE expires_at < $1 LIMIT $2 FOR UPDATE SKIP LOCKED)`,
+      `DELETE FROM ${s}.refresh_tokens WHERE hash IN (
+         SELECT t.hash FROM ${s}.refresh_families f JOIN ${s}.refresh_tokens t ON t.family_id = f.id
+         WHERE f.absolute_expires_at < $1 LIMIT $2 FOR UPDATE OF t SKIP LOCKED)`,
+      `DELETE FROM ${s}.refresh_families WHERE id IN (
+         SELECT f.id FROM ${s}.refresh_families f
+         WHERE f.absolute_expires_at < $1
+           AND NOT EXISTS (SELECT 1 FROM ${s}.refresh_tokens t WHERE t.family_id = f.id)
+         LIMIT $2 FOR UPDATE SKIP LOCKED)`,
+      `DELETE FROM ${s}.uats WHERE id IN (
+         SELECT id FROM ${s}.uats WHERE expires_at < $1 LIMIT $2 FOR UPDATE SKIP LOCKED)`,
+      `DELETE FROM ${s}.revocations WHERE seq IN (
+         SELECT seq FROM ${s}.revocations WHERE expires_at < $1 LIMIT $2 FOR UPDATE SKIP LOCKED)`,
+    ],
+  };
+
+  /**
+   * Appends to the revocation log, inside the revoking transaction. The seq comes from the counter
+   * row, whose row lock the UPDATE holds until COMMIT: revoking transactions take their seq one after
+   * another, each only once the previous one has committed, so seqs increase in commit order. A plain
+   * sequence would not do: two transactions can commit in the opposite order of their nextval(), and
+   * a reader polling `seq > afterSeq` in between would skip the late-committing lower seq for good.
+   * Being transactional, the counter is also a `lastSeq` that never runs ahead of committed records.
+   */
+  const recordRevocation = async (
+    session: Session,
+    kind: RevocationKind,
+    id: string,
+    revokedAt: number,
+    expiresAt: number,
+  ): Promise<void> => {
+    await session.query(sql.recordRevocation, [kind, id, revokedAt, expiresAt]);
+  };
+
+  /** Revokes a family once and records it; a no-op on a revoked family. Returns whether it revoked. */
+  const revokeFamily = async (
+    session: Session,
+    familyId: string,
+    now: number,
+    revocationExpiresAt: number,
+  ): Promise<boolean> => {
+    const { rowCount } = await session.query(sql.revokeFamily, [familyId, now]);
+    if (rowCount === 1) await recordRevocation(session, 'family', familyId, now, revocationExpiresAt);
+    return rowCount === 1;
+  };
+
+  return {
+    async createRefreshFamily({ family, token }) {
+      await db.run((session) =>
+        session.query(sql.createFamily, [
+          family.id,
+          family.userId,
+          family.createdAt,
+          family.absoluteExpiresAt,
+          token.hash,
+          token.issuedAt,
+          token.expiresAt,
+        ]),
+      );
+    },
+
+    rotateRefreshToken({ presentedHash, next, now, revocationExpiresAt }) {
+      return db.transaction(async (session): Promise<RotateRefreshTokenResult> => {
+        const { rows } = await session.query<TokenWithFamilyRow>(sql.lockTokenWithFamily, [presentedHash]);
+        const row = rows[0];
+        if (!row) return { outcome: 'not_found' };
+        const family = toFamily(row);
+        // A rotated token reports reuse even once its family is revoked: a replay is a theft signal.
+        if (family.revokedAt !== null && row.rotated_at === null) return { outcome: 'revoked', family };
+        if (row.expires_at <= now || family.absoluteExpiresAt <= now) return { outcome: 'expired' };
+        if (row.rotated_at !== null) {
+          if (await revokeFamily(session, family.id, now, revocationExpiresAt)) {
+            return { outcome: 'reused', family: { ...family, revokedAt: now } };
+          }
+          return { outcome: 'reused', family };
+        }
+        const generation = row.generation + 1;
+        const expiresAt = Math.min(next.expiresAt, family.absoluteExpiresAt);
+        const inserted = await session.query(sql.rotate, [
+          presentedHash,
+          now,
+          next.hash,
+          generation,
+          next.issuedAt,
+          expiresAt,
+        ]);
+        if (inserted.rowCount !== 1) throw new Error('refresh token changed under its row lock');
+        return {
+          outcome: 'rotated',
+          family,
+          next: {
+            hash: next.hash,
+            familyId: family.id,
+            generation,
+            issuedAt: next.issuedAt,
+            expiresAt,
+            rotatedAt: null,
+          },
+        };
+      });
+    },
+
+    revokeRefreshFamilyByToken({ hash, now, revocationExpiresAt }) {
+      return db.transaction(async (session) => {
+        const { rows } = await session.query<{ family_id: string }>(sql.familyOfToken, [hash]);
+        const familyId = rows[0]?.family_id;
+        if (familyId === undefined) return null;
+        await revokeFamily(session, familyId, now, revocationExpiresAt);
+        return familyId;
+      });
+    },
+
+    async insertUat(record) {
+      await db.run((session) =>
+        session.query(sql.insertUat, [
+          record.id,
+          record.userId,
+          record.name,
+          record.hash,
+          record.prefix,
+          // A JS array would be sent as a PostgreSQL array literal; the column is jsonb.
+          JSON.stringify(record.permissions),
+          record.createdAt,
+          record.expiresAt,
+          record.revokedAt,
+          record.lastUsedAt,
+        ]),
+      );
+    },
+
+    findUatByHash(hash) {
+      return db.run(async (session) => {
+        const { rows } = await session.query<UatRow>(sql.uatByHash, [hash]);
+        return rows[0] ? toUat(rows[0]) : null;
+      });
+    },
+
+    listUatsByUser(userId) {
+      return db.run(async (session) =>
+        (await session.query<UatRow>(sql.uatsByUser, [userId])).rows.map(toUat),
+      );
+    },
+
+    revokeUat({ id, userId, now, revocationExpiresAt }) {
+      return db.transaction(async (session) => {
+        // The UPDATE locks the row: of two concurrent revocations, the second sees it revoked.
+        if ((await session.query(sql.revokeUat, [id, userId, now])).rowCount === 1) {
+          await recordRevocation(session, 'uat', id, now, revocationExpiresAt);
+          return true;
+        }
+        return (await session.query(sql.uatOwned, [id, userId])).rowCount === 1;
+      });
+    },
+
+    async touchUat({ id, at }) {
+      await db.run((session) => session.query(sql.touchUat, [id, at]));
+    },
+
+    listRevocations({ afterSeq, now }) {
+      return db.run(async (session) => {
+        const { rows } = await session.query<RevocationPageRow>(sql.revocationsAfter, [afterSeq, now]);
+        const records: RevocationRecord[] = [];
+        for (const row of rows) {
+          if (row.seq === null || row.kind === null || row.id === null) continue;
+          if (row.revoked_at === null || row.expires_at === null) continue;
+          records.push({
+            seq: row.seq,
+            kind: row.kind,
+            id: row.id,
+            revokedAt: row.revoked_at,
+            expiresAt: row.expires_at,
+          });
+        }
+        const lastSeq = rows[0]?.last_seq;
+        if (lastSeq === undefined) throw new Error('revocation_counter has no row');
+        return { records, lastSeq };
+      });
+    },
+
+    async purgeExpired({ now, limit }) {
+      if (!(limit > 0)) return 0;
+      const bound = Math.floor(limit);
+      return db.transaction(async (session) => {
+        let deleted = 0;
+        // Tokens before the families they reference; each step gets what is left of the limit.
+        for (const statement of sql.purge) {
+          if (deleted >= bound) break;
+          deleted += (await session.query(statement, [now, bound - deleted])).rowCount;
+        }
+        return deleted;
+      });
+    },
+  };
+}
