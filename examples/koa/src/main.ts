@@ -1,8 +1,8 @@
+import { exampleOptionsFromEnv } from '@tollgate/example-shared';
 import { startServer } from './server.js';
 
-const port = Number(process.env.PORT ?? 3000);
-const database = process.env.TOLLGATE_DB ?? 'tollgate.db';
-const running = await startServer({ port, database });
+// PORT, TOLLGATE_DB (SQLite), or TOLLGATE_DATABASE_URL (PostgreSQL) and TOLLGATE_REDIS_URL.
+const running = await startServer(exampleOptionsFromEnv());
 const { url } = running;
 
 console.log(`listening on ${url}`);

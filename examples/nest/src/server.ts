@@ -1,6 +1,5 @@
 import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
-import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import {
@@ -23,21 +22,14 @@ import {
 } from '@nestjs/common';
 import { APP_FILTER, NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
+import { type Tollgate, TollgateError, type TollgateHttp } from '@tollgate/core';
 import {
-  type AppRouteDoc,
-  createKeySet,
-  createTollgate,
-  exportSigningKey,
-  generateSigningKey,
-  importSigningKey,
-  type Lifetimes,
-  type PasswordHasher,
-  redactUrl,
-  type SigningKey,
-  type Tollgate,
-  TollgateError,
-  type TollgateHttp,
-} from '@tollgate/core';
+  DEMO_ROUTES,
+  type ExampleServerOptions,
+  openExample,
+  REQUEST_LOG_SERIALIZERS,
+  type RunningServer,
+} from '@tollgate/example-shared';
 import {
   Public,
   RequirePermissions,
@@ -49,48 +41,7 @@ import {
   TollgateJsonMiddleware,
   TollgateModule,
 } from '@tollgate/nest';
-import { openSqliteStore, seedDemoData } from '@tollgate/store-sqlite';
-import { pino } from 'pino';
 import { pinoHttp } from 'pino-http';
-
-/** The protected demo routes of the contract, for the OpenAPI document (served by `DemoController`). */
-const DEMO_ROUTES: readonly AppRouteDoc[] = [
-  {
-    method: 'POST',
-    path: '/api/v2/brands/',
-    summary: 'Creates a brand.',
-    permissions: ['brand_create'],
-    success: { status: 201, description: 'Created.' },
-  },
-  {
-    method: 'POST',
-    path: '/api/v2/products/',
-    summary: 'Creates a product.',
-    permissions: ['product_create'],
-    success: { status: 201, description: 'Created.' },
-  },
-  {
-    method: 'GET',
-    path: '/api/v2/scans/download',
-    summary: 'Downloads scans.',
-    permissions: ['scans_download'],
-    success: { status: 200, description: 'The scans.' },
-  },
-  {
-    method: 'POST',
-    path: '/api/v2/scm/bulk-edit/',
-    summary: 'Edits codes in bulk.',
-    permissions: ['scm_bulk_edit'],
-    success: { status: 200, description: 'Edited.' },
-  },
-  {
-    method: 'PATCH',
-    path: '/api/v2/scm/codes/{id}/',
-    summary: 'Edits one code.',
-    permissions: ['scm_code_edit'],
-    success: { status: 200, description: 'Edited.' },
-  },
-];
 
 /** The demo routes: each needs one permission; refusals in the UAT/JWT API's `{"detail"}` shape. */
 @Controller('api/v2')
@@ -197,70 +148,17 @@ class ExampleExceptionFilter extends TollgateExceptionFilter {
   }
 }
 
-export interface ExampleServerOptions {
-  /** 0 picks a free port. Default 3000. */
-  readonly port?: number;
-  /** Default 127.0.0.1. */
-  readonly host?: string;
-  /** SQLite file (`:memory:` allowed). Default `tollgate.db`. */
-  readonly database?: string;
-  /** Default: scrypt with OWASP parameters. Tests pass a cheaper one. */
-  readonly passwordHasher?: PasswordHasher;
-  /** Default: the key in `TOLLGATE_SIGNING_KEY` (a private JWK), else one kept beside the database. */
-  readonly signingKey?: SigningKey;
-  readonly lifetimes?: Partial<Lifetimes>;
-  /** `false` silences the request log. Default: JSON lines on stdout. */
-  readonly logger?: false;
-  /** Adds `Secure` to the session cookie. Default: true when NODE_ENV is production. */
-  readonly secureCookie?: boolean;
-}
-
-export interface RunningServer {
-  readonly url: string;
-  readonly server: Server;
-  close(): Promise<void>;
-}
-
-/**
- * The example's key: from `TOLLGATE_SIGNING_KEY`, else a JWK file beside the database (so
- * tokens survive a restart), else a fresh one for an in-memory database.
- */
-async function loadSigningKey(database: string): Promise<SigningKey> {
-  const fromEnv = process.env.TOLLGATE_SIGNING_KEY;
-  if (fromEnv) return importSigningKey(JSON.parse(fromEnv));
-  if (database === ':memory:') return generateSigningKey();
-  const file = `${database}.signing-key.json`;
-  if (existsSync(file)) return importSigningKey(JSON.parse(readFileSync(file, 'utf8')));
-  const key = await generateSigningKey();
-  writeFileSync(file, JSON.stringify(await exportSigningKey(key)), { mode: 0o600 });
-  chmodSync(file, 0o600);
-  return key;
-}
+export type { ExampleServerOptions, RunningServer } from '@tollgate/example-shared';
 
 export async function startServer(options: ExampleServerOptions = {}): Promise<RunningServer> {
-  const database = options.database ?? 'tollgate.db';
-  const store = openSqliteStore({
-    filename: database,
-    ...(options.passwordHasher ? { passwordHasher: options.passwordHasher } : {}),
-  });
-  await seedDemoData(store);
-  const logger = options.logger === false ? pino({ level: 'silent' }) : pino();
-  const signingKey = options.signingKey ?? (await loadSigningKey(database));
+  const { tollgate, store, logger, secureCookie } = await openExample(options);
 
   @Module({
     imports: [
       TollgateModule.forRoot({
-        tollgate: createTollgate({
-          issuer: 'https://tollgate.example',
-          audience: 'tollgate-example',
-          keys: createKeySet({ current: signingKey }),
-          store: store.tokens,
-          users: store.users,
-          ...(options.lifetimes ? { lifetimes: options.lifetimes } : {}),
-          onBackgroundError: (error) => logger.warn({ err: error }, 'background work failed'),
-        }),
+        tollgate,
         errorShape: 'detail', // the demo routes answer like the UAT/JWT API they belong to
-        cookie: { secure: options.secureCookie ?? process.env.NODE_ENV === 'production' },
+        cookie: { secure: secureCookie },
         onUnexpectedError: (error) => logger.error({ err: error }, 'unexpected error'),
       }),
     ],
@@ -284,11 +182,7 @@ export async function startServer(options: ExampleServerOptions = {}): Promise<R
   app.use(
     pinoHttp({
       logger,
-      // Only what is safe to log: never a header, and the URL with passwords and tokens redacted.
-      serializers: {
-        req: (req: { method: string; url: string }) => ({ method: req.method, url: redactUrl(req.url) }),
-        res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
-      },
+      serializers: REQUEST_LOG_SERIALIZERS,
     }),
   );
   try {

@@ -12,9 +12,16 @@ import {
   type PasswordHasher,
   redactUrl,
   type SigningKey,
+  type TokenStore,
   type Tollgate,
+  type TollgateOptions,
+  type UserDirectory,
 } from '@tollgate/core';
-import { openSqliteStore, type SqliteStore, seedDemoData } from '@tollgate/store-sqlite';
+import { openPostgresStore } from '@tollgate/store-postgres';
+import { createRedisRevocationChannel, redisLimiterFactory } from '@tollgate/store-redis';
+import { demoData, openSqliteStore } from '@tollgate/store-sqlite';
+import { Redis } from 'ioredis';
+import pg from 'pg';
 import { type Logger, pino } from 'pino';
 
 export interface DemoRoute extends AppRouteDoc {
@@ -73,8 +80,17 @@ export interface ExampleServerOptions {
   readonly port?: number;
   /** Default 127.0.0.1. */
   readonly host?: string;
-  /** SQLite file (`:memory:` allowed). Default `tollgate.db`. */
+  /** SQLite file (`:memory:` allowed). Default `tollgate.db`. Ignored when `databaseUrl` is given. */
   readonly database?: string;
+  /** PostgreSQL instead of SQLite, e.g. `postgres://user@host:5432/db` (`TOLLGATE_DATABASE_URL`). */
+  readonly databaseUrl?: string | undefined;
+  /** The PostgreSQL schema. Default `public`. */
+  readonly databaseSchema?: string | undefined;
+  /**
+   * Redis, e.g. `redis://127.0.0.1:6379` (`TOLLGATE_REDIS_URL`): revocations reach the other
+   * instances at once and login limits are counted across them.
+   */
+  readonly redisUrl?: string | undefined;
   /** Default: scrypt with OWASP parameters. Tests pass a cheaper one. */
   readonly passwordHasher?: PasswordHasher;
   /** Default: the key in `TOLLGATE_SIGNING_KEY` (a private JWK), else one kept beside the database. */
@@ -93,12 +109,10 @@ export interface RunningServer {
 }
 
 /**
- * The example's key: from `TOLLGATE_SIGNING_KEY`, else a JWK file beside the database (so
+ * The key of an example on SQLite: a JWK file beside the database (so
  * tokens survive a restart), else a fresh one for an in-memory database.
  */
 export async function loadSigningKey(database: string): Promise<SigningKey> {
-  const fromEnv = process.env.TOLLGATE_SIGNING_KEY;
-  if (fromEnv) return importSigningKey(JSON.parse(fromEnv));
   if (database === ':memory:') return generateSigningKey();
   const file = `${database}.signing-key.json`;
   if (existsSync(file)) return importSigningKey(JSON.parse(readFileSync(file, 'utf8')));
@@ -108,9 +122,90 @@ export async function loadSigningKey(database: string): Promise<SigningKey> {
   return key;
 }
 
+/** What `main.ts` of every example reads from the environment (CONTRACT.md). */
+export function exampleOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): ExampleServerOptions {
+  return {
+    port: Number(env.PORT ?? 3000),
+    database: env.TOLLGATE_DB ?? 'tollgate.db',
+    databaseUrl: env.TOLLGATE_DATABASE_URL || undefined,
+    databaseSchema: env.TOLLGATE_DATABASE_SCHEMA || undefined,
+    redisUrl: env.TOLLGATE_REDIS_URL || undefined,
+  };
+}
+
+// One key for every instance on a shared database: the first instance to start generates it, in
+// a transaction holding an advisory lock, and every later one reads it. A real deployment would
+// rather give each instance the key through `TOLLGATE_SIGNING_KEY` from its secrets manager.
+async function sharedSigningKey(pool: pg.Pool): Promise<SigningKey> {
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    await client.query("SELECT pg_advisory_xact_lock(hashtext('tollgate_example_signing_key'))");
+    await client.query(
+      'CREATE TABLE IF NOT EXISTS tollgate_example_signing_key (id int PRIMARY KEY CHECK (id = 1), jwk text NOT NULL)',
+    );
+    const found = await client.query<{ jwk: string }>('SELECT jwk FROM tollgate_example_signing_key');
+    let jwk = found.rows[0]?.jwk;
+    if (jwk === undefined) {
+      jwk = JSON.stringify(await exportSigningKey(await generateSigningKey()));
+      await client.query('INSERT INTO tollgate_example_signing_key (id, jwk) VALUES (1, $1)', [jwk]);
+    }
+    await client.query('COMMIT');
+    return importSigningKey(JSON.parse(jwk));
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => {});
+    throw error;
+  } finally {
+    client.release();
+  }
+}
+
+const quoteIdent = (name: string) => `"${name.replaceAll('"', '""')}"`;
+
+interface ExampleStores {
+  readonly tokens: TokenStore;
+  readonly users: UserDirectory;
+  readonly signingKey: () => Promise<SigningKey>;
+  readonly close: () => Promise<void>;
+}
+
+async function openStores(options: ExampleServerOptions): Promise<ExampleStores> {
+  const hasher = options.passwordHasher ? { passwordHasher: options.passwordHasher } : {};
+  if (options.databaseUrl) {
+    const schema = options.databaseSchema ?? 'public';
+    const pool = new pg.Pool({
+      connectionString: options.databaseUrl,
+      connectionTimeoutMillis: 2000,
+      options: `-c search_path=${quoteIdent(schema)}`,
+    });
+    pool.on('error', () => {}); // an idle connection lost: the pool reconnects on the next query
+    try {
+      const store = await openPostgresStore({ pool, schema, ...hasher });
+      await store.seed(demoData);
+      return {
+        tokens: store.tokens,
+        users: store.users,
+        signingKey: () => sharedSigningKey(pool),
+        close: async () => {
+          await store.close();
+          await pool.end();
+        },
+      };
+    } catch (error) {
+      await pool.end();
+      throw error;
+    }
+  }
+  const database = options.database ?? 'tollgate.db';
+  const store = openSqliteStore({ filename: database, ...hasher });
+  await store.seed(demoData);
+  return { ...store, signingKey: () => loadSigningKey(database), close: () => store.close() };
+}
+
 export interface ExampleSetup {
   readonly tollgate: Tollgate;
-  readonly store: SqliteStore;
+  /** Closes the Tollgate, Redis and the store. */
+  readonly store: { close(): Promise<void> };
   readonly logger: Logger;
   /** Whether the session cookie gets `Secure`. */
   readonly secureCookie: boolean;
@@ -118,28 +213,59 @@ export interface ExampleSetup {
 
 /** The SQLite store seeded with the demo data, the request logger and the Tollgate of an example. */
 export async function openExample(options: ExampleServerOptions): Promise<ExampleSetup> {
-  const database = options.database ?? 'tollgate.db';
-  const store = openSqliteStore({
-    filename: database,
-    ...(options.passwordHasher ? { passwordHasher: options.passwordHasher } : {}),
-  });
-  await seedDemoData(store);
+  const stores = await openStores(options);
   const logger = options.logger === false ? pino({ level: 'silent' }) : pino();
-  const tollgate = createTollgate({
-    issuer: 'https://tollgate.example',
-    audience: 'tollgate-example',
-    keys: createKeySet({ current: options.signingKey ?? (await loadSigningKey(database)) }),
-    store: store.tokens,
-    users: store.users,
-    ...(options.lifetimes ? { lifetimes: options.lifetimes } : {}),
-    onBackgroundError: (error) => logger.warn({ err: error }, 'background work failed'),
-  });
-  return {
-    tollgate,
-    store,
-    logger,
-    secureCookie: options.secureCookie ?? process.env.NODE_ENV === 'production',
-  };
+  let redis: Redis | undefined;
+  try {
+    const signingKey =
+      options.signingKey ??
+      (process.env.TOLLGATE_SIGNING_KEY
+        ? await importSigningKey(JSON.parse(process.env.TOLLGATE_SIGNING_KEY))
+        : await stores.signingKey());
+    let shared: Pick<TollgateOptions, 'revocationChannel' | 'loginLimits'> = {};
+    if (options.redisUrl) {
+      // Fail fast while Redis is down (no offline queue): requests answer 503 rather than wait.
+      redis = new Redis(options.redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 1 });
+      redis.on('error', (error) => logger.warn({ err: error }, 'redis connection error'));
+      // Instances on one database (schema) are one service: they share a channel and counters.
+      const namespace = `tollgate:${options.databaseSchema ?? 'public'}`;
+      const revocationChannel = createRedisRevocationChannel({ redis, channel: `${namespace}:revocations` });
+      await revocationChannel.ready();
+      shared = {
+        revocationChannel,
+        loginLimits: { limiterFactory: redisLimiterFactory(redis), keyPrefix: `${namespace}:login` },
+      };
+    }
+    const tollgate = createTollgate({
+      issuer: 'https://tollgate.example',
+      audience: 'tollgate-example',
+      keys: createKeySet({ current: signingKey }),
+      store: stores.tokens,
+      users: stores.users,
+      ...shared,
+      ...(options.lifetimes ? { lifetimes: options.lifetimes } : {}),
+      onBackgroundError: (error) => logger.warn({ err: error }, 'background work failed'),
+    });
+    const channel = shared.revocationChannel;
+    const store = {
+      async close() {
+        tollgate.close();
+        await channel?.close?.();
+        redis?.disconnect();
+        await stores.close();
+      },
+    };
+    return {
+      tollgate,
+      store,
+      logger,
+      secureCookie: options.secureCookie ?? process.env.NODE_ENV === 'production',
+    };
+  } catch (error) {
+    redis?.disconnect();
+    await stores.close();
+    throw error;
+  }
 }
 
 /** pino-http serializers: only what is safe to log, never a header, the URL with secrets redacted. */
