@@ -96,6 +96,11 @@ export interface TollgateOptions {
     readonly maxEntries?: number;
     /** How long a verified UAT is trusted before the store is read again (ms). Default 60000. */
     readonly opaqueTtlMs?: number;
+    /**
+     * How long a user's record (rights) read for a UAT's first lookup is reused for that user's other
+     * UATs (ms). Default 5000, never longer than `opaqueTtlMs`; 0 reads it every time.
+     */
+    readonly userTtlMs?: number;
   };
   readonly revocations?: Partial<RevocationSyncOptions>;
   /**
@@ -280,6 +285,7 @@ function isStringArray(value: unknown): value is string[] {
 
 /** How many refused credentials `authenticate` remembers (each at most MAX_CREDENTIAL_LENGTH). */
 const MAX_REFUSALS = 1024;
+const MAX_RECENT_USERS = 1024;
 
 /**
  * Builds an error without a stack trace: a refusal replayed from memory has no interesting one,
@@ -473,6 +479,22 @@ export function createTollgate(options: TollgateOptions): Tollgate {
     return user;
   };
 
+  // Users read for UAT lookups, reused briefly: a user's UATs seen for the first time together cost
+  // one directory read, not one each (a round trip on a networked directory). Bounded, FIFO.
+  const userTtlMs = Math.min(options.cache?.userTtlMs ?? 5000, opaqueTtlMs);
+  const recentUsers = new Map<string, { readonly user: UserRecord; readonly until: number }>();
+  const recentActiveUser = async (userId: string, now: number): Promise<UserRecord> => {
+    const hit = recentUsers.get(userId);
+    if (hit !== undefined && hit.until > now) return hit.user;
+    const user = await activeUser(userId);
+    if (userTtlMs > 0) {
+      recentUsers.delete(userId);
+      if (recentUsers.size >= MAX_RECENT_USERS) recentUsers.delete(recentUsers.keys().next().value as string);
+      recentUsers.set(userId, { user, until: now + userTtlMs });
+    }
+    return user;
+  };
+
   const login: Tollgate['login'] = async ({ username, password, clientIp }) => {
     requireString(username, 'username');
     requireString(password, 'password');
@@ -656,7 +678,7 @@ export function createTollgate(options: TollgateOptions): Tollgate {
     const key = revocationKey('uat', record.id);
     if (record.revokedAt !== null || revocations.has(key)) throw new TollgateError('token_revoked');
     if (record.expiresAt <= now) throw new TollgateError('token_expired');
-    const user = await activeUser(record.userId);
+    const user = await recentActiveUser(record.userId, now);
     const permissions = record.permissions.filter((permission) => user.permissions.includes(permission));
     const principal: Principal = Object.freeze({
       userId: user.id,
