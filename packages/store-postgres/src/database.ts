@@ -189,6 +189,16 @@ export function openDatabase(options: DatabaseOptions): Database {
 
   let closed = false;
 
+  const statementNames = new Map<string, string>();
+  const statementName = (text: string): string => {
+    let name = statementNames.get(text);
+    if (name === undefined) {
+      name = `tollgate_${createHash('sha256').update(text).digest('hex').slice(0, 24)}`;
+      statementNames.set(text, name);
+    }
+    return name;
+  };
+
   async function attempt<T>(work: (session: TrackedSession) => Promise<T>): Promise<T> {
     const client = await connectWithin(pool, connectionTimeoutMs);
     // A checked-out client has no pool listener: an 'error' event now would otherwise crash the process.
@@ -211,7 +221,9 @@ export function openDatabase(options: DatabaseOptions): Database {
           // pg reads query_timeout per query too (its typings only know the client-wide setting).
           const config: pg.QueryConfig<unknown[]> & { readonly query_timeout: number } = {
             text,
-            ...(values === undefined ? {} : { values: [...values] }),
+            // Statements with parameters are the store's own, run again and again: prepared once
+            // per connection (a name per text), they skip the server's parse and plan.
+            ...(values === undefined ? {} : { values: [...values], name: statementName(text) }),
             types: TYPES,
             query_timeout: readTimeoutMs,
           };
