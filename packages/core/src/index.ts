@@ -7,6 +7,7 @@ export {
   type RequestCredentials,
   readCookie,
 } from './credentials.js';
+export { demoData, usernameKey } from './demo-data.js';
 export {
   ERROR_CATALOGUE,
   isTollgateError,

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { type RateLimiterAbstract, RateLimiterMemory } from 'rate-limiter-flexible';
+import { usernameKey } from './demo-data.js';
 import { TollgateError } from './errors.js';
 
 /** A brute-force limit: at most `maxFailures` failed logins per `windowSeconds`. */
@@ -76,7 +77,7 @@ interface Counter {
 
 // The username is hashed so counter keys (in Redis, say) hold no personal data and stay short.
 const accountKey = (attempt: LoginAttempt): string =>
-  createHash('sha256').update(attempt.username.normalize('NFC').toLowerCase()).digest('base64url');
+  createHash('sha256').update(usernameKey(attempt.username)).digest('base64url');
 
 const isBackendFailure = (reason: unknown): boolean => reason instanceof Error;
 

@@ -1,3 +1,4 @@
+import { usernameKey } from './demo-data.js';
 import { createScryptPasswordHasher, type PasswordHasher } from './password.js';
 import type {
   DirectorySeed,
@@ -286,9 +287,4 @@ export async function createMemoryUserDirectory(
       return permissions;
     },
   };
-}
-
-/** The case-insensitive key of a username (Unicode lower-casing, not ASCII only). */
-function usernameKey(username: string): string {
-  return username.normalize('NFC').toLowerCase();
 }

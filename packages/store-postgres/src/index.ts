@@ -1,11 +1,11 @@
 import {
   createScryptPasswordHasher,
   type DirectorySeed,
+  demoData,
   type PasswordHasher,
   type TokenStore,
   type UserDirectory,
 } from '@tollgate/core';
-import demoJson from '@tollgate/core/demo-data.json' with { type: 'json' };
 import type pg from 'pg';
 import { openDatabase } from './database.js';
 import { migrate } from './migrations.js';
@@ -84,16 +84,8 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
   }
 }
 
-/** The demo data of CONTRACT.md (the one data file in `@tollgate/core`), passwords in plaintext. */
-export const demoData: DirectorySeed = {
-  ...demoJson,
-  users: demoJson.users.map((user) => {
-    if (user.kind !== 'customer' && user.kind !== 'administrator') {
-      throw new Error(`demo-data.json: user ${user.id} has an unknown kind`);
-    }
-    return { ...user, kind: user.kind };
-  }),
-};
+/** The demo data of CONTRACT.md (from `@tollgate/core`), passwords in plaintext. */
+export { demoData };
 
 /** Seeds the demo data into an empty directory; a no-op (`seeded: false`) on every later start. */
 export function seedDemoData(store: Pick<PostgresStore, 'seed'>): Promise<{ seeded: boolean }> {

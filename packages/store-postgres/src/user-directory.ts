@@ -1,4 +1,10 @@
-import type { DirectorySeed, PasswordHasher, UserDirectory, UserRecord } from '@tollgate/core';
+import {
+  type DirectorySeed,
+  type PasswordHasher,
+  type UserDirectory,
+  type UserRecord,
+  usernameKey,
+} from '@tollgate/core';
 import { advisoryLockKey, type Database, type Session } from './database.js';
 import { toStringArray } from './json.js';
 
@@ -14,11 +20,6 @@ interface UserRow {
   readonly environments: unknown;
   readonly disabled: boolean;
   readonly password_hash: string;
-}
-
-/** The case-insensitive key of a username: Unicode lower-casing, the same as core's memory directory. */
-export function usernameKey(username: string): string {
-  return username.normalize('NFC').toLowerCase();
 }
 
 function toUser(row: UserRow): UserRecord {

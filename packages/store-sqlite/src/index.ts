@@ -1,11 +1,11 @@
 import {
   createScryptPasswordHasher,
   type DirectorySeed,
+  demoData,
   type PasswordHasher,
   type TokenStore,
   type UserDirectory,
 } from '@tollgate/core';
-import demoJson from '@tollgate/core/demo-data.json' with { type: 'json' };
 import { DEFAULT_BUSY_TIMEOUT_MS, openDatabase } from './database.js';
 import { createSqliteTokenStore } from './token-store.js';
 import { createSqliteUserDirectory } from './user-directory.js';
@@ -59,16 +59,8 @@ export function openSqliteStore(options: SqliteStoreOptions): SqliteStore {
   }
 }
 
-/** The demo data of CONTRACT.md (the one data file in `@tollgate/core`), passwords in plaintext. */
-export const demoData: DirectorySeed = {
-  ...demoJson,
-  users: demoJson.users.map((user) => {
-    if (user.kind !== 'customer' && user.kind !== 'administrator') {
-      throw new Error(`demo-data.json: user ${user.id} has an unknown kind`);
-    }
-    return { ...user, kind: user.kind };
-  }),
-};
+/** The demo data of CONTRACT.md (from `@tollgate/core`), passwords in plaintext. */
+export { demoData };
 
 /** Seeds the demo data into an empty directory; a no-op (`seeded: false`) on every later start. */
 export function seedDemoData(store: Pick<SqliteStore, 'seed'>): Promise<{ seeded: boolean }> {

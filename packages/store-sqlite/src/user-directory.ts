@@ -1,4 +1,11 @@
-import type { DirectorySeed, Environment, PasswordHasher, UserDirectory, UserRecord } from '@tollgate/core';
+import {
+  type DirectorySeed,
+  type Environment,
+  type PasswordHasher,
+  type UserDirectory,
+  type UserRecord,
+  usernameKey,
+} from '@tollgate/core';
 import type BetterSqlite3 from 'better-sqlite3';
 import { parseStringArray } from './json.js';
 
@@ -20,11 +27,6 @@ const USER_SELECT = `
   SELECT u.id, u.username, u.email, u.kind, u.organisation_id, o.domain, u.roles, u.permissions,
          u.environments, u.disabled, u.password_hash
   FROM users u JOIN organisations o ON o.id = u.organisation_id`;
-
-/** The case-insensitive key of a username: Unicode lower-casing, the same as core's memory directory. */
-export function usernameKey(username: string): string {
-  return username.normalize('NFC').toLowerCase();
-}
 
 function toUser(row: UserRow): UserRecord {
   return {

@@ -1,6 +1,10 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import { createScryptPasswordHasher, type DirectorySeed, type PasswordHasher } from '@tollgate/core';
-import demoJson from '@tollgate/core/demo-data.json' with { type: 'json' };
+import {
+  createScryptPasswordHasher,
+  type DirectorySeed,
+  demoData,
+  type PasswordHasher,
+} from '@tollgate/core';
 
 /** 2026-01-01T00:00:00Z: every contract test counts time from here, never from the wall clock. */
 export const T0 = Date.UTC(2026, 0, 1);
@@ -9,15 +13,7 @@ export const HOUR = 60 * MINUTE;
 export const DAY = 24 * HOUR;
 
 /** The demo data file, with `kind` checked (JSON imports type it as a plain string). */
-export const demoSeed: DirectorySeed = {
-  ...demoJson,
-  users: demoJson.users.map((user) => {
-    if (user.kind !== 'customer' && user.kind !== 'administrator') {
-      throw new Error(`demo-data.json: user ${user.id} has an unknown kind`);
-    }
-    return { ...user, kind: user.kind };
-  }),
-};
+export const demoSeed: DirectorySeed = demoData;
 
 /** scrypt at N = 2^10: the real algorithm, fast enough to seed a directory in every test. */
 export function createFastPasswordHasher(): PasswordHasher {
