@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { once } from 'node:events';
 import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import {
@@ -230,6 +231,8 @@ export async function openExample(options: ExampleServerOptions): Promise<Exampl
       // Instances on one database (schema) are one service: they share a channel and counters.
       const namespace = `tollgate:${options.databaseSchema ?? 'public'}`;
       const revocationChannel = createRedisRevocationChannel({ redis, channel: `${namespace}:revocations` });
+      // Until both are up, logins and revocable credentials would be refused (503).
+      if (redis.status !== 'ready') await once(redis, 'ready');
       await revocationChannel.ready();
       shared = {
         revocationChannel,
