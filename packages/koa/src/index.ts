@@ -2,11 +2,13 @@ import {
   createHttpHandler,
   type ErrorShape,
   fromNodeRequest,
+  type GuardResult,
   type GuardRule,
   type HttpHandlerOptions,
   type HttpRequest,
   type HttpResponse,
   isTollgateError,
+  nodeHeaders,
   type Principal,
   type Requirement,
   readJsonBody,
@@ -14,7 +16,7 @@ import {
   TollgateError,
   type TollgateHttp,
 } from '@tollgate/core';
-import type { Middleware, ParameterizedContext } from 'koa';
+import type { Middleware, Next, ParameterizedContext } from 'koa';
 
 declare module 'koa' {
   interface DefaultState {
@@ -94,11 +96,23 @@ export function createTollgateKoa(tollgate: Tollgate, options: TollgateKoaOption
     },
     authenticate: (rule = {}) => {
       const withShape: GuardRule = { shape: appShape, ...rule };
-      return async (ctx, next) => {
-        const result = await http.guard(toHttpRequest(ctx), withShape);
+      const proceed = (ctx: ParameterizedContext, next: Next, result: GuardResult) => {
         if (!result.ok) return writeKoaResponse(ctx, result.response);
         ctx.state.principal = result.principal;
-        await next();
+        return next();
+      };
+      // Not an async function: a credential still in Tollgate's cache is answered at once, with no
+      // promise of the middleware's own (Koa's `next()` is the only one left), and before the
+      // whole request is translated: a cache hit reads the `Authorization` and `Cookie` headers
+      // only (`nodeHeaders` still turns a repeated `Authorization` into an array, which no hit
+      // answers).
+      return (ctx, next) => {
+        const known = http.guardCached(
+          { method: ctx.method, url: ctx.originalUrl, headers: nodeHeaders(ctx.req) },
+          withShape,
+        );
+        if (known !== undefined) return proceed(ctx, next, known);
+        return http.guard(toHttpRequest(ctx), withShape).then((result) => proceed(ctx, next, result));
       };
     },
     json: () => async (ctx, next) => {

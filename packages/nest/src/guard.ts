@@ -1,6 +1,13 @@
 import { type CanActivate, type ExecutionContext, Inject, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import type { CredentialSource, Requirement, TollgateHttp } from '@tollgate/core';
+import {
+  type CredentialSource,
+  type GuardResult,
+  type GuardRule,
+  nodeHeaders,
+  type Requirement,
+  type TollgateHttp,
+} from '@tollgate/core';
 import { PUBLIC_KEY, REQUIREMENTS_KEY, SCHEMES_KEY } from './decorators.js';
 import { TollgateHttpException, type TollgateRequest, toHttpRequest } from './http.js';
 import { TOLLGATE_HTTP, TOLLGATE_OPTIONS, type TollgateModuleOptions } from './tokens.js';
@@ -19,13 +26,24 @@ export class TollgateGuard implements CanActivate {
     @Inject(TOLLGATE_OPTIONS) private readonly options: TollgateModuleOptions,
   ) {}
 
-  async canActivate(context: ExecutionContext): Promise<boolean> {
+  /**
+   * Synchronous (no promise) when the credential is still in Tollgate's cache; Nest awaits the
+   * result only when it is a promise.
+   */
+  canActivate(context: ExecutionContext): boolean | Promise<boolean> {
     // HTTP only: a hybrid app's WebSocket or microservice handlers are refused, never let through.
     if (context.getType() !== 'http') return false;
-    const targets = [context.getHandler(), context.getClass()];
+    const handler = context.getHandler();
+    const targets = [handler, context.getClass()];
+    const routeRequirements = this.reflector.get<readonly Requirement[] | undefined>(
+      REQUIREMENTS_KEY,
+      handler,
+    );
     // Fail closed: a route with a requirement of its own is never public.
-    const routeRequires = this.reflector.get<unknown>(REQUIREMENTS_KEY, context.getHandler()) !== undefined;
-    if (!routeRequires && this.reflector.getAllAndOverride<boolean | undefined>(PUBLIC_KEY, targets)) {
+    if (
+      routeRequirements === undefined &&
+      this.reflector.getAllAndOverride<boolean | undefined>(PUBLIC_KEY, targets)
+    ) {
       return true;
     }
     const shape = this.options.errorShape ?? 'default';
@@ -33,19 +51,36 @@ export class TollgateGuard implements CanActivate {
       SCHEMES_KEY,
       targets,
     );
-    const request = context.switchToHttp().getRequest<TollgateRequest>();
-    const result = await this.http.guard(toHttpRequest(request), sources ? { shape, sources } : { shape });
-    if (!result.ok) throw new TollgateHttpException(result.response);
-    request.principal = result.principal;
-    for (const target of [context.getClass(), context.getHandler()]) {
-      for (const requirement of this.reflector.get<readonly Requirement[] | undefined>(
-        REQUIREMENTS_KEY,
-        target,
-      ) ?? []) {
-        const refusal = this.http.check(result.principal, requirement, shape);
-        if (refusal) throw new TollgateHttpException(refusal);
+    const rule: GuardRule = sources ? { shape, sources } : { shape };
+    // What `switchToHttp().getRequest()` returns, without the three closures it makes per call.
+    const request = context.getArgByIndex<TollgateRequest>(0);
+    const admit = (result: GuardResult): true => {
+      if (!result.ok) throw new TollgateHttpException(result.response);
+      request.principal = result.principal;
+      // Every requirement of the controller, then every one of the route.
+      for (const requirements of [
+        this.reflector.get<readonly Requirement[] | undefined>(REQUIREMENTS_KEY, context.getClass()),
+        routeRequirements,
+      ]) {
+        for (const requirement of requirements ?? []) {
+          const refusal = this.http.check(result.principal, requirement, shape);
+          if (refusal) throw new TollgateHttpException(refusal);
+        }
       }
-    }
-    return true;
+      return true;
+    };
+    // A cache hit reads the `Authorization` and `Cookie` headers only: it is answered before the
+    // whole request is translated (Express's `req.ip` alone costs a parse of the proxy chain).
+    // `nodeHeaders` still turns a repeated `Authorization` into an array, which no hit answers.
+    const known = this.http.guardCached(
+      {
+        method: request.method ?? 'GET',
+        url: request.originalUrl ?? request.url ?? '/',
+        headers: nodeHeaders(request),
+      },
+      rule,
+    );
+    if (known !== undefined) return admit(known);
+    return this.http.guard(toHttpRequest(request), rule).then(admit);
   }
 }

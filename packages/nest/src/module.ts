@@ -1,5 +1,6 @@
 import {
   ConfigurableModuleBuilder,
+  Inject,
   type MiddlewareConsumer,
   Module,
   type NestModule,
@@ -58,7 +59,13 @@ export type TollgateModuleAsyncOptions = typeof ASYNC_OPTIONS_TYPE;
  */
 @Module({})
 export class TollgateModule extends TollgateConfigurableModule implements NestModule {
+  constructor(@Inject(TOLLGATE_OPTIONS) private readonly moduleOptions: TollgateModuleOptions) {
+    super();
+  }
+
   configure(consumer: MiddlewareConsumer): void {
+    // `profiles: []` serves no route: no middleware in front of every request then.
+    if (this.moduleOptions.profiles?.length === 0) return;
     consumer.apply(TollgateProfilesMiddleware).forRoutes({ path: '{*path}', method: RequestMethod.ALL });
   }
 }

@@ -187,8 +187,10 @@ describe('TollgateGuard (errorShape detail)', () => {
       expect(reply.headers.get('www-authenticate')).toContain('error="invalid_token"');
     });
 
-    it('a repeated Authorization header → 400 ambiguous_credentials', async () => {
+    it('a repeated Authorization header → 400 ambiguous_credentials, even for a cached token', async () => {
       const token = await jwt(url, BOB);
+      // Once alone first: the token is then in Tollgate's cache, answered without a promise.
+      expect((await call(`${url}/route/guarded`, auth('JWT', token))).status).toBe(200);
       const reply = await rawRequest(`${url}/route/guarded`, {
         headers: { authorization: [`JWT ${token}`, `JWT ${token}`] },
       });

@@ -230,6 +230,24 @@ describe('options', () => {
     }
   });
 
+  it('profiles: [] serves no token API, and the guard still protects the app’s routes', async () => {
+    const tollgate = await demoTollgate();
+    @Module({ imports: [TollgateModule.forRoot({ tollgate, profiles: [] })], controllers: [WhoController] })
+    class AppModule {}
+    const app = await start(AppModule);
+    try {
+      expect((await postJson(`${app.url}/api/v2/auth/token`, ETHAN)).status).toBe(404);
+      expect((await call(`${app.url}/Authentication?username=x&password=y`)).status).toBe(404);
+      expect((await call(`${app.url}/who`)).status).toBe(401);
+      const { token } = await tollgate.loginForAccessToken(ETHAN);
+      const who = await call(`${app.url}/who`, { headers: { authorization: `Bearer ${token}` } });
+      expect(who.status).toBe(200);
+      expect(who.text).toBe(`{"user":"${ETHAN.username}"}`);
+    } finally {
+      await app.close();
+    }
+  });
+
   it('global: false — usable where imported, unknown elsewhere', async () => {
     const tollgate = await demoTollgate();
     const tollgateModule = TollgateModule.forRoot({ tollgate, global: false });
