@@ -4,7 +4,21 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import type { JWK } from 'jose';
 
-/** One server process each: the same `GET /hello` behind a different (or no) token check. */
+/** The frameworks measured; each variant belongs to one, and is compared with that one's bare server. */
+export const FRAMEWORKS = ['express', 'koa', 'nest'] as const;
+export type Framework = (typeof FRAMEWORKS)[number];
+
+export const FRAMEWORK_LABEL: Readonly<Record<Framework, string>> = {
+  express: 'Express 5',
+  koa: 'Koa 3',
+  nest: 'NestJS 11',
+};
+
+/**
+ * One server process each: the same `GET /hello` behind a different (or no) token check. The
+ * Express variants keep their first names (`bare`, `tollgate-hs256`, ...); the others carry their
+ * framework's prefix.
+ */
 export const VARIANTS = [
   'bare',
   'tollgate-eddsa',
@@ -12,8 +26,89 @@ export const VARIANTS = [
   'tollgate-uat',
   'express-jwt',
   'passport-jwt',
+  'floor',
+  'koa-bare',
+  'koa-tollgate-eddsa',
+  'koa-tollgate-hs256',
+  'koa-tollgate-uat',
+  'koa-jwt',
+  'koa-floor',
+  'nest-bare',
+  'nest-tollgate-eddsa',
+  'nest-tollgate-hs256',
+  'nest-tollgate-uat',
+  'nest-passport-jwt',
+  'nest-floor',
 ] as const;
 export type Variant = (typeof VARIANTS)[number];
+
+export const VARIANT_FRAMEWORK: Readonly<Record<Variant, Framework>> = {
+  bare: 'express',
+  'tollgate-eddsa': 'express',
+  'tollgate-hs256': 'express',
+  'tollgate-uat': 'express',
+  'express-jwt': 'express',
+  'passport-jwt': 'express',
+  floor: 'express',
+  'koa-bare': 'koa',
+  'koa-tollgate-eddsa': 'koa',
+  'koa-tollgate-hs256': 'koa',
+  'koa-tollgate-uat': 'koa',
+  'koa-jwt': 'koa',
+  'koa-floor': 'koa',
+  'nest-bare': 'nest',
+  'nest-tollgate-eddsa': 'nest',
+  'nest-tollgate-hs256': 'nest',
+  'nest-tollgate-uat': 'nest',
+  'nest-passport-jwt': 'nest',
+  'nest-floor': 'nest',
+};
+
+/** Each framework's reference: the same route with no check at all. */
+export const BARE: Readonly<Record<Framework, Variant>> = {
+  express: 'bare',
+  koa: 'koa-bare',
+  nest: 'nest-bare',
+};
+
+export const isBare = (variant: Variant): boolean => BARE[VARIANT_FRAMEWORK[variant]] === variant;
+
+/** Tollgate's variants of each framework, and its peer (the usual JWT check of that framework). */
+export const FRAMEWORK_VARIANTS: Readonly<
+  Record<
+    Framework,
+    {
+      readonly eddsa: Variant;
+      readonly hs256: Variant;
+      readonly uat: Variant;
+      readonly peers: readonly Variant[];
+      /** The least any guard can do in this framework: a `Map` lookup of the `Authorization` header. */
+      readonly floor: Variant;
+    }
+  >
+> = {
+  express: {
+    eddsa: 'tollgate-eddsa',
+    hs256: 'tollgate-hs256',
+    uat: 'tollgate-uat',
+    peers: ['express-jwt', 'passport-jwt'],
+    floor: 'floor',
+  },
+  koa: {
+    eddsa: 'koa-tollgate-eddsa',
+    hs256: 'koa-tollgate-hs256',
+    uat: 'koa-tollgate-uat',
+    peers: ['koa-jwt'],
+    floor: 'koa-floor',
+  },
+  nest: {
+    eddsa: 'nest-tollgate-eddsa',
+    hs256: 'nest-tollgate-hs256',
+    uat: 'nest-tollgate-uat',
+    peers: ['nest-passport-jwt'],
+    floor: 'nest-floor',
+  },
+};
 
 export const VARIANT_LABEL: Readonly<Record<Variant, string>> = {
   bare: 'bare Express 5',
@@ -22,6 +117,19 @@ export const VARIANT_LABEL: Readonly<Record<Variant, string>> = {
   'tollgate-uat': 'Tollgate, UAT (SQLite)',
   'express-jwt': 'express-jwt (HS256)',
   'passport-jwt': 'passport-jwt (HS256)',
+  floor: 'floor: a Map lookup as middleware',
+  'koa-bare': 'bare Koa 3',
+  'koa-tollgate-eddsa': 'Tollgate, access JWT (EdDSA)',
+  'koa-tollgate-hs256': 'Tollgate, access JWT (HS256)',
+  'koa-tollgate-uat': 'Tollgate, UAT (SQLite)',
+  'koa-jwt': 'koa-jwt (HS256)',
+  'koa-floor': 'floor: a Map lookup as middleware',
+  'nest-bare': 'bare NestJS 11',
+  'nest-tollgate-eddsa': 'TollgateGuard, access JWT (EdDSA)',
+  'nest-tollgate-hs256': 'TollgateGuard, access JWT (HS256)',
+  'nest-tollgate-uat': 'TollgateGuard, UAT (SQLite)',
+  'nest-passport-jwt': "AuthGuard('jwt'), passport-jwt (HS256)",
+  'nest-floor': 'floor: a Map lookup as a guard',
 };
 
 /**
@@ -35,8 +143,12 @@ export type Scenario = (typeof SCENARIOS)[number];
 /** Which variants each scenario measures. */
 export const SCENARIO_VARIANTS: Readonly<Record<Scenario, readonly Variant[]>> = {
   repeated: VARIANTS,
-  refused: VARIANTS.filter((variant) => variant !== 'bare'),
-  'first-seen': ['bare', 'tollgate-hs256', 'express-jwt', 'passport-jwt'],
+  refused: VARIANTS.filter((variant) => !isBare(variant)),
+  'first-seen': FRAMEWORKS.flatMap((framework) => [
+    BARE[framework],
+    FRAMEWORK_VARIANTS[framework].hs256,
+    ...FRAMEWORK_VARIANTS[framework].peers,
+  ]),
 };
 
 export const SCENARIO_TITLE: Readonly<Record<Scenario, string>> = {

@@ -1,20 +1,30 @@
 /**
- * `pnpm bench:http`: Tollgate's Express adapter over real HTTP, against bare Express 5, express-jwt
- * and passport-jwt. Each server variant runs in its own process pinned to CPU 0; autocannon runs in
+ * `pnpm bench:http`: Tollgate's Express, Koa and Nest adapters over real HTTP, each against its bare
+ * framework and its usual JWT check (express-jwt and passport-jwt; koa-jwt; @nestjs/passport with
+ * passport-jwt). Each server variant runs in its own process pinned to CPU 0; autocannon runs in
  * another process pinned to CPU 1; this process only orchestrates. Everything on 127.0.0.1.
+ *   pnpm bench:http [-- --framework express|koa|nest[,...]]
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
+  BARE,
   BENCH_DIR,
   canPin,
+  FRAMEWORK_LABEL,
+  FRAMEWORK_VARIANTS,
+  FRAMEWORKS,
+  type Framework,
+  isBare,
   type LoadResult,
   log,
   SCENARIO_VARIANTS,
   SCENARIOS,
   type Scenario,
   stopChild,
+  VARIANT_FRAMEWORK,
+  VARIANT_LABEL,
   VARIANTS,
   type Variant,
 } from './common.js';
@@ -27,11 +37,40 @@ import {
   type Measurement,
   measurementId,
   type RoundResult,
+  relative,
   summarize,
   type Target,
   target,
 } from './report.js';
 import { checkServer, LoadGenerator, type Plan, runStep, type Server, startServer } from './runner.js';
+
+/**
+ * `--framework koa` (or `--framework=koa`; a comma list, or the flag repeated): only these
+ * frameworks. All of them by default.
+ */
+function frameworksFromArgs(argv: readonly string[]): readonly Framework[] {
+  const named: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg === '--') continue; // what `pnpm bench:http -- --framework koa` may pass on
+    let value: string | undefined;
+    if (arg === '--framework') value = argv[++i];
+    else if (arg.startsWith('--framework=')) value = arg.slice('--framework='.length);
+    else
+      throw new Error(`unknown argument ${arg}; usage: main.ts [--framework ${FRAMEWORKS.join('|')}[,...]]`);
+    if (value === undefined) throw new Error('--framework needs a value');
+    named.push(
+      ...value
+        .split(',')
+        .map((name) => name.trim())
+        .filter((name) => name.length > 0),
+    );
+  }
+  for (const name of named)
+    if (!FRAMEWORKS.includes(name as Framework))
+      throw new Error(`--framework: unknown framework ${name} (${FRAMEWORKS.join(', ')})`);
+  return named.length === 0 ? FRAMEWORKS : FRAMEWORKS.filter((framework) => named.includes(framework));
+}
 
 /** Knobs, from the environment: BENCH_QUICK=1 for a short smoke run; the others override one value. */
 function settings() {
@@ -46,30 +85,66 @@ function settings() {
     .filter((name) => name.length > 0);
   for (const name of only)
     if (!VARIANTS.includes(name as Variant)) throw new Error(`BENCH_HTTP_VARIANTS: unknown variant ${name}`);
+  const frameworks = frameworksFromArgs(process.argv.slice(2));
+  // The chosen variants of the chosen frameworks, and the bare server of each framework they are in.
+  const chosen = VARIANTS.filter(
+    (v) => frameworks.includes(VARIANT_FRAMEWORK[v]) && (only.length === 0 || only.includes(v)),
+  );
+  const variants = VARIANTS.filter(
+    (v) =>
+      chosen.includes(v) || (isBare(v) && chosen.some((c) => VARIANT_FRAMEWORK[c] === VARIANT_FRAMEWORK[v])),
+  );
+  if (variants.length === 0) throw new Error('no variant of the chosen frameworks: nothing to measure');
   return {
     quick,
+    frameworks: [...new Set(variants.map((v) => VARIANT_FRAMEWORK[v]))],
     rounds: Math.round(number('BENCH_ROUNDS', quick ? 2 : 5)),
     /** Measured seconds per variant and scenario, per round. */
-    seconds: number('BENCH_HTTP_SECONDS', quick ? 1 : 2),
+    seconds: number('BENCH_HTTP_SECONDS', quick ? 1 : 1.5),
     /** Unrecorded load just before each measurement. */
     settleSeconds: number('BENCH_HTTP_SETTLE_SECONDS', quick ? 0.2 : 0.3),
     /** One unrecorded pass over every measurement before round 1 (JIT, caches, pools). */
-    warmupSeconds: number('BENCH_HTTP_WARMUP_SECONDS', quick ? 0.5 : 2),
+    warmupSeconds: number('BENCH_HTTP_WARMUP_SECONDS', quick ? 0.5 : 1.5),
     /** A pair of runs is measured again when a server had its core less than this share of the time. */
     minCpuShare: number('BENCH_HTTP_MIN_CPU_SHARE', 0.9),
     retries: Math.round(number('BENCH_HTTP_RETRIES', quick ? 1 : 2)),
-    /** No more retries once this many seconds of measuring have passed. */
-    budgetSeconds: number('BENCH_HTTP_BUDGET_SECONDS', quick ? 60 : 400),
+    /**
+     * No more retries once this many seconds of measuring have passed. Default: 15% more than the
+     * measuring itself takes (rounds x pairs x both runs), whatever the frameworks chosen.
+     */
+    budgetSeconds: process.env.BENCH_HTTP_BUDGET_SECONDS ? number('BENCH_HTTP_BUDGET_SECONDS', 400) : null,
     connections: Math.round(number('BENCH_HTTP_CONNECTIONS', 10)),
     pool: Math.round(number('BENCH_HTTP_POOL', 20_000)),
     /** Tollgate's cache size: its default. */
     cacheEntries: Math.round(number('BENCH_HTTP_CACHE', 10_000)),
-    /** Only these variants (bare Express is always measured); all by default. */
-    variants: VARIANTS.filter((v) => v === 'bare' || only.length === 0 || only.includes(v)),
+    /** Only these variants (with the bare server of each of their frameworks); all by default. */
+    variants,
     /** A server variant to run under `node --cpu-prof` (profile in results/prof/). */
     profile: process.env.BENCH_HTTP_PROFILE as Variant | undefined,
   };
 }
+
+/**
+ * Tollgate's targets per framework: a repeated token (EdDSA, HS256, UAT) against the bare framework.
+ * Express: first-seen HS256 against bare Express, and a 401 no slower than a 200. Koa and Nest: ahead
+ * of the framework's usual JWT check (koa-jwt; AuthGuard('jwt') with passport-jwt) on repeated and
+ * on first-seen tokens. Their 401/200 ratios are printed, not targets.
+ */
+const FRAMEWORK_TARGETS: Readonly<
+  Record<Framework, { repeated: number; firstSeen?: number; ahead: boolean; refused: boolean }>
+> = {
+  express: { repeated: 0.95, firstSeen: 0.9, ahead: false, refused: true },
+  koa: { repeated: 0.85, ahead: true, refused: false },
+  nest: { repeated: 0.95, ahead: true, refused: false },
+};
+
+/** The peers' ratios to their bare framework on a repeated token, as measured elsewhere (the issue). */
+const PEER_REFERENCE: Partial<Record<Variant, number>> = {
+  'express-jwt': 0.83,
+  'passport-jwt': 0.71,
+  'koa-jwt': 0.32,
+  'nest-passport-jwt': 0.62,
+};
 
 /** mulberry32: every run shuffles the same way. */
 function prng(seed: number): () => number {
@@ -169,11 +244,11 @@ async function main(): Promise<void> {
     };
     // Every run of a guarded variant is paired with a bare Express run right before or after it
     // (alternating), and compared with that one: a busier moment of the machine hits both.
-    const subjects = plan.filter((step) => step.variant !== 'bare');
+    const subjects = plan.filter((step) => !isBare(step.variant));
     const random = prng(0x7011_6a7e);
-    const bareStep = (scenario: Scenario): Plan => ({
-      scenario: bareScenario(scenario),
-      variant: 'bare',
+    const bareStep = (step: Plan): Plan => ({
+      scenario: bareScenario(step.scenario),
+      variant: BARE[VARIANT_FRAMEWORK[step.variant]],
       expected: 200,
     });
     const run = async (step: Plan) => {
@@ -181,20 +256,23 @@ async function main(): Promise<void> {
       return record(await measure(step, config.seconds));
     };
     log(
-      `${subjects.length} variant-scenarios x ${config.rounds} rounds, each run ${config.seconds} s next to a bare ` +
-        `Express run of ${config.seconds} s (+${config.settleSeconds} s unrecorded before each), ` +
+      `${subjects.length} variant-scenarios x ${config.rounds} rounds, each run ${config.seconds} s next to a run ` +
+        `of its framework's bare server of ${config.seconds} s (+${config.settleSeconds} s unrecorded before each), ` +
         `${config.connections} connections, shuffled each round`,
     );
     // A pair in which either server had its core less than `minCpuShare` of the time (other work
     // on the machine, or on the load generator's core) is measured again, at most `retries` times
     // and while the time budget lasts; the attempt with the best share is kept.
     let redone = 0;
-    const measuringEnds = performance.now() + config.budgetSeconds * 1000;
+    const budgetSeconds =
+      config.budgetSeconds ??
+      1.15 * config.rounds * subjects.length * 2 * (config.seconds + config.settleSeconds);
+    const measuringEnds = performance.now() + budgetSeconds * 1000;
     const share = (result: RoundResult) => result.cpuShare ?? 1;
     for (let round = 1; round <= config.rounds; round++) {
       t0 = performance.now();
       for (const [i, step] of shuffled(subjects, random).entries()) {
-        const bare = bareStep(step.scenario);
+        const bare = bareStep(step);
         const bareFirst = (round + i) % 2 === 0;
         let best: { bare: RoundResult; subject: RoundResult; share: number } | undefined;
         for (let attempt = 0; attempt <= config.retries; attempt++) {
@@ -212,7 +290,7 @@ async function main(): Promise<void> {
         const m = measurements.get(measurementId(step.scenario, step.variant))!;
         m.rounds.push(best!.subject);
         m.bare.push(best!.bare);
-        measurements.get(measurementId(bare.scenario, 'bare'))?.rounds.push(best!.bare);
+        measurements.get(measurementId(bare.scenario, bare.variant))?.rounds.push(best!.bare);
       }
       log(`round ${round}/${config.rounds} (${since(t0)}, ${redone} pairs measured again so far)`);
     }
@@ -231,33 +309,70 @@ async function main(): Promise<void> {
       const ratio = byId.get(measurementId('refused', variant))?.refusedVsValid ?? null;
       return target(`${label}: 401 req/s vs 200 req/s`, ratio, 1, Math.max(0.02, ratio?.spread ?? 0));
     };
-    const targets: Target[] = [];
     const has = (variant: Variant) => servers.has(variant);
-    if (has('tollgate-eddsa'))
-      targets.push(
-        target('repeated JWT (EdDSA) vs bare Express', vsBare('repeated', 'tollgate-eddsa'), 0.95),
+    const versus = (scenario: Scenario, subject: Variant, reference: Variant) =>
+      relative(
+        measurements.get(measurementId(scenario, subject)),
+        measurements.get(measurementId(scenario, reference)),
+        basis,
       );
-    if (has('tollgate-hs256'))
-      targets.push(
-        target('repeated JWT (HS256) vs bare Express', vsBare('repeated', 'tollgate-hs256'), 0.95),
-      );
-    if (has('tollgate-uat'))
-      targets.push(target('repeated UAT (SQLite) vs bare Express', vsBare('repeated', 'tollgate-uat'), 0.95));
-    if (has('tollgate-hs256'))
-      targets.push(target('first-seen HS256 vs bare Express', vsBare('first-seen', 'tollgate-hs256'), 0.9));
-    if (has('tollgate-eddsa')) targets.push(refusedTarget('tollgate-eddsa', 'EdDSA JWT'));
-    if (has('tollgate-hs256')) targets.push(refusedTarget('tollgate-hs256', 'HS256 JWT'));
-    if (has('tollgate-uat')) targets.push(refusedTarget('tollgate-uat', 'UAT'));
+    const targets: Target[] = [];
+    for (const framework of config.frameworks) {
+      const { eddsa, hs256, uat, peers } = FRAMEWORK_VARIANTS[framework];
+      const goal = FRAMEWORK_TARGETS[framework];
+      const bareName = `bare ${FRAMEWORK_LABEL[framework].split(' ')[0]}`;
+      // The Express targets keep their first names; the others name their framework.
+      const prefix = framework === 'express' ? '' : `${FRAMEWORK_LABEL[framework].split(' ')[0]} `;
+      if (has(eddsa))
+        targets.push(
+          target(`${prefix}repeated JWT (EdDSA) vs ${bareName}`, vsBare('repeated', eddsa), goal.repeated),
+        );
+      if (has(hs256))
+        targets.push(
+          target(`${prefix}repeated JWT (HS256) vs ${bareName}`, vsBare('repeated', hs256), goal.repeated),
+        );
+      if (has(uat))
+        targets.push(
+          target(`${prefix}repeated UAT (SQLite) vs ${bareName}`, vsBare('repeated', uat), goal.repeated),
+        );
+      if (has(hs256) && goal.firstSeen !== undefined)
+        targets.push(
+          target(`${prefix}first-seen HS256 vs ${bareName}`, vsBare('first-seen', hs256), goal.firstSeen),
+        );
+      for (const peer of goal.ahead ? peers : []) {
+        if (!has(hs256) || !has(peer)) continue;
+        const name = VARIANT_LABEL[peer].replace(/ \(HS256\)$/, '');
+        targets.push(target(`${prefix}repeated HS256 vs ${name}`, versus('repeated', hs256, peer), 1));
+        targets.push(target(`${prefix}first-seen HS256 vs ${name}`, versus('first-seen', hs256, peer), 1));
+      }
+      if (!goal.refused) continue;
+      if (has(eddsa)) targets.push(refusedTarget(eddsa, `${prefix}EdDSA JWT`));
+      if (has(hs256)) targets.push(refusedTarget(hs256, `${prefix}HS256 JWT`));
+      if (has(uat)) targets.push(refusedTarget(uat, `${prefix}UAT`));
+    }
 
-    const peerLine = (variant: Variant, reference: number) => {
-      const fmt = (scenario: Scenario) => {
-        const value = vsBare(scenario, variant);
-        return value ? `${value.median.toFixed(2)}x` : '-';
-      };
-      return `  ${variant.padEnd(14)} repeated ${fmt('repeated')}  first-seen ${fmt('first-seen')}  401 ${fmt(
-        'refused',
-      )}   (reference measured elsewhere: ${reference.toFixed(2)}x repeated)`;
-    };
+    const peerLines = config.frameworks.flatMap((framework) =>
+      FRAMEWORK_VARIANTS[framework].peers.filter(has).map((variant) => {
+        const fmt = (scenario: Scenario) => {
+          const value = vsBare(scenario, variant);
+          return value ? `${value.median.toFixed(2)}x` : '-';
+        };
+        return `  ${variant.padEnd(18)} repeated ${fmt('repeated')}  first-seen ${fmt('first-seen')}  401 ${fmt(
+          'refused',
+        )}   (reference measured elsewhere: ${PEER_REFERENCE[variant]?.toFixed(2) ?? '-'}x repeated)`;
+      }),
+    );
+    // How far each Tollgate variant is from the least any guard can do in its framework.
+    const floorLines = config.frameworks.flatMap((framework) => {
+      const { eddsa, hs256, uat, floor } = FRAMEWORK_VARIANTS[framework];
+      if (!has(floor)) return [];
+      const fmt = (value: { median: number } | null) => (value ? `${value.median.toFixed(2)}x` : '-');
+      const vsFloor = [eddsa, hs256, uat]
+        .filter(has)
+        .map((variant) => `${variant} ${fmt(versus('repeated', variant, floor))}`)
+        .join('  ');
+      return [`  ${floor.padEnd(18)} repeated ${fmt(vsBare('repeated', floor))} of bare;  vs it: ${vsFloor}`];
+    });
     const seconds = (performance.now() - started) / 1000;
     const lines = [
       `Tollgate HTTP benchmark: node ${process.version}, ${
@@ -265,16 +380,17 @@ async function main(): Promise<void> {
       }, ${config.rounds} rounds x ${config.seconds} s per run, ${config.connections} connections`,
       'req/s/core: requests per second of server CPU time (what one core it had to itself would serve);',
       'req/s wall: requests per wall-clock second; CPU: server CPU time / wall time; p50, p99: latency in ms.',
-      'All medians over runs. Ratios ("vs bare"): each run / the bare Express run right next to it, median',
-      'over rounds; 401/200: (401 run / its bare run) / (200 run / its bare run) per round, median;',
+      'All medians over runs. Ratios ("vs bare"): each run / the run of its framework\'s bare server right next',
+      'to it, median over rounds; 401/200: (401 run / its bare run) / (200 run / its bare run) per round,',
+      'median; "vs" a peer: (Tollgate run / its bare run) / (peer run / its bare run) per round, median;',
       basis === 'perCore'
         ? 'the targets use the per-core ratios (robust to other load on the machine).'
         : 'server CPU time unavailable here: the targets use the wall-clock ratios.',
       formatTable(rows),
-      '',
-      'Peers vs bare Express (not targets)',
-      ...(has('express-jwt') ? [peerLine('express-jwt', 0.83)] : []),
-      ...(has('passport-jwt') ? [peerLine('passport-jwt', 0.71)] : []),
+      ...(peerLines.length > 0 ? ['', 'Peers vs their bare framework (not targets)', ...peerLines] : []),
+      ...(floorLines.length > 0
+        ? ['', 'The floor of each framework, and Tollgate (repeated) against it (not targets)', ...floorLines]
+        : []),
       '',
       'Targets (Tollgate)',
       formatTargets(targets),
@@ -292,7 +408,7 @@ async function main(): Promise<void> {
       cpu: cpus()[0]?.model ?? null,
       pinned,
       basis,
-      settings: config,
+      settings: { ...config, budgetSeconds },
       seconds,
       redonePairs: redone,
       results: rows,

@@ -1,9 +1,14 @@
 import { median } from '../harness.js';
 import {
+  FRAMEWORK_LABEL,
+  FRAMEWORKS,
+  type Framework,
+  isBare,
   SCENARIO_TITLE,
   SCENARIO_VARIANTS,
   SCENARIOS,
   type Scenario,
+  VARIANT_FRAMEWORK,
   VARIANT_LABEL,
   type Variant,
 } from './common.js';
@@ -26,15 +31,18 @@ export interface Measurement {
   readonly id: string;
   readonly scenario: Scenario;
   readonly variant: Variant;
-  /** Every recorded run, in order (bare Express: all its runs, as the partner of the others). */
+  /** Every recorded run, in order (a bare server: all its runs, as the partner of the others). */
   readonly rounds: RoundResult[];
-  /** For each run of `rounds`, the bare Express run made right next to it (empty for bare Express). */
+  /**
+   * For each run of `rounds`, the run of its framework's bare server made right next to it (empty
+   * for the bare servers).
+   */
   readonly bare: RoundResult[];
 }
 
 export const measurementId = (scenario: Scenario, variant: Variant): string => `${scenario}:${variant}`;
 
-/** The bare Express scenario a scenario is compared with: bare Express refuses nothing. */
+/** The bare server's scenario a scenario is compared with: a bare server refuses nothing. */
 export const bareScenario = (scenario: Scenario): Scenario =>
   scenario === 'refused' ? 'repeated' : scenario;
 
@@ -59,24 +67,25 @@ function summary(perRound: readonly number[]): RatioSummary | null {
   return { median: mid, perRound: finite, spread: 1.4826 * median(finite.map((v) => Math.abs(v - mid))) };
 }
 
-/** Each run against the bare Express run next to it. */
+/** Each run against the run of its framework's bare server next to it. */
 export function vsBare(m: Measurement | undefined, basis: Basis): RatioSummary | null {
   if (!m || m.bare.length === 0) return null;
   return summary(m.rounds.map((round, i) => throughput(round, basis) / throughput(m.bare[i], basis)));
 }
 
 /**
- * 401 against 200 of one variant: each round's 401 run and 200 run, each first divided by the
- * bare Express run next to it (so a busier moment of the machine cancels out), then divided.
+ * One measurement against another of the same framework: each round's run of each, first divided
+ * by the bare run next to it (so a busier moment of the machine cancels out), then divided. The
+ * 401 of a variant against its 200, or Tollgate against a peer.
  */
-export function refusedVsValid(
-  refused: Measurement | undefined,
-  valid: Measurement | undefined,
+export function relative(
+  subject: Measurement | undefined,
+  reference: Measurement | undefined,
   basis: Basis,
 ): RatioSummary | null {
-  if (!refused || !valid) return null;
-  const a = vsBare(refused, basis)?.perRound;
-  const b = vsBare(valid, basis)?.perRound;
+  if (!subject || !reference) return null;
+  const a = vsBare(subject, basis)?.perRound;
+  const b = vsBare(reference, basis)?.perRound;
   if (!a || !b) return null;
   return summary(a.map((value, i) => value / (b[i] ?? Number.NaN)));
 }
@@ -85,6 +94,7 @@ export interface Row {
   readonly id: string;
   readonly scenario: Scenario;
   readonly variant: Variant;
+  readonly framework: Framework;
   readonly name: string;
   /** Medians over runs. */
   readonly perCore: number;
@@ -92,7 +102,7 @@ export interface Row {
   readonly cpuShare: number;
   readonly p50: number;
   readonly p99: number;
-  /** vs the bare Express run next to each run (for 401 rows: bare Express's 200). */
+  /** vs its framework's bare run next to each run (for 401 rows: the bare server's 200). */
   readonly vsBare: RatioSummary | null;
   /** The same on wall-clock req/s, for reference. */
   readonly vsBareWall: RatioSummary | null;
@@ -105,27 +115,31 @@ const medianOf = (rounds: readonly RoundResult[], pick: (round: RoundResult) => 
 
 export function summarize(measurements: ReadonlyMap<string, Measurement>, basis: Basis): Row[] {
   const rows: Row[] = [];
-  for (const scenario of SCENARIOS) {
-    for (const variant of SCENARIO_VARIANTS[scenario]) {
-      const m = measurements.get(measurementId(scenario, variant));
-      if (!m) continue;
-      rows.push({
-        id: m.id,
-        scenario,
-        variant,
-        name: VARIANT_LABEL[variant],
-        perCore: medianOf(m.rounds, (round) => round.perCore),
-        wall: medianOf(m.rounds, (round) => round.wall),
-        cpuShare: medianOf(m.rounds, (round) => round.cpuShare),
-        p50: medianOf(m.rounds, (round) => round.p50),
-        p99: medianOf(m.rounds, (round) => round.p99),
-        vsBare: vsBare(m, basis),
-        vsBareWall: vsBare(m, 'wall'),
-        refusedVsValid:
-          scenario === 'refused'
-            ? refusedVsValid(m, measurements.get(measurementId('repeated', variant)), basis)
-            : null,
-      });
+  for (const framework of FRAMEWORKS) {
+    for (const scenario of SCENARIOS) {
+      for (const variant of SCENARIO_VARIANTS[scenario]) {
+        if (VARIANT_FRAMEWORK[variant] !== framework) continue;
+        const m = measurements.get(measurementId(scenario, variant));
+        if (!m) continue;
+        rows.push({
+          id: m.id,
+          scenario,
+          variant,
+          framework,
+          name: VARIANT_LABEL[variant],
+          perCore: medianOf(m.rounds, (round) => round.perCore),
+          wall: medianOf(m.rounds, (round) => round.wall),
+          cpuShare: medianOf(m.rounds, (round) => round.cpuShare),
+          p50: medianOf(m.rounds, (round) => round.p50),
+          p99: medianOf(m.rounds, (round) => round.p99),
+          vsBare: vsBare(m, basis),
+          vsBareWall: vsBare(m, 'wall'),
+          refusedVsValid:
+            scenario === 'refused'
+              ? relative(m, measurements.get(measurementId('repeated', variant)), basis)
+              : null,
+        });
+      }
     }
   }
   return rows;
@@ -155,38 +169,42 @@ const count = (value: number) => (Number.isNaN(value) ? '-' : integer.format(val
 export function formatTable(rows: readonly Row[]): string {
   const lines: string[] = [];
   const nameWidth = Math.max(...rows.map((row) => row.name.length)) + 2;
-  for (const scenario of SCENARIOS) {
-    const members = rows.filter((row) => row.scenario === scenario);
-    if (members.length === 0) continue;
-    const refused = scenario === 'refused';
-    const columns = (cells: readonly string[]) =>
-      cells.map((cell, i) => cell.padStart([12, 9, 9, 12, 9, 6, 7, 7][i]!)).join('');
-    lines.push('', SCENARIO_TITLE[scenario]);
-    lines.push(
-      `  ${'variant'.padEnd(nameWidth)}${columns([
-        'req/s/core',
-        'vs bare',
-        '401/200',
-        'req/s wall',
-        'vs bare',
-        'CPU',
-        'p50',
-        'p99',
-      ])}`,
-    );
-    for (const row of members) {
+  for (const framework of FRAMEWORKS) {
+    if (!rows.some((row) => row.framework === framework)) continue;
+    lines.push('', `${FRAMEWORK_LABEL[framework]} (ratios against bare ${FRAMEWORK_LABEL[framework]})`);
+    for (const scenario of SCENARIOS) {
+      const members = rows.filter((row) => row.framework === framework && row.scenario === scenario);
+      if (members.length === 0) continue;
+      const refused = scenario === 'refused';
+      const columns = (cells: readonly string[]) =>
+        cells.map((cell, i) => cell.padStart([12, 9, 9, 12, 9, 6, 7, 7][i]!)).join('');
+      lines.push('', SCENARIO_TITLE[scenario]);
       lines.push(
-        `  ${row.name.padEnd(nameWidth)}${columns([
-          count(row.perCore),
-          row.variant === 'bare' ? '1.00x' : times(row.vsBare),
-          refused ? times(row.refusedVsValid) : '',
-          count(row.wall),
-          row.variant === 'bare' ? '1.00x' : times(row.vsBareWall),
-          Number.isNaN(row.cpuShare) ? '-' : `${(row.cpuShare * 100).toFixed(0)}%`,
-          row.p50.toFixed(1),
-          row.p99.toFixed(1),
+        `  ${'variant'.padEnd(nameWidth)}${columns([
+          'req/s/core',
+          'vs bare',
+          '401/200',
+          'req/s wall',
+          'vs bare',
+          'CPU',
+          'p50',
+          'p99',
         ])}`,
       );
+      for (const row of members) {
+        lines.push(
+          `  ${row.name.padEnd(nameWidth)}${columns([
+            count(row.perCore),
+            isBare(row.variant) ? '1.00x' : times(row.vsBare),
+            refused ? times(row.refusedVsValid) : '',
+            count(row.wall),
+            isBare(row.variant) ? '1.00x' : times(row.vsBareWall),
+            Number.isNaN(row.cpuShare) ? '-' : `${(row.cpuShare * 100).toFixed(0)}%`,
+            row.p50.toFixed(1),
+            row.p99.toFixed(1),
+          ])}`,
+        );
+      }
     }
   }
   return lines.join('\n');
