@@ -1,0 +1,71 @@
+/**
+ * The authenticate cache finds an entry by the credential's last 32 characters and then compares the
+ * whole credential: credentials that end alike never share a principal, whichever was cached first.
+ */
+import { beforeAll, describe, expect, it } from 'vitest';
+import {
+  createHarness,
+  decodeSegment,
+  expectRejects,
+  type Harness,
+  type IssuedTokens,
+  issueAll,
+  segment,
+} from './security-fixtures.js';
+
+let h: Harness;
+let t: IssuedTokens;
+
+beforeAll(async () => {
+  h = await createHarness();
+  t = await issueAll(h);
+});
+
+/** The token with another payload and the same header and signature: it ends like the original. */
+function withPayload(token: string, changes: Record<string, unknown>): string {
+  const [header, , signature] = token.split('.');
+  return `${header}.${segment({ ...decodeSegment(token, 1), ...changes })}.${signature}`;
+}
+
+describe('cache slots', () => {
+  it('an edited payload under a cached token’s signature is refused, before and after the original is cached', async () => {
+    const forged = withPayload(t.access, { sub: 'someone-else', permissions: ['scm_bulk_edit'] });
+    expect(forged.slice(-32)).toBe(t.access.slice(-32));
+    await expectRejects(h.tg.authenticate({ authorization: `JWT ${forged}` }), 'invalid_token');
+    const original = await h.tg.authenticate({ authorization: `JWT ${t.access}` });
+    expect(h.tg.authenticateCached({ authorization: `JWT ${t.access}` })).toBe(original);
+    expect(h.tg.authenticateCached({ authorization: `JWT ${forged}` })).toBeUndefined();
+    await expectRejects(h.tg.authenticate({ authorization: `JWT ${forged}` }), 'invalid_token');
+    // The refusal evicted nothing: the original is still answered from the cache.
+    expect(h.tg.authenticateCached({ authorization: `JWT ${t.access}` })).toBe(original);
+  });
+
+  it('the same token under two schemes ends alike: each gets its own principal, alternating', async () => {
+    for (let round = 0; round < 3; round++) {
+      const viaBearer = await h.tg.authenticate({ authorization: `Bearer ${t.pairAccess}` });
+      const viaJwt = await h.tg.authenticate({ authorization: `JWT ${t.pairAccess}` });
+      expect(viaBearer.source).toBe('Bearer');
+      expect(viaJwt.source).toBe('JWT');
+      expect(viaBearer.tokenKind).toBe('access');
+    }
+  });
+
+  it('a delegated token as a cookie and as Bearer: each answered with its own source', async () => {
+    for (let round = 0; round < 3; round++) {
+      const viaCookie = await h.tg.authenticate({ cookie: `tollgate_session=${t.delegated}` });
+      const viaBearer = await h.tg.authenticate({ authorization: `Bearer ${t.delegated}` });
+      expect(viaCookie.source).toBe('cookie');
+      expect(viaBearer.source).toBe('Bearer');
+      expect(viaBearer.actor).toEqual(viaCookie.actor);
+    }
+  });
+
+  it('a UAT edited before its last 32 characters is refused, and the cached one still works', async () => {
+    const principal = await h.tg.authenticate({ authorization: `UAT ${t.uat}` });
+    const at = 6;
+    const edited = `${t.uat.slice(0, at)}${t.uat[at] === 'A' ? 'B' : 'A'}${t.uat.slice(at + 1)}`;
+    expect(edited.slice(-32)).toBe(t.uat.slice(-32));
+    await expectRejects(h.tg.authenticate({ authorization: `UAT ${edited}` }), 'invalid_token');
+    expect(h.tg.authenticateCached({ authorization: `UAT ${t.uat}` })).toBe(principal);
+  });
+});
