@@ -71,6 +71,8 @@ export interface Database {
   /** The schema name, and the same quoted for SQL text. */
   readonly schemaName: string;
   readonly schema: string;
+  /** The most connections the pool opens (the caller's pool: its `max`, 10 where it sets none). */
+  readonly poolSize: number;
   /** Runs `work` on one pooled connection (each statement commits on its own). */
   run<T>(work: (session: Session) => Promise<T>): Promise<T>;
   /** Runs `work` in one transaction: committed if it resolves, rolled back if it rejects. */
@@ -158,15 +160,17 @@ export function openDatabase(options: DatabaseOptions): Database {
 
   let pool: pg.Pool;
   let owned: boolean;
+  let poolSize: number;
   // What each transaction starts with: the caller's pool may have no server-side timeouts of its own.
   let begin: string;
   if (options.pool) {
     if (options.poolSize !== undefined) throw new TypeError('poolSize applies only with connectionString');
     pool = options.pool;
     owned = false;
+    poolSize = options.pool.options.max ?? DEFAULT_POOL_SIZE;
     begin = `BEGIN; SET LOCAL statement_timeout = ${statementTimeoutMs}; SET LOCAL idle_in_transaction_session_timeout = ${statementTimeoutMs}`;
   } else {
-    const poolSize = options.poolSize ?? DEFAULT_POOL_SIZE;
+    poolSize = options.poolSize ?? DEFAULT_POOL_SIZE;
     if (!Number.isSafeInteger(poolSize) || poolSize < 1)
       throw new RangeError('poolSize must be a positive integer');
     pool = new pg.Pool({
@@ -271,6 +275,7 @@ export function openDatabase(options: DatabaseOptions): Database {
     schemaName,
     // Validated to letters, digits and `_`: quoting is all it needs, and keeps mixed case as given.
     schema: `"${schemaName}"`,
+    poolSize,
     run,
     transaction<T>(work: (session: Session) => Promise<T>): Promise<T> {
       return run(async (session) => {

@@ -6,6 +6,7 @@ import type {
   TokenStore,
   UatRecord,
 } from '@tollgate/core';
+import { createCoalescedReader } from './coalesce.js';
 import type { Database, Session } from './database.js';
 import { toStringArray } from './json.js';
 
@@ -110,7 +111,7 @@ export function createPostgresTokenStore(db: Database): TokenStore {
       INSERT INTO ${s}.revocations (seq, kind, id, revoked_at, expires_at)
       SELECT last_seq, $1, $2, $3, $4 FROM counter`,
     insertUat: `INSERT INTO ${s}.uats (${UAT_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
-    uatByHash: `SELECT ${UAT_COLUMNS} FROM ${s}.uats WHERE hash = $1`,
+    uatsByHashes: `SELECT ${UAT_COLUMNS} FROM ${s}.uats WHERE hash = ANY($1::text[])`,
     uatsByUser: `SELECT ${UAT_COLUMNS} FROM ${s}.uats WHERE user_id = $1 ORDER BY created_at DESC, ordinal DESC`,
     revokeUat: `UPDATE ${s}.uats SET revoked_at = $3 WHERE id = $1 AND user_id = $2 AND revoked_at IS NULL`,
     uatOwned: `SELECT 1 FROM ${s}.uats WHERE id = $1 AND user_id = $2`,
@@ -140,6 +141,18 @@ export function createPostgresTokenStore(db: Database): TokenStore {
          SELECT seq FROM ${s}.revocations WHERE expires_at < $1 LIMIT $2 FOR UPDATE SKIP LOCKED)`,
     ],
   };
+
+  // First lookups of UATs (the only store read on a request's path) are coalesced: under load, one
+  // round trip answers many. Half the pool at most, so rotations and revocations still find a connection.
+  const findUat = createCoalescedReader<string, UatRecord>({
+    readMany: (hashes) =>
+      db.run(async (session) => {
+        const { rows } = await session.query<UatRow>(sql.uatsByHashes, [hashes]);
+        return new Map(rows.map((row) => [row.hash, toUat(row)]));
+      }),
+    maxInFlight: Math.max(1, Math.floor(db.poolSize / 2)),
+    maxBatch: 128,
+  });
 
   /**
    * Appends to the revocation log, inside the revoking transaction. The seq comes from the counter
@@ -255,11 +268,8 @@ export function createPostgresTokenStore(db: Database): TokenStore {
       );
     },
 
-    findUatByHash(hash) {
-      return db.run(async (session) => {
-        const { rows } = await session.query<UatRow>(sql.uatByHash, [hash]);
-        return rows[0] ? toUat(rows[0]) : null;
-      });
+    async findUatByHash(hash) {
+      return (await findUat(hash)) ?? null;
     },
 
     listUatsByUser(userId) {
