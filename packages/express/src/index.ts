@@ -5,6 +5,7 @@ import {
   type GuardRule,
   type HttpHandlerOptions,
   isTollgateError,
+  nodeRequestHead,
   type Principal,
   type Requirement,
   readJsonBody,
@@ -85,15 +86,15 @@ export function createTollgateExpress(
     authenticate: (rule = {}) => {
       const withShape: GuardRule = { shape: appShape, ...rule };
       return (req, res, next) => {
-        const request = toHttpRequest(req);
-        // A credential still in Tollgate's cache is answered at once, without a promise.
-        const known = http.guardCached(request, withShape);
+        // A credential still in Tollgate's cache is answered at once, without a promise, before the
+        // whole request is translated.
+        const known = http.guardCached(nodeRequestHead(req, req.originalUrl), withShape);
         if (known !== undefined) {
           if (!known.ok) return writeNodeResponse(res, known.response);
           req.principal = known.principal;
           return next();
         }
-        http.guard(request, withShape).then((result) => {
+        http.guard(toHttpRequest(req), withShape).then((result) => {
           if (!result.ok) return writeNodeResponse(res, result.response);
           req.principal = result.principal;
           next();

@@ -8,7 +8,7 @@ import {
   type HttpRequest,
   type HttpResponse,
   isTollgateError,
-  nodeHeaders,
+  nodeRequestHead,
   type Principal,
   type Requirement,
   readJsonBody,
@@ -104,13 +104,10 @@ export function createTollgateKoa(tollgate: Tollgate, options: TollgateKoaOption
       // Not an async function: a credential still in Tollgate's cache is answered at once, with no
       // promise of the middleware's own (Koa's `next()` is the only one left), and before the
       // whole request is translated: a cache hit reads the `Authorization` and `Cookie` headers
-      // only (`nodeHeaders` still turns a repeated `Authorization` into an array, which no hit
+      // only (`nodeRequestHead` still turns a repeated `Authorization` into an array, which no hit
       // answers).
       return (ctx, next) => {
-        const known = http.guardCached(
-          { method: ctx.method, url: ctx.originalUrl, headers: nodeHeaders(ctx.req) },
-          withShape,
-        );
+        const known = http.guardCached(nodeRequestHead(ctx.req, ctx.originalUrl), withShape);
         if (known !== undefined) return proceed(ctx, next, known);
         return http.guard(toHttpRequest(ctx), withShape).then((result) => proceed(ctx, next, result));
       };

@@ -4,7 +4,7 @@ import {
   type CredentialSource,
   type GuardResult,
   type GuardRule,
-  nodeHeaders,
+  nodeRequestHead,
   type Requirement,
   type TollgateHttp,
 } from '@tollgate/core';
@@ -71,15 +71,8 @@ export class TollgateGuard implements CanActivate {
     };
     // A cache hit reads the `Authorization` and `Cookie` headers only: it is answered before the
     // whole request is translated (Express's `req.ip` alone costs a parse of the proxy chain).
-    // `nodeHeaders` still turns a repeated `Authorization` into an array, which no hit answers.
-    const known = this.http.guardCached(
-      {
-        method: request.method ?? 'GET',
-        url: request.originalUrl ?? request.url ?? '/',
-        headers: nodeHeaders(request),
-      },
-      rule,
-    );
+    // `nodeRequestHead` still turns a repeated `Authorization` into an array, which no hit answers.
+    const known = this.http.guardCached(nodeRequestHead(request, request.originalUrl), rule);
     if (known !== undefined) return admit(known);
     return this.http.guard(toHttpRequest(request), rule).then(admit);
   }

@@ -20,6 +20,18 @@ export function nodeHeaders(req: {
   return values.length > 1 ? { ...req.headers, authorization: values } : req.headers;
 }
 
+/**
+ * The part of a Node request a cache hit reads (`TollgateHttp.guardCached`): method, URL and
+ * headers, without the body or the client address, so adapters can try the cache before paying for
+ * the whole translation (a framework's client-IP getter parses the proxy chain).
+ */
+export function nodeRequestHead(
+  req: Pick<IncomingMessage, 'method' | 'url' | 'headers' | 'rawHeaders'>,
+  url: string = req.url ?? '/',
+): HttpRequest {
+  return { method: req.method ?? 'GET', url, headers: nodeHeaders(req) };
+}
+
 /** A Node request as the core's `HttpRequest`; a body parsed by the app is passed as parsed. */
 export function fromNodeRequest(
   req: IncomingMessage,
