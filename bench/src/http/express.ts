@@ -1,5 +1,4 @@
 /** The Express 5 variants: bare, Tollgate (EdDSA, HS256, UAT), express-jwt, passport-jwt, the floor. */
-import type { AddressInfo } from 'node:net';
 import { createTollgateExpress } from '@tollgate/express';
 import express, { type ErrorRequestHandler, type RequestHandler } from 'express';
 import { expressjwt } from 'express-jwt';
@@ -13,6 +12,7 @@ import {
   PEER_CHALLENGE,
   PEER_REFUSAL,
   type Running,
+  running,
   tollgateSetup,
 } from './setup.js';
 
@@ -46,8 +46,7 @@ async function build(variant: Variant, fixture: HttpFixture): Promise<Built> {
     case 'tollgate-eddsa':
     case 'tollgate-hs256':
     case 'tollgate-uat': {
-      const kind = variant === 'tollgate-eddsa' ? 'eddsa' : variant === 'tollgate-hs256' ? 'hs256' : 'uat';
-      const { tollgate, valid, refused, close } = await tollgateSetup(fixture, kind);
+      const { tollgate, valid, refused, close } = await tollgateSetup(fixture, variant);
       const tg = createTollgateExpress(tollgate);
       return { guard: [tg.authenticate()], valid, refused, close };
     }
@@ -106,19 +105,5 @@ export async function start(variant: Variant, fixture: HttpFixture): Promise<Run
   for (const middleware of built.before ?? []) app.use(middleware);
   app.get('/hello', ...built.guard, hello);
   if (built.errorHandler) app.use(built.errorHandler);
-  const server = app.listen(0, '127.0.0.1');
-  await new Promise<void>((resolve, reject) => {
-    server.once('listening', resolve);
-    server.once('error', reject);
-  });
-  return {
-    port: (server.address() as AddressInfo).port,
-    valid: built.valid,
-    refused: built.refused,
-    close: async () => {
-      server.closeAllConnections();
-      server.close();
-      await built.close?.();
-    },
-  };
+  return running(app.listen(0, '127.0.0.1'), built);
 }

@@ -1,5 +1,4 @@
 /** The Koa 3 variants (routes by @koa/router): bare, Tollgate (EdDSA, HS256, UAT), koa-jwt, the floor. */
-import type { AddressInfo } from 'node:net';
 import Router from '@koa/router';
 import { createTollgateKoa } from '@tollgate/koa';
 import Koa, { type Middleware } from 'koa';
@@ -12,6 +11,7 @@ import {
   PEER_CHALLENGE,
   PEER_REFUSAL,
   type Running,
+  running,
   tollgateSetup,
 } from './setup.js';
 
@@ -52,9 +52,7 @@ async function build(variant: Variant, fixture: HttpFixture): Promise<Built> {
     case 'koa-tollgate-eddsa':
     case 'koa-tollgate-hs256':
     case 'koa-tollgate-uat': {
-      const kind =
-        variant === 'koa-tollgate-eddsa' ? 'eddsa' : variant === 'koa-tollgate-hs256' ? 'hs256' : 'uat';
-      const { tollgate, valid, refused, close } = await tollgateSetup(fixture, kind);
+      const { tollgate, valid, refused, close } = await tollgateSetup(fixture, variant);
       // As @tollgate/koa's README protects a route: `tg.authenticate()` in front of the handler.
       const tg = createTollgateKoa(tollgate);
       return { guard: [tg.authenticate()], valid, refused, close };
@@ -97,19 +95,5 @@ export async function start(variant: Variant, fixture: HttpFixture): Promise<Run
   const router = new Router();
   router.get('/hello', ...built.guard, hello);
   app.use(router.routes());
-  const server = app.listen(0, '127.0.0.1');
-  await new Promise<void>((resolve, reject) => {
-    server.once('listening', resolve);
-    server.once('error', reject);
-  });
-  return {
-    port: (server.address() as AddressInfo).port,
-    valid: built.valid,
-    refused: built.refused,
-    close: async () => {
-      server.closeAllConnections();
-      server.close();
-      await built.close?.();
-    },
-  };
+  return running(app.listen(0, '127.0.0.1'), built);
 }

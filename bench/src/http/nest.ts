@@ -6,7 +6,6 @@
  */
 import 'reflect-metadata';
 import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import {
   type CanActivate,
   Controller,
@@ -29,6 +28,7 @@ import {
   hs256Secret,
   PEER_REFUSAL,
   type Running,
+  running,
   tollgateSetup,
 } from './setup.js';
 
@@ -105,9 +105,7 @@ async function build(variant: Variant, fixture: HttpFixture): Promise<Built> {
     case 'nest-tollgate-eddsa':
     case 'nest-tollgate-hs256':
     case 'nest-tollgate-uat': {
-      const kind =
-        variant === 'nest-tollgate-eddsa' ? 'eddsa' : variant === 'nest-tollgate-hs256' ? 'hs256' : 'uat';
-      const { tollgate, valid, refused, close } = await tollgateSetup(fixture, kind);
+      const { tollgate, valid, refused, close } = await tollgateSetup(fixture, variant);
       return {
         // As @tollgate/nest's README protects a controller: the module, and
         // `@UseGuards(TollgateGuard)`. `profiles: []`: no token API served, like the other variants
@@ -151,15 +149,5 @@ export async function start(variant: Variant, fixture: HttpFixture): Promise<Run
   // the app; the route has no body anyway).
   const app = await NestFactory.create(built.module, { logger: false, bodyParser: false });
   await app.listen(0, '127.0.0.1');
-  const server = app.getHttpServer() as Server;
-  return {
-    port: (server.address() as AddressInfo).port,
-    valid: built.valid,
-    refused: built.refused,
-    close: async () => {
-      server.closeAllConnections();
-      await app.close();
-      await built.close?.();
-    },
-  };
+  return running(app.getHttpServer() as Server, built, () => app.close());
 }

@@ -4,6 +4,8 @@
  */
 import { createSecretKey, type KeyObject } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -17,7 +19,7 @@ import {
 } from '@tollgate/core';
 import { openSqliteStore, seedDemoData } from '@tollgate/store-sqlite';
 import { createDemoDirectory, DEMO_USER, UAT_PERMISSION } from '../fixtures.js';
-import type { HttpFixture } from './common.js';
+import type { HttpFixture, Variant } from './common.js';
 
 /** The fixture without the pool: a server never needs it (the load generator sends it), ~14 MB. */
 export function readFixture(file: string): HttpFixture {
@@ -102,9 +104,42 @@ async function uatTollgate(fixture: HttpFixture): Promise<TollgateSetup> {
   };
 }
 
-/** The Tollgate of a variant: access JWTs signed with EdDSA or HS256, or UATs on SQLite. */
-export function tollgateSetup(fixture: HttpFixture, kind: 'eddsa' | 'hs256' | 'uat'): Promise<TollgateSetup> {
-  return kind === 'uat' ? uatTollgate(fixture) : jwtTollgate(fixture, kind);
+/**
+ * The Tollgate of a Tollgate variant (`…tollgate-eddsa`, `…tollgate-hs256`, `…tollgate-uat`): access
+ * JWTs signed with EdDSA or HS256, or UATs on SQLite.
+ */
+export function tollgateSetup(fixture: HttpFixture, variant: Variant): Promise<TollgateSetup> {
+  if (variant.endsWith('tollgate-eddsa')) return jwtTollgate(fixture, 'eddsa');
+  if (variant.endsWith('tollgate-hs256')) return jwtTollgate(fixture, 'hs256');
+  if (variant.endsWith('tollgate-uat')) return uatTollgate(fixture);
+  throw new Error(`not a Tollgate variant: ${variant}`);
+}
+
+/**
+ * A server of a variant, once it listens: its port, its credentials, and how to close it (every
+ * connection, then the server by `closeServer`, then what the variant set up).
+ */
+export async function running(
+  server: Server,
+  built: { readonly valid: string; readonly refused: string; readonly close?: () => Promise<void> },
+  closeServer: () => unknown = () => server.close(),
+): Promise<Running> {
+  if (!server.listening) {
+    await new Promise<void>((resolve, reject) => {
+      server.once('listening', resolve);
+      server.once('error', reject);
+    });
+  }
+  return {
+    port: (server.address() as AddressInfo).port,
+    valid: built.valid,
+    refused: built.refused,
+    close: async () => {
+      server.closeAllConnections();
+      await closeServer();
+      await built.close?.();
+    },
+  };
 }
 
 /** The HS256 secret of the fixture as a KeyObject, imported once (the peers' best setup). */
