@@ -235,6 +235,13 @@ export interface Tollgate {
    * undefined, and only `authenticate` decides (it may still accept or refuse). Never throws.
    */
   authenticateCached(request: RequestCredentials, options?: AuthenticateOptions): Principal | undefined;
+  /**
+   * `authenticate`'s refusal when it is already known without waiting: one `Authorization` value, no
+   * cookie, refused before as `invalid_token` for what it is (remembered, bounded), its scheme
+   * allowed by `sources`. The same `TollgateError` code and message `authenticate` would reject
+   * with, built without a stack trace; otherwise undefined. Never throws.
+   */
+  cachedRefusal(request: RequestCredentials, options?: AuthenticateOptions): TollgateError | undefined;
   /** Throws `insufficient_permission`, `role_required` or `environment_required`. */
   authorize(principal: Principal, requirement: Requirement): void;
   /** The public signing keys, for `/.well-known/jwks.json`. */
@@ -765,6 +772,22 @@ export function createTollgate(options: TollgateOptions): Tollgate {
     return entry.principal;
   };
 
+  // The remembered-refusal half of `authenticate`, synchronous, for the same requests as above.
+  const cachedRefusal: Tollgate['cachedRefusal'] = (request, authOptions) => {
+    const { authorization, cookie } = request;
+    const noCookie = cookie === undefined || (typeof cookie !== 'string' && cookie.length === 0);
+    if (typeof authorization !== 'string' || !noCookie) return undefined;
+    const refusal = refusals.get(authorization);
+    if (refusal === undefined) return undefined;
+    const sources = authOptions?.sources;
+    if (sources !== undefined) {
+      // `authenticate` answers a scheme the route does not take with unsupported_scheme first.
+      const source = splitAuthorization(authorization)?.source;
+      if (source === undefined || !sources.includes(source)) return undefined;
+    }
+    return withoutStack(() => new TollgateError('invalid_token', { message: refusal }));
+  };
+
   const authenticate: Tollgate['authenticate'] = async (request, authOptions) => {
     const now = clock.now();
     const sources = authOptions?.sources;
@@ -825,6 +848,7 @@ export function createTollgate(options: TollgateOptions): Tollgate {
     login,
     authenticate,
     authenticateCached,
+    cachedRefusal,
     authorize,
     jwks: () => options.keys.jwks(),
     close() {

@@ -128,6 +128,25 @@ describe('authenticate()', () => {
     expect(reply.headers.get('www-authenticate')).toMatch(/^Bearer realm="tollgate", error="invalid_token"/);
   });
 
+  it('a bad token sent again (a remembered refusal, answered synchronously) gets the very same reply', async () => {
+    const token = await jwt(AVA);
+    const bad = `${token.slice(0, -2)}${token.at(-2) === 'A' ? 'B' : 'A'}${token.at(-1)}`;
+    const replies = [];
+    for (let i = 0; i < 3; i++) {
+      const reply = await call(`${server.url}/whoami`, { headers: { authorization: bad } });
+      replies.push({
+        status: reply.status,
+        body: reply.body,
+        code: reply.headers.get('tollgate-error-code'),
+        challenge: reply.headers.get('www-authenticate'),
+        type: reply.headers.get('content-type'),
+      });
+    }
+    expect(replies[0]).toMatchObject({ status: 401, code: 'invalid_token' });
+    expect(replies[1]).toEqual(replies[0]);
+    expect(replies[2]).toEqual(replies[0]);
+  });
+
   it('optional: no credentials → the route runs with principal null', async () => {
     const reply = await call(`${server.url}/maybe`);
     expect(reply.status).toBe(200);

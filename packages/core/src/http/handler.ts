@@ -271,12 +271,16 @@ export function createHttpHandler(tollgate: Tollgate, handlerOptions: HttpHandle
     },
 
     guardCached(request, rule = {}) {
-      const principal = tollgate.authenticateCached(
-        requestCredentials(request),
-        rule.sources ? { sources: rule.sources } : undefined,
-      );
+      const credentials = requestCredentials(request);
+      const authOptions = rule.sources ? { sources: rule.sources } : undefined;
+      const principal = tollgate.authenticateCached(credentials, authOptions);
+      if (principal === undefined) {
+        // A credential refused before is refused again at once, as `guard` would (optional or not).
+        const refusal = tollgate.cachedRefusal(credentials, authOptions);
+        return refusal ? { ok: false, response: render(refusal, rule.shape ?? 'default') } : undefined;
+      }
       // A cookie-borne principal is never answered here: its CSRF check is `guard`'s.
-      if (principal === undefined || principal.source === 'cookie') return undefined;
+      if (principal.source === 'cookie') return undefined;
       const refusal = this.check(principal, rule, rule.shape ?? 'default');
       return refusal ? { ok: false, response: refusal } : { ok: true, principal };
     },
