@@ -301,6 +301,15 @@ const CACHE_SLOT_LENGTH = 32;
 const cacheSlot = (key: string): string =>
   key.length > CACHE_SLOT_LENGTH ? key.slice(-CACHE_SLOT_LENGTH) : key;
 
+const hasNoCookie = (cookie: RequestCredentials['cookie']): boolean =>
+  cookie === undefined || (typeof cookie !== 'string' && cookie.length === 0);
+
+/** The one `Authorization` value of a request without cookies: what the synchronous answers take. */
+function soleAuthorization(request: RequestCredentials): string | undefined {
+  const { authorization, cookie } = request;
+  return typeof authorization === 'string' && hasNoCookie(cookie) ? authorization : undefined;
+}
+
 /** How many refused credentials `authenticate` remembers (each at most MAX_CREDENTIAL_LENGTH). */
 const MAX_REFUSALS = 1024;
 const MAX_RECENT_USERS = 1024;
@@ -759,9 +768,8 @@ export function createTollgate(options: TollgateOptions): Tollgate {
 
   // The cache-hit half of `authenticate`, synchronous: adapters answer a hit without a promise.
   const authenticateCached: Tollgate['authenticateCached'] = (request, authOptions) => {
-    const { authorization, cookie } = request;
-    const noCookie = cookie === undefined || (typeof cookie !== 'string' && cookie.length === 0);
-    if (typeof authorization !== 'string' || !noCookie) return undefined;
+    const authorization = soleAuthorization(request);
+    if (authorization === undefined) return undefined;
     const now = clock.now();
     const entry = cached(authorization, now);
     if (entry === undefined) return undefined;
@@ -774,9 +782,8 @@ export function createTollgate(options: TollgateOptions): Tollgate {
 
   // The remembered-refusal half of `authenticate`, synchronous, for the same requests as above.
   const cachedRefusal: Tollgate['cachedRefusal'] = (request, authOptions) => {
-    const { authorization, cookie } = request;
-    const noCookie = cookie === undefined || (typeof cookie !== 'string' && cookie.length === 0);
-    if (typeof authorization !== 'string' || !noCookie) return undefined;
+    const authorization = soleAuthorization(request);
+    if (authorization === undefined) return undefined;
     const refusal = refusals.get(authorization);
     if (refusal === undefined) return undefined;
     const sources = authOptions?.sources;
@@ -800,7 +807,7 @@ export function createTollgate(options: TollgateOptions): Tollgate {
         : authorization?.length === 1
           ? authorization[0]
           : undefined;
-    const noCookie = cookie === undefined || (typeof cookie !== 'string' && cookie.length === 0);
+    const noCookie = hasNoCookie(cookie);
     if (header !== undefined && noCookie) {
       const hit = cached(header, now);
       if (hit !== undefined) return fromCache(hit, now, sources);
