@@ -1,6 +1,5 @@
 import { isDeepStrictEqual } from 'node:util';
 import {
-  createMemoryUserDirectory,
   createScryptPasswordHasher,
   type DirectorySeed,
   isTollgateError,
@@ -8,6 +7,7 @@ import {
   type UserDirectory,
 } from '@tollgate/core';
 import demo from '@tollgate/core/demo-data.json' with { type: 'json' };
+import { createMemoryUserDirectory } from '@tollgate/core/testing';
 
 export const ISSUER = 'https://tollgate.bench';
 export const AUDIENCE = 'bench-api';
@@ -100,7 +100,7 @@ export async function expectTollgateRejects(
   authorization: string,
 ): Promise<void> {
   try {
-    await tollgate.authenticate({ authorization });
+    await tollgate.requirePrincipal({ authorization });
   } catch (error) {
     assert(
       isTollgateError(error) && error.code === 'invalid_token',
@@ -123,16 +123,16 @@ export async function expectAllMisses(
   checked = 512,
 ): Promise<void> {
   const first = [];
-  for (const authorization of headers) first.push(await tollgate.authenticate({ authorization }));
+  for (const authorization of headers) first.push(await tollgate.requirePrincipal({ authorization }));
   for (let i = 0; i < Math.min(checked, headers.length); i++) {
-    const again = await tollgate.authenticate({ authorization: headers[i]! });
+    const again = await tollgate.requirePrincipal({ authorization: headers[i]! });
     assert(again !== first[i], `${name}: call ${i} of the second pass was a cache hit`);
   }
 }
 
 /** Proves a repeated credential is a cache hit: the same principal object comes back. */
 export async function expectHit(name: string, tollgate: Tollgate, authorization: string): Promise<void> {
-  const a = await tollgate.authenticate({ authorization });
-  const b = await tollgate.authenticate({ authorization });
+  const a = await tollgate.requirePrincipal({ authorization });
+  const b = await tollgate.requirePrincipal({ authorization });
   assert(a === b, `${name}: the repeated credential was not served from the cache`);
 }

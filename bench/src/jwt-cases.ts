@@ -1,17 +1,13 @@
 import { randomUUID, webcrypto } from 'node:crypto';
-import {
-  createKeySet,
-  createMemoryTokenStore,
-  createTollgate,
-  generateSigningKey,
-  JwtCodec,
-  MAX_CREDENTIAL_LENGTH,
-  type SigningAlgorithm,
-  type TollgateClaims,
-} from '@tollgate/core';
+import { createKeySet, createTollgate, generateSigningKey, type SigningAlgorithm } from '@tollgate/core';
+import { createMemoryTokenStore } from '@tollgate/core/testing';
 import { createVerifier } from 'fast-jwt';
 import { exportJWK, importJWK, jwtVerify } from 'jose';
 import jsonwebtoken from 'jsonwebtoken';
+// Internal: the bench signs its token pools with the core's own codec.
+import { MAX_CREDENTIAL_LENGTH } from '../../packages/core/src/credentials/authorization.js';
+// Internal: the bench signs its token pools with the core's own codec.
+import { JwtCodec, type TollgateClaims } from '../../packages/core/src/tokens/jwt-codec.js';
 import {
   AUDIENCE,
   createDemoDirectory,
@@ -70,7 +66,7 @@ export async function createJwtCases(alg: SigningAlgorithm, options: JwtCaseOpti
 
   // A real login gives the claims Tollgate puts in an access token; the pool re-signs them
   // with a new jti each (what a stream of logins produces), through Tollgate's own codec.
-  const { token: repeated } = await tollgate.loginForAccessToken(DEMO_USER);
+  const { token: repeated } = await tollgate.accessTokens.login(DEMO_USER);
   const { iss: _iss, aud: _aud, ...claims } = decodePayload(repeated) as unknown as TollgateClaims;
   const sub = claims.sub;
   const codec = new JwtCodec({
@@ -124,7 +120,7 @@ export async function createJwtCases(alg: SigningAlgorithm, options: JwtCaseOpti
             audience: AUDIENCE,
           });
   const floor = createFloorVerifier(alg, key.publicKey);
-  const viaTollgate = (token: string) => tollgate.authenticate({ authorization: `Bearer ${token}` });
+  const viaTollgate = (token: string) => tollgate.requirePrincipal({ authorization: `Bearer ${token}` });
 
   const verifiers: [string, (token: string) => unknown, (result: unknown) => unknown][] = [
     ['Tollgate', viaTollgate, subOfPrincipal],

@@ -75,32 +75,32 @@ async function prepare(name: string, stores: Stores, extra: Partial<TollgateOpti
     loginLimits: false,
     ...extra,
   });
-  const login = await tollgate.loginForAccessToken(DEMO_USER);
-  const caller: Principal = await tollgate.authenticate({ authorization: `Bearer ${login.token}` });
+  const login = await tollgate.accessTokens.login(DEMO_USER);
+  const caller: Principal = await tollgate.requirePrincipal({ authorization: `Bearer ${login.token}` });
   const expiresAt = new Date(Date.now() + 30 * 86_400_000);
   const uats: string[] = [];
   // Created in parallel batches: setup time, not measured.
   for (let i = 0; i < CONFIG.uatPool; i += 64) {
     const batch = await Promise.all(
       Array.from({ length: Math.min(64, CONFIG.uatPool - i) }, (_, j) =>
-        tollgate.createUat({ caller, name: `bench ${i + j}`, expiresAt, permissions: [UAT_PERMISSION] }),
+        tollgate.uats.create({ caller, name: `bench ${i + j}`, expiresAt, permissions: [UAT_PERMISSION] }),
       ),
     );
     // Last-used set in the future: no lookup measured triggers its (deferred, throttled) write.
     await Promise.all(batch.map((uat) => stores.tokens.touchUat({ id: uat.id, at: expiresAt.getTime() })));
     uats.push(...batch.map((uat) => `UAT ${uat.token}`));
   }
-  const repeated = await tollgate.createUat({
+  const repeated = await tollgate.uats.create({
     caller,
     name: 'repeated',
     expiresAt,
     permissions: [UAT_PERMISSION],
   });
-  const principal = await tollgate.authenticate({ authorization: `UAT ${repeated.token}` });
+  const principal = await tollgate.requirePrincipal({ authorization: `UAT ${repeated.token}` });
   assert(principal.userId === caller.userId, `${name}: a UAT authenticated as someone else`);
   const refreshTokens: string[] = [];
   for (let i = 0; i < CONFIG.clients; i++) {
-    refreshTokens.push((await tollgate.loginForTokenPair(DEMO_USER)).refreshToken);
+    refreshTokens.push((await tollgate.tokenPair.login(DEMO_USER)).refreshToken);
   }
   return {
     name,
@@ -215,14 +215,14 @@ const SCENARIOS: readonly Scenario[] = [
   {
     id: 'uat-repeated',
     title: 'authenticate(UAT), repeated (the same token each call)',
-    run: (b) => measure(1, () => b.tollgate.authenticate({ authorization: b.repeatedUat })),
+    run: (b) => measure(1, () => b.tollgate.requirePrincipal({ authorization: b.repeatedUat })),
   },
   {
     id: 'uat-first',
     title: 'authenticate(UAT), first lookup (a new token each call, one at a time)',
     run: (b) => {
       const next = cycle(b.uats);
-      return measure(1, () => b.tollgate.authenticate({ authorization: next() }));
+      return measure(1, () => b.tollgate.requirePrincipal({ authorization: next() }));
     },
   },
   {
@@ -230,7 +230,7 @@ const SCENARIOS: readonly Scenario[] = [
     title: 'authenticate(UAT), first lookup, 32 in flight',
     run: (b) => {
       const next = cycle(b.uats);
-      return measure(CONFIG.clients, () => b.tollgate.authenticate({ authorization: next() }));
+      return measure(CONFIG.clients, () => b.tollgate.requirePrincipal({ authorization: next() }));
     },
   },
   {
@@ -238,7 +238,7 @@ const SCENARIOS: readonly Scenario[] = [
     title: 'refresh rotations, 32 concurrent clients',
     run: (b) =>
       measure(CONFIG.clients, async (worker) => {
-        const pair = await b.tollgate.refreshTokenPair({ refreshToken: b.refreshTokens[worker]! });
+        const pair = await b.tollgate.tokenPair.refresh({ refreshToken: b.refreshTokens[worker]! });
         b.refreshTokens[worker] = pair.refreshToken;
       }),
   },

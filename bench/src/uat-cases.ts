@@ -7,11 +7,11 @@ import {
   createTollgate,
   type DirectorySeed,
   generateSigningKey,
-  generateUat,
   type PasswordHasher,
   type TokenStore,
   type UserDirectory,
 } from '@tollgate/core';
+import { generateUat } from '@tollgate/core/testing';
 import {
   AUDIENCE,
   assert,
@@ -93,11 +93,11 @@ export async function createUatCases(
       users: store.users,
       cache: { maxEntries: options.cacheEntries },
     });
-    const login = await tollgate.loginForAccessToken(DEMO_USER);
-    const caller = await tollgate.authenticate({ authorization: `Bearer ${login.token}` });
+    const login = await tollgate.accessTokens.login(DEMO_USER);
+    const caller = await tollgate.requirePrincipal({ authorization: `Bearer ${login.token}` });
     const expiresAt = new Date(Date.now() + 30 * 86_400_000);
     const create = (name: string) =>
-      tollgate.createUat({ caller, name, expiresAt, permissions: [UAT_PERMISSION] });
+      tollgate.uats.create({ caller, name, expiresAt, permissions: [UAT_PERMISSION] });
     const created = [];
     for (let i = 0; i < options.poolSize; i++) created.push(await create(`bench ${i}`));
     const pool = created.map((uat) => uat.token);
@@ -111,7 +111,7 @@ export async function createUatCases(
     for (const id of ids) await store.tokens.touchUat({ id, at: lastUsedAt });
 
     for (const token of [pool[0]!, repeated]) {
-      const principal = await tollgate.authenticate({ authorization: `UAT ${token}` });
+      const principal = await tollgate.requirePrincipal({ authorization: `UAT ${token}` });
       assert(principal.userId === caller.userId, 'a UAT authenticated as someone else');
       assert(
         principal.permissions.length === 1 && principal.permissions[0] === UAT_PERMISSION,
@@ -140,7 +140,7 @@ export async function createUatCases(
         group: firstGroup,
         name: 'Tollgate authenticate',
         // The header is built per call, as for the JWTs: its hash is not cached.
-        run: () => tollgate.authenticate({ authorization: `UAT ${nextToken()}` }),
+        run: () => tollgate.requirePrincipal({ authorization: `UAT ${nextToken()}` }),
         compareTo: firstCompare,
       },
       {
@@ -155,7 +155,7 @@ export async function createUatCases(
         id: uatId.repeated,
         group: againGroup,
         name: 'Tollgate authenticate',
-        run: () => tollgate.authenticate({ authorization: `UAT ${repeated}` }),
+        run: () => tollgate.requirePrincipal({ authorization: `UAT ${repeated}` }),
         compareTo: [{ label: 'vs HS256 fast-jwt hit', id: jwtId.repeated('HS256', 'fast-jwt-cache') }],
       },
     ];

@@ -1,16 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import {
   createKeySet,
-  createMemoryTokenStore,
   createTollgate,
   exportSigningKey,
   generateSigningKey,
-  JwtCodec,
-  MAX_CREDENTIAL_LENGTH,
   type SigningAlgorithm,
   type SigningKey,
-  type TollgateClaims,
 } from '@tollgate/core';
+import { createMemoryTokenStore } from '@tollgate/core/testing';
+// Internal: the bench signs its token pools with the core's own codec.
+import { MAX_CREDENTIAL_LENGTH } from '../../../packages/core/src/credentials/authorization.js';
+// Internal: the bench signs its token pools with the core's own codec.
+import { JwtCodec, type TollgateClaims } from '../../../packages/core/src/tokens/jwt-codec.js';
 import {
   AUDIENCE,
   createDemoDirectory,
@@ -30,7 +31,7 @@ async function loginToken(key: SigningKey): Promise<string> {
     store: createMemoryTokenStore(),
     users: await createDemoDirectory(),
   });
-  return (await tollgate.loginForAccessToken(DEMO_USER)).token;
+  return (await tollgate.accessTokens.login(DEMO_USER)).token;
 }
 
 /**

@@ -10,13 +10,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   createKeySet,
-  createMemoryTokenStore,
   createScryptPasswordHasher,
   createTollgate,
   generateSigningKey,
   importSigningKey,
   type Tollgate,
 } from '@tollgate/core';
+import { createMemoryTokenStore } from '@tollgate/core/testing';
 import { openSqliteStore, seedDemoData } from '@tollgate/store-sqlite';
 import { createDemoDirectory, DEMO_USER, UAT_PERMISSION } from '../fixtures.js';
 import type { HttpFixture, Variant } from './common.js';
@@ -82,9 +82,9 @@ async function uatTollgate(fixture: HttpFixture): Promise<TollgateSetup> {
     users: store.users,
     cache: { maxEntries: fixture.cacheEntries },
   });
-  const login = await tollgate.loginForAccessToken(DEMO_USER);
-  const caller = await tollgate.authenticate({ authorization: `Bearer ${login.token}` });
-  const uat = await tollgate.createUat({
+  const login = await tollgate.accessTokens.login(DEMO_USER);
+  const caller = await tollgate.requirePrincipal({ authorization: `Bearer ${login.token}` });
+  const uat = await tollgate.uats.create({
     caller,
     name: 'bench:http',
     expiresAt: new Date(Date.now() + 86_400_000),

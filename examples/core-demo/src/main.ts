@@ -30,73 +30,73 @@ async function refused(label: string, work: () => Promise<unknown>): Promise<voi
 console.log(`Tollgate core demo on SQLite file ${filename}${seeded ? ' (demo data seeded)' : ''}`);
 
 step('A. user tokens and environments');
-const temporary = await tollgate.loginForUserToken({
+const temporary = await tollgate.userTokens.login({
   username: 'ethan.buckley@datastoreltd.biz',
   password: 'S0qUx56pW!',
 });
 console.log(`  password login: ${short(temporary.token)} environment=${temporary.environment}`);
-const environments = await tollgate.listEnvironments({ token: temporary.token });
+const environments = await tollgate.userTokens.environments({ token: temporary.token });
 console.log(`  environments: ${environments.map((env) => `${env.id} (${env.name})`).join(', ')}`);
-const staging = await tollgate.refreshUserToken({ token: temporary.token, environment: 'staging' });
+const staging = await tollgate.userTokens.refresh({ token: temporary.token, environment: 'staging' });
 console.log(`  refreshed into ${staging.environment}, expires ${staging.expiresAt.toISOString()}`);
 await refused('environment sandbox', () =>
-  tollgate.refreshUserToken({ token: staging.token, environment: 'sandbox' }),
+  tollgate.userTokens.refresh({ token: staging.token, environment: 'sandbox' }),
 );
 await refused('administrator login', () =>
-  tollgate.loginForUserToken({ username: 'root@tollgate.local', password: 'Adm1n!root' }),
+  tollgate.userTokens.login({ username: 'root@tollgate.local', password: 'Adm1n!root' }),
 );
 
 step('C. token pair with a rotating refresh token');
-const pair = await tollgate.loginForTokenPair({ username: 'bob@acme.test', password: 'Acme!user1' });
+const pair = await tollgate.tokenPair.login({ username: 'bob@acme.test', password: 'Acme!user1' });
 console.log(`  customerId=${pair.customerId} validityTime=${pair.validityTime}s`);
-const rotated = await tollgate.refreshTokenPair({ refreshToken: pair.refreshToken });
+const rotated = await tollgate.tokenPair.refresh({ refreshToken: pair.refreshToken });
 console.log(`  rotated: new refresh token ${short(rotated.refreshToken)}`);
 await refused('old refresh token again', () =>
-  tollgate.refreshTokenPair({ refreshToken: pair.refreshToken }),
+  tollgate.tokenPair.refresh({ refreshToken: pair.refreshToken }),
 );
 await refused('access token of the revoked family', () =>
-  tollgate.authenticate({ authorization: `Bearer ${rotated.token}` }),
+  tollgate.requirePrincipal({ authorization: `Bearer ${rotated.token}` }),
 );
 
 step('B. admin-delegated login');
-const admin = await tollgate.loginForTokenPair({
+const admin = await tollgate.tokenPair.login({
   username: 'domain.admin@datastoreltd.biz',
   password: 'D0main!adm',
 });
-const delegated = await tollgate.delegate({
+const delegated = await tollgate.delegatedLogin.issue({
   adminToken: admin.token,
   domain: 'datastore',
   userIdentity: 'ava.reader@datastoreltd.biz',
   customData: 'support ticket 4711',
 });
-const viaCookie = await tollgate.authenticate({ cookie: `tollgate_session=${delegated.token}` });
+const viaCookie = await tollgate.requirePrincipal({ cookie: `tollgate_session=${delegated.token}` });
 console.log(`  signed in as ${viaCookie.username} by ${viaCookie.actor?.username} (${viaCookie.customData})`);
 await refused('outside its domain', () =>
-  tollgate.delegate({ adminToken: admin.token, domain: 'acme', userIdentity: 'bob@acme.test' }),
+  tollgate.delegatedLogin.issue({ adminToken: admin.token, domain: 'acme', userIdentity: 'bob@acme.test' }),
 );
 
 step('D. JWT login and user authorization tokens');
-const jwt = await tollgate.loginForAccessToken({
+const jwt = await tollgate.accessTokens.login({
   username: 'ethan.buckley@datastoreltd.biz',
   password: 'S0qUx56pW!',
 });
-const owner = await tollgate.authenticate({ authorization: `JWT ${jwt.token}` });
+const owner = await tollgate.requirePrincipal({ authorization: `JWT ${jwt.token}` });
 console.log(`  JWT login: ${owner.username} with ${owner.permissions.length} permissions`);
-const uat = await tollgate.createUat({
+const uat = await tollgate.uats.create({
   caller: owner,
   name: 'nightly export',
   expiresAt: new Date(Date.now() + 30 * 86_400_000),
   permissions: ['scans_download'],
 });
 console.log(`  UAT created: ${uat.prefix}… (shown once), permissions ${uat.permissions.join(', ')}`);
-const viaUat = await tollgate.authenticate({ authorization: `UAT ${uat.token}` });
+const viaUat = await tollgate.requirePrincipal({ authorization: `UAT ${uat.token}` });
 tollgate.authorize(viaUat, { permissions: ['scans_download'] });
 console.log('  UAT may download scans');
 await refused('UAT creating a brand', async () =>
   tollgate.authorize(viaUat, { permissions: ['brand_create'] }),
 );
-await tollgate.revokeUat({ caller: owner, id: uat.id });
-await refused('revoked UAT', () => tollgate.authenticate({ authorization: `UAT ${uat.token}` }));
+await tollgate.uats.revoke({ caller: owner, id: uat.id });
+await refused('revoked UAT', () => tollgate.requirePrincipal({ authorization: `UAT ${uat.token}` }));
 
 await store.close();
 console.log('\nDone. Run the tests with: pnpm test');

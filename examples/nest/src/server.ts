@@ -22,7 +22,8 @@ import {
 } from '@nestjs/common';
 import { APP_FILTER, NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { type Tollgate, TollgateError, type TollgateHttp } from '@tollgate/core';
+import { type Tollgate, TollgateError } from '@tollgate/core';
+import type { TollgateHttp } from '@tollgate/core/http';
 import {
   DEMO_ROUTES,
   type ExampleServerOptions,

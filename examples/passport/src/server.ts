@@ -1,6 +1,7 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { type Principal, TollgateError, writeNodeResponse } from '@tollgate/core';
+import { type Principal, TollgateError } from '@tollgate/core';
+import { writeNodeResponse } from '@tollgate/core/node';
 import {
   DEMO_ROUTES,
   type ExampleServerOptions,

@@ -3,7 +3,6 @@ import { once } from 'node:events';
 import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import {
-  type AppRouteDoc,
   createKeySet,
   createTollgate,
   exportSigningKey,
@@ -11,13 +10,13 @@ import {
   importSigningKey,
   type Lifetimes,
   type PasswordHasher,
-  redactUrl,
   type SigningKey,
   type TokenStore,
   type Tollgate,
   type TollgateOptions,
   type UserDirectory,
 } from '@tollgate/core';
+import { type AppRouteDoc, redactUrl } from '@tollgate/core/http';
 import { openPostgresStore } from '@tollgate/store-postgres';
 import { createRedisRevocationChannel, redisLimiterFactory } from '@tollgate/store-redis';
 import { demoData, openSqliteStore } from '@tollgate/store-sqlite';

@@ -1,13 +1,17 @@
-export { type Clock, createFakeClock, type FakeClock, systemClock } from './clock.js';
+/**
+ * `@tollgate/core`: every rule of Tollgate's four token schemes, with no framework and no database
+ * driver. HTTP lives in `@tollgate/core/http`, Node request translation in `@tollgate/core/node`,
+ * test doubles and demo data in `@tollgate/core/testing`.
+ */
 export {
-  type AuthorizationScheme,
-  extractCredential,
-  MAX_CREDENTIAL_LENGTH,
-  parseAuthorizationHeader,
-  type RequestCredentials,
-  readCookie,
-} from './credentials.js';
-export { demoData, usernameKey } from './demo-data.js';
+  type AuthenticateOptions,
+  type AuthResult,
+  DEFAULT_SOURCE_KINDS,
+  type SourceKinds,
+} from './authn/authenticate.js';
+export type { RevocationSyncOptions } from './authn/revocation-state.js';
+export { type Clock, systemClock } from './clock.js';
+export type { RequestCredentials } from './credentials/request.js';
 export {
   ERROR_CATALOGUE,
   isTollgateError,
@@ -16,8 +20,46 @@ export {
   type TollgateErrorCode,
   type TollgateErrorOptions,
 } from './errors.js';
-export * from './http/index.js';
-export { JWT_TYP, JwtCodec, type JwtCodecOptions, type TollgateClaims, type VerifiedJwt } from './jwt.js';
+export type { AccessTokenOperations, AccessTokenResult } from './operations/access-tokens.js';
+export type { DelegatedLoginOperations, DelegatedTokenResult } from './operations/delegated-login.js';
+export type { PasswordLogin } from './operations/login.js';
+export {
+  DEFAULT_ACCOUNT_LIMIT,
+  DEFAULT_IP_LIMIT,
+  type LimiterFactory,
+  type LimiterSpec,
+  type LoginLimitRule,
+  type LoginLimitsOptions,
+} from './operations/login-limits.js';
+export {
+  createScryptPasswordHasher,
+  OWASP_SCRYPT,
+  type PasswordHasher,
+  type ScryptParameters,
+} from './operations/password-hashing.js';
+export { COMPANY_ADMIN_ROLE, DOMAIN_ADMIN_ROLE, ENTERPRISE_ADMIN_ROLE } from './operations/policy.js';
+export { decideRotation, type RotationDecision } from './operations/rotation.js';
+export type { TokenPairOperations, TokenPairResult } from './operations/token-pair.js';
+export type { CreatedUat, UatOperations, UatSummary } from './operations/uats.js';
+export type { UserTokenOperations, UserTokenResult } from './operations/user-tokens.js';
+export { DEFAULT_LIFETIMES, type Lifetimes, type TollgateOptions } from './options.js';
+export {
+  type DirectorySeed,
+  type NewRefreshToken,
+  type RefreshFamilyRecord,
+  type RefreshTokenRecord,
+  type RevocationChannel,
+  type RevocationKind,
+  type RevocationListener,
+  type RevocationNotice,
+  type RevocationRecord,
+  type RotateRefreshTokenResult,
+  type TokenStore,
+  type UatRecord,
+  type UserDirectory,
+  usernameKey,
+} from './ports.js';
+export { JWT_TYP } from './tokens/jwt-codec.js';
 export {
   createKeySet,
   exportSigningKey,
@@ -26,75 +68,8 @@ export {
   type KeySet,
   type SigningAlgorithm,
   type SigningKey,
-} from './keys.js';
-export {
-  createLoginLimiter,
-  DEFAULT_ACCOUNT_LIMIT,
-  DEFAULT_IP_LIMIT,
-  type LimiterFactory,
-  type LimiterSpec,
-  type LoginAttempt,
-  type LoginLimiter,
-  type LoginLimitRule,
-  type LoginLimitsOptions,
-  memoryLimiterFactory,
-} from './login-limits.js';
-export {
-  createMemoryTokenStore,
-  createMemoryUserDirectory,
-  type MemoryUserDirectoryOptions,
-} from './memory-store.js';
-export {
-  generateRefreshToken,
-  generateUat,
-  hashOpaqueToken,
-  isWellFormedRefreshToken,
-  isWellFormedUat,
-  REFRESH_PREFIX,
-  UAT_PREFIX,
-} from './opaque.js';
-export {
-  createScryptPasswordHasher,
-  OWASP_SCRYPT,
-  type PasswordHasher,
-  type ScryptParameters,
-} from './password.js';
-export type {
-  DirectorySeed,
-  NewRefreshToken,
-  RefreshFamilyRecord,
-  RefreshTokenRecord,
-  RevocationChannel,
-  RevocationKind,
-  RevocationListener,
-  RevocationNotice,
-  RevocationRecord,
-  RotateRefreshTokenResult,
-  TokenStore,
-  UatRecord,
-  UserDirectory,
-} from './ports.js';
-export type { RevocationSyncOptions } from './revocations.js';
-export {
-  type AccessTokenResult,
-  type AuthenticateOptions,
-  COMPANY_ADMIN_ROLE,
-  type CreatedUat,
-  createTollgate,
-  DEFAULT_LIFETIMES,
-  DEFAULT_SOURCE_KINDS,
-  type DelegatedTokenResult,
-  DOMAIN_ADMIN_ROLE,
-  ENTERPRISE_ADMIN_ROLE,
-  type Lifetimes,
-  type PasswordLogin,
-  type SourceKinds,
-  type TokenPairResult,
-  type Tollgate,
-  type TollgateOptions,
-  type UatSummary,
-  type UserTokenResult,
-} from './tollgate.js';
+} from './tokens/keys.js';
+export { createTollgate, type Tollgate } from './tollgate.js';
 export type {
   Actor,
   Credential,

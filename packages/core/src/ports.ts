@@ -235,3 +235,8 @@ export interface DirectorySeed {
     readonly environments: readonly string[];
   }[];
 }
+
+/** The case-insensitive key of a username (Unicode lower-casing, not ASCII only), shared by every directory. */
+export function usernameKey(username: string): string {
+  return username.normalize('NFC').toLowerCase();
+}

@@ -58,13 +58,13 @@ describe('authorize: permissions (all of them are required)', () => {
   it('uses a UAT’s own permissions, not all of its user’s', async () => {
     const { tg, clock } = await buildDemo();
     const caller = await jwtPrincipal(tg, ethan);
-    const uat = await tg.createUat({
+    const uat = await tg.uats.create({
       caller,
       name: 'ro',
       expiresAt: new Date(clock.now() + DAY),
       permissions: ['scans_download'],
     });
-    const principal = await tg.authenticate({ authorization: `UAT ${uat.token}` });
+    const principal = await tg.requirePrincipal({ authorization: `UAT ${uat.token}` });
     expect(() => tg.authorize(principal, { permissions: ['scans_download'] })).not.toThrow();
     throwsWith(
       () => tg.authorize(principal, { permissions: ['brand_create'] }),
@@ -100,19 +100,19 @@ describe('authorize: roles (any one of them)', () => {
 describe('authorize: environment', () => {
   it('refuses a token with no environment with environment_required (403)', async () => {
     const { tg } = await buildDemo();
-    const { token } = await tg.loginForUserToken({ username: ethan.username, password: ethan.password });
-    const principal = await tg.authenticate({ authorization: `Bearer ${token}` });
+    const { token } = await tg.userTokens.login({ username: ethan.username, password: ethan.password });
+    const principal = await tg.requirePrincipal({ authorization: `Bearer ${token}` });
     throwsWith(() => tg.authorize(principal, { environment: true }), 'environment_required', 403);
   });
 
   it('passes a token bound to an environment', async () => {
     const { tg } = await buildDemo();
-    const { token } = await tg.loginForUserToken({
+    const { token } = await tg.userTokens.login({
       username: ethan.username,
       password: ethan.password,
       environment: 'production',
     });
-    const principal = await tg.authenticate({ authorization: `Bearer ${token}` });
+    const principal = await tg.requirePrincipal({ authorization: `Bearer ${token}` });
     expect(() => tg.authorize(principal, { environment: true })).not.toThrow();
     expect(principal.environment).toBe('production');
   });
@@ -133,12 +133,12 @@ describe('authorize: environment', () => {
 describe('authorize: several requirements at once', () => {
   it('passes only when every requirement holds', async () => {
     const { tg } = await buildDemo();
-    const { token } = await tg.loginForUserToken({
+    const { token } = await tg.userTokens.login({
       username: ethan.username,
       password: ethan.password,
       environment: 'staging',
     });
-    const principal = await tg.authenticate({ authorization: `Bearer ${token}` });
+    const principal = await tg.requirePrincipal({ authorization: `Bearer ${token}` });
     expect(() =>
       tg.authorize(principal, {
         environment: true,

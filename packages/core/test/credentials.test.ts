@@ -10,7 +10,7 @@ import {
   MAX_CREDENTIAL_LENGTH,
   parseAuthorizationHeader,
   readCookie,
-} from '../src/index.js';
+} from './helpers/internals.js';
 import {
   createHarness,
   expectRejects,
@@ -246,10 +246,10 @@ describe('authenticate with several credentials', () => {
 
   it('header and cookie carrying different valid tokens are refused; the same token is accepted', async () => {
     await expectRejects(
-      h.tg.authenticate({ authorization: `Bearer ${t.access}`, cookie: `${COOKIE}=${t.delegated}` }),
+      h.tg.requirePrincipal({ authorization: `Bearer ${t.access}`, cookie: `${COOKIE}=${t.delegated}` }),
       'ambiguous_credentials',
     );
-    const principal = await h.tg.authenticate({
+    const principal = await h.tg.requirePrincipal({
       authorization: `Bearer ${t.delegated}`,
       cookie: `${COOKIE}=${t.delegated}`,
     });
@@ -259,28 +259,31 @@ describe('authenticate with several credentials', () => {
 
   it('two Authorization headers or two session cookies are refused, even when each is valid', async () => {
     await expectRejects(
-      h.tg.authenticate({ authorization: [`JWT ${t.access}`, `Bearer ${t.user}`] }),
+      h.tg.requirePrincipal({ authorization: [`JWT ${t.access}`, `Bearer ${t.user}`] }),
       'ambiguous_credentials',
     );
     await expectRejects(
-      h.tg.authenticate({ authorization: `JWT ${t.access}, Bearer ${t.user}` }),
+      h.tg.requirePrincipal({ authorization: `JWT ${t.access}, Bearer ${t.user}` }),
       'ambiguous_credentials',
     );
     await expectRejects(
-      h.tg.authenticate({ cookie: [`${COOKIE}=${t.delegated}`, `${COOKIE}=${t.access}`] }),
+      h.tg.requirePrincipal({ cookie: [`${COOKIE}=${t.delegated}`, `${COOKIE}=${t.access}`] }),
       'ambiguous_credentials',
     );
     // Cached first, then presented together with another credential: still refused.
-    await h.tg.authenticate({ authorization: `JWT ${t.access}` });
+    await h.tg.requirePrincipal({ authorization: `JWT ${t.access}` });
     await expectRejects(
-      h.tg.authenticate({ authorization: `JWT ${t.access}`, cookie: `${COOKIE}=${t.delegated}` }),
+      h.tg.requirePrincipal({ authorization: `JWT ${t.access}`, cookie: `${COOKIE}=${t.delegated}` }),
       'ambiguous_credentials',
     );
   });
 
   it('no credentials at all is credentials_missing', async () => {
-    await expectRejects(h.tg.authenticate({}), 'credentials_missing');
-    await expectRejects(h.tg.authenticate({ authorization: [], cookie: 'other=1' }), 'credentials_missing');
+    await expectRejects(h.tg.requirePrincipal({}), 'credentials_missing');
+    await expectRejects(
+      h.tg.requirePrincipal({ authorization: [], cookie: 'other=1' }),
+      'credentials_missing',
+    );
   });
 });
 

@@ -25,7 +25,7 @@ import {
   type JwtKind,
   type SigningAlgorithm,
   type SigningKey,
-} from '../src/index.js';
+} from './helpers/internals.js';
 import {
   AUDIENCE,
   b64url,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isTollgateError, TollgateError } from '../src/index.js';
+import { isTollgateError, TollgateError } from './helpers/internals.js';
 
 describe('TollgateError across copies of the package', () => {
   it('is recognised by instanceof and isTollgateError when it comes from another copy (ESM vs CJS build)', async () => {

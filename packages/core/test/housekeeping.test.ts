@@ -7,14 +7,14 @@ const { ethan } = ACCOUNTS;
 async function withExpiredRows(demo: Demo): Promise<void> {
   const caller = await jwtPrincipal(demo.tg, ethan);
   for (let i = 0; i < 7; i++) {
-    await demo.tg.createUat({
+    await demo.tg.uats.create({
       caller,
       name: `short ${i}`,
       expiresAt: new Date(demo.clock.now() + DAY),
       permissions: ['brand_create'],
     });
   }
-  for (let i = 0; i < 3; i++) await demo.tg.loginForTokenPair(ethan);
+  for (let i = 0; i < 3; i++) await demo.tg.tokenPair.login(ethan);
   demo.clock.advance(400 * DAY);
 }
 

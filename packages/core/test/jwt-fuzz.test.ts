@@ -12,7 +12,7 @@ import {
   type SigningAlgorithm,
   type SigningKey,
   TollgateError,
-} from '../src/index.js';
+} from './helpers/internals.js';
 import {
   AUDIENCE,
   baseClaims,
@@ -228,7 +228,7 @@ describe('arbitrary input', () => {
         fc.asyncProperty(optional, cookie, async (authorization, cookieValue) => {
           const lookups = h.probe.count('findUatByHash');
           try {
-            await h.tg.authenticate({ authorization, cookie: cookieValue });
+            await h.tg.requirePrincipal({ authorization, cookie: cookieValue });
             // Nothing random authenticates.
             expect.unreachable('an arbitrary credential was accepted');
           } catch (error) {
@@ -250,7 +250,7 @@ describe('arbitrary input', () => {
           fc.pre(mutated.trim() !== t.access && `Bearer ${mutated}`.trim() !== `Bearer  ${t.access}`);
           let caught: unknown;
           try {
-            await h.tg.authenticate({ authorization: `Bearer ${mutated}` });
+            await h.tg.requirePrincipal({ authorization: `Bearer ${mutated}` });
           } catch (error) {
             caught = error;
           }

@@ -15,7 +15,7 @@ import {
   type KeySet,
   type SigningKey,
   type TollgateError,
-} from '../src/index.js';
+} from './helpers/internals.js';
 import {
   AUDIENCE,
   b64url,
@@ -451,8 +451,8 @@ describe('non-canonical base64url, dots and length', () => {
       ...decodeSegment((await issueAll(h)).access, 1),
       pad: 'x'.repeat(9000),
     });
-    await expectRejects(h.tg.authenticate({ authorization: `Bearer ${huge}` }), 'invalid_token');
-    await expectRejects(h.tg.authenticate({ cookie: `tollgate_session=${huge}` }), 'invalid_token');
+    await expectRejects(h.tg.requirePrincipal({ authorization: `Bearer ${huge}` }), 'invalid_token');
+    await expectRejects(h.tg.requirePrincipal({ cookie: `tollgate_session=${huge}` }), 'invalid_token');
   });
 });
 
@@ -548,14 +548,14 @@ describe('issuer, audience and time', () => {
       const expiring = signToken(ed, headerFor(ed, AT), { ...claims, exp });
       const early = signToken(ed, headerFor(ed, AT), { ...claims, nbf: START_S + 1 });
       h.clock.set((exp - 1) * 1000);
-      expect((await h.tg.authenticate({ authorization: `JWT ${expiring}` })).tokenKind).toBe('access');
+      expect((await h.tg.requirePrincipal({ authorization: `JWT ${expiring}` })).tokenKind).toBe('access');
       h.clock.set((exp + leewaySeconds) * 1000);
-      await expectRejects(h.tg.authenticate({ authorization: `JWT ${expiring}` }), 'token_expired');
+      await expectRejects(h.tg.requirePrincipal({ authorization: `JWT ${expiring}` }), 'token_expired');
       h.clock.set(START_MS);
       if (leewaySeconds === 0) {
-        await expectRejects(h.tg.authenticate({ authorization: `JWT ${early}` }), 'token_not_yet_valid');
+        await expectRejects(h.tg.requirePrincipal({ authorization: `JWT ${early}` }), 'token_not_yet_valid');
       } else {
-        expect((await h.tg.authenticate({ authorization: `JWT ${early}` })).tokenKind).toBe('access');
+        expect((await h.tg.requirePrincipal({ authorization: `JWT ${early}` })).tokenKind).toBe('access');
       }
     }
   });
@@ -573,14 +573,14 @@ describe('issuer, audience and time', () => {
       ];
       for (const request of requests) {
         h.clock.set(START_MS);
-        const principal = await h.tg.authenticate(request);
+        const principal = await h.tg.requirePrincipal(request);
         const acceptedUntil = principal.expiresAt + leewaySeconds * 1000;
         h.clock.set(acceptedUntil - 1);
-        expect((await h.tg.authenticate(request)).tokenId).toBe(principal.tokenId);
+        expect((await h.tg.requirePrincipal(request)).tokenId).toBe(principal.tokenId);
         h.clock.set(acceptedUntil);
-        await expectRejects(h.tg.authenticate(request), 'token_expired');
+        await expectRejects(h.tg.requirePrincipal(request), 'token_expired');
         h.clock.set(acceptedUntil + 86_400_000);
-        await expectRejects(h.tg.authenticate(request), 'token_expired');
+        await expectRejects(h.tg.requirePrincipal(request), 'token_expired');
       }
     }
   });
@@ -589,18 +589,18 @@ describe('issuer, audience and time', () => {
     const h = await createHarness({ keys });
     const t = await issueAll(h);
     const expiresAt = START_MS + 5_000;
-    const uat = await h.tg.createUat({
+    const uat = await h.tg.uats.create({
       caller: t.principals.access,
       name: 'short',
       expiresAt: new Date(expiresAt),
       permissions: ['brand_create'],
     });
     const request = { authorization: `UAT ${uat.token}` };
-    expect((await h.tg.authenticate(request)).expiresAt).toBe(expiresAt);
+    expect((await h.tg.requirePrincipal(request)).expiresAt).toBe(expiresAt);
     h.clock.set(expiresAt - 1);
-    expect((await h.tg.authenticate(request)).tokenKind).toBe('uat');
+    expect((await h.tg.requirePrincipal(request)).tokenKind).toBe('uat');
     h.clock.set(expiresAt);
-    await expectRejects(h.tg.authenticate(request), 'token_expired');
+    await expectRejects(h.tg.requirePrincipal(request), 'token_expired');
   });
 });
 
@@ -613,23 +613,25 @@ describe('key rotation and the JWKS', () => {
     expect(decodeSegment(t.access, 0).kid).toBe('old');
 
     const rotated = await createHarness({ keys: createKeySet({ current: next, previous: [old] }) });
-    expect((await rotated.tg.authenticate({ authorization: `JWT ${t.access}` })).tokenKind).toBe('access');
-    expect((await rotated.tg.authenticate({ cookie: `tollgate_session=${t.delegated}` })).tokenKind).toBe(
+    expect((await rotated.tg.requirePrincipal({ authorization: `JWT ${t.access}` })).tokenKind).toBe(
+      'access',
+    );
+    expect((await rotated.tg.requirePrincipal({ cookie: `tollgate_session=${t.delegated}` })).tokenKind).toBe(
       'delegated',
     );
-    expect((await rotated.tg.listEnvironments({ token: t.user })).length).toBeGreaterThan(0);
+    expect((await rotated.tg.userTokens.environments({ token: t.user })).length).toBeGreaterThan(0);
     // New tokens are signed by the new current key.
-    const refreshed = await rotated.tg.refreshUserToken({ token: t.user });
+    const refreshed = await rotated.tg.userTokens.refresh({ token: t.user });
     expect(decodeSegment(refreshed.token, 0)).toEqual({ alg: 'ES256', kid: 'next', typ: JWT_TYP.user });
 
     const dropped = await createHarness({ keys: createKeySet({ current: next }) });
-    await expectRejects(dropped.tg.authenticate({ authorization: `JWT ${t.access}` }), 'invalid_token');
+    await expectRejects(dropped.tg.requirePrincipal({ authorization: `JWT ${t.access}` }), 'invalid_token');
     await expectRejects(
-      dropped.tg.authenticate({ cookie: `tollgate_session=${t.delegated}` }),
+      dropped.tg.requirePrincipal({ cookie: `tollgate_session=${t.delegated}` }),
       'invalid_token',
     );
-    await expectRejects(dropped.tg.refreshUserToken({ token: t.user }), 'invalid_token');
-    expect((await dropped.tg.listEnvironments({ token: refreshed.token })).length).toBeGreaterThan(0);
+    await expectRejects(dropped.tg.userTokens.refresh({ token: t.user }), 'invalid_token');
+    expect((await dropped.tg.userTokens.environments({ token: refreshed.token })).length).toBeGreaterThan(0);
   });
 
   it('jwks() publishes EdDSA and ES256 public keys with kid, alg and use, never a secret or a private d', async () => {

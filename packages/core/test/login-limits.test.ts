@@ -4,7 +4,7 @@
  * not counted. Real rate-limiter-flexible memory limiters; real time for their windows.
  */
 import { describe, expect, it } from 'vitest';
-import type { LoginLimitsOptions, TollgateError } from '../src/index.js';
+import type { LoginLimitsOptions, TollgateError } from './helpers/internals.js';
 import { ACCOUNTS, buildDemo, rejectsWith } from './helpers/operation-rules.js';
 
 const { ethan, bob } = ACCOUNTS;
@@ -17,29 +17,29 @@ describe('login limits', () => {
     const { tg } = await limited({ perAccount: rule(3, 120), perIp: false });
     for (let i = 0; i < 3; i++) {
       await rejectsWith(
-        tg.loginForTokenPair({ username: bob.username, password: 'wrong' }),
+        tg.tokenPair.login({ username: bob.username, password: 'wrong' }),
         'invalid_credentials',
       );
     }
-    const refused = await rejectsWith(tg.loginForTokenPair(bob), 'rate_limited', 429);
+    const refused = await rejectsWith(tg.tokenPair.login(bob), 'rate_limited', 429);
     expect(refused.retryAfterSeconds).toBeGreaterThan(100);
     expect(refused.retryAfterSeconds).toBeLessThanOrEqual(120);
     // Another account is not affected.
-    await expect(tg.loginForTokenPair(ethan)).resolves.toMatchObject({ customerId: expect.any(String) });
+    await expect(tg.tokenPair.login(ethan)).resolves.toMatchObject({ customerId: expect.any(String) });
   });
 
   it('counts the account case-insensitively and across every login operation', async () => {
     const { tg } = await limited({ perAccount: rule(3), perIp: false });
     await rejectsWith(
-      tg.loginForTokenPair({ username: 'BOB@acme.test', password: 'x' }),
+      tg.tokenPair.login({ username: 'BOB@acme.test', password: 'x' }),
       'invalid_credentials',
     );
     await rejectsWith(
-      tg.loginForAccessToken({ username: 'bob@ACME.test', password: 'x' }),
+      tg.accessTokens.login({ username: 'bob@ACME.test', password: 'x' }),
       'invalid_credentials',
     );
-    await rejectsWith(tg.loginForUserToken({ username: bob.username, password: 'x' }), 'invalid_credentials');
-    await rejectsWith(tg.loginForAccessToken(bob), 'rate_limited');
+    await rejectsWith(tg.userTokens.login({ username: bob.username, password: 'x' }), 'invalid_credentials');
+    await rejectsWith(tg.accessTokens.login(bob), 'rate_limited');
   });
 
   it('limits unknown usernames exactly like known ones (no account enumeration)', async () => {

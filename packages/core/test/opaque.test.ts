@@ -17,7 +17,7 @@ import {
   type SigningKey,
   TollgateError,
   UAT_PREFIX,
-} from '../src/index.js';
+} from './helpers/internals.js';
 import {
   ACCOUNTS,
   b64url,
@@ -127,7 +127,7 @@ describe('tampered opaque tokens are refused before any store call', () => {
     const before = h.probe.count('findUatByHash');
     let tried = 0;
     for (const mutated of replacements(t.uat, B64URL)) {
-      const error = await rejection(h.tg.authenticate({ authorization: `UAT ${mutated}` }));
+      const error = await rejection(h.tg.requirePrincipal({ authorization: `UAT ${mutated}` }));
       expect(error).toBeInstanceOf(TollgateError);
       // `tgu_` -> `tgr_` makes it look like a refresh token, which no header may carry.
       const code = mutated.startsWith(REFRESH_PREFIX) ? 'wrong_token_kind' : 'invalid_token';
@@ -153,7 +153,7 @@ describe('tampered opaque tokens are refused before any store call', () => {
         const mutated = t.uat.slice(0, at) + (del ? '' : char) + t.uat.slice(del ? at + 1 : at);
         // Whitespace at either end is optional whitespace around the header value.
         fc.pre(mutated.trim() !== t.uat);
-        const error = await rejection(h.tg.authenticate({ authorization: `UAT ${mutated}` }));
+        const error = await rejection(h.tg.requirePrincipal({ authorization: `UAT ${mutated}` }));
         expect(error).toBeInstanceOf(TollgateError);
         if (error instanceof TollgateError)
           expect(['invalid_token', 'wrong_token_kind']).toContain(error.code);
@@ -165,10 +165,13 @@ describe('tampered opaque tokens are refused before any store call', () => {
 
   it('a well-formed but unknown UAT costs exactly one lookup; the real one is found', async () => {
     const before = h.probe.count('findUatByHash');
-    await expectRejects(h.tg.authenticate({ authorization: `UAT ${generateUat().token}` }), 'invalid_token');
+    await expectRejects(
+      h.tg.requirePrincipal({ authorization: `UAT ${generateUat().token}` }),
+      'invalid_token',
+    );
     expect(h.probe.count('findUatByHash')).toBe(before + 1);
     const fresh = `UAT  ${t.uat}`; // not cached under this header value
-    expect((await h.tg.authenticate({ authorization: fresh })).tokenId).toBe(t.uatId);
+    expect((await h.tg.requirePrincipal({ authorization: fresh })).tokenId).toBe(t.uatId);
     expect(h.probe.count('findUatByHash')).toBe(before + 2);
   });
 
@@ -205,10 +208,10 @@ describe('tampered opaque tokens are refused before any store call', () => {
       `tgr_${'A'.repeat(5000)}`,
     ];
     for (const refreshToken of malformed) {
-      await expectRejects(h.tg.refreshTokenPair({ refreshToken }), ['invalid_token', 'wrong_token_kind']);
-      expect(await h.tg.revokeTokenPair({ refreshToken })).toBe(false);
+      await expectRejects(h.tg.tokenPair.refresh({ refreshToken }), ['invalid_token', 'wrong_token_kind']);
+      expect(await h.tg.tokenPair.revoke({ refreshToken })).toBe(false);
     }
-    await expectRejects(h.tg.refreshTokenPair({ refreshToken: '' }), 'malformed_request');
+    await expectRejects(h.tg.tokenPair.refresh({ refreshToken: '' }), 'malformed_request');
     await fc.assert(
       fc.asyncProperty(
         fc.oneof(
@@ -217,7 +220,7 @@ describe('tampered opaque tokens are refused before any store call', () => {
         ),
         async (refreshToken) => {
           fc.pre(!isWellFormedRefreshToken(refreshToken));
-          const error = await rejection(h.tg.refreshTokenPair({ refreshToken }));
+          const error = await rejection(h.tg.tokenPair.refresh({ refreshToken }));
           expect(error).toBeInstanceOf(TollgateError);
         },
       ),
@@ -226,7 +229,7 @@ describe('tampered opaque tokens are refused before any store call', () => {
     expect(h.probe.count('rotateRefreshToken')).toBe(rotations);
     expect(h.probe.count('revokeRefreshFamilyByToken')).toBe(revocations);
     // A well-formed unknown one is looked up (and not found); the real one still rotates.
-    await expectRejects(h.tg.refreshTokenPair({ refreshToken: generateRefreshToken() }), 'invalid_token');
+    await expectRejects(h.tg.tokenPair.refresh({ refreshToken: generateRefreshToken() }), 'invalid_token');
     expect(h.probe.count('rotateRefreshToken')).toBe(rotations + 1);
   });
 
@@ -234,9 +237,15 @@ describe('tampered opaque tokens are refused before any store call', () => {
     const lookups = h.probe.count('findUatByHash');
     const rotations = h.probe.count('rotateRefreshToken');
     for (const source of ['Bearer', 'JWT', 'UAT']) {
-      await expectRejects(h.tg.authenticate({ authorization: `${source} ${t.refresh}` }), 'wrong_token_kind');
+      await expectRejects(
+        h.tg.requirePrincipal({ authorization: `${source} ${t.refresh}` }),
+        'wrong_token_kind',
+      );
     }
-    await expectRejects(h.tg.authenticate({ cookie: `tollgate_session=${t.refresh}` }), 'wrong_token_kind');
+    await expectRejects(
+      h.tg.requirePrincipal({ cookie: `tollgate_session=${t.refresh}` }),
+      'wrong_token_kind',
+    );
     expect(h.probe.count('findUatByHash')).toBe(lookups);
     expect(h.probe.count('rotateRefreshToken')).toBe(rotations);
   });
@@ -271,15 +280,15 @@ describe('opaque tokens are stored only as hashes', () => {
     // Not even the random part past the display prefix, in any record.
     expect(stored).not.toContain(secret.slice(8, 24));
     // The public listing has no token field.
-    const listed = await h.tg.listUats({ caller: t.principals.access });
+    const listed = await h.tg.uats.list({ caller: t.principals.access });
     expect(listed.some((u) => 'token' in u)).toBe(false);
     expect(JSON.stringify(listed)).not.toContain(secret);
   });
 
   it('refresh tokens are handed to the store only as hashes, across login, rotation and revocation', async () => {
-    const pair = await h.tg.loginForTokenPair(ACCOUNTS.ava);
-    const next = await h.tg.refreshTokenPair({ refreshToken: pair.refreshToken });
-    expect(await h.tg.revokeTokenPair({ refreshToken: next.refreshToken })).toBe(true);
+    const pair = await h.tg.tokenPair.login(ACCOUNTS.ava);
+    const next = await h.tg.tokenPair.refresh({ refreshToken: pair.refreshToken });
+    expect(await h.tg.tokenPair.revoke({ refreshToken: next.refreshToken })).toBe(true);
     const written = JSON.stringify(h.probe.writes);
     for (const token of [t.refresh, pair.refreshToken, next.refreshToken]) {
       expect(written).not.toContain(token.slice(REFRESH_PREFIX.length));

@@ -16,7 +16,7 @@ import type {
   TollgateRegister,
   UserKind,
   UserRecord,
-} from '../src/index.js';
+} from './helpers/internals.js';
 import {
   ACCOUNTS,
   buildDemo,
@@ -141,46 +141,48 @@ describe('the principalData option', () => {
     const { tg, clock } = demo;
     const expected: AppData = { plan: 'pro', organisation: ORG.datastore };
 
-    const jwt = await tg.loginForAccessToken({ username: ethan.username, password: ethan.password });
-    const jwtPrincipal = await tg.authenticate({ authorization: `JWT ${jwt.token}` });
+    const jwt = await tg.accessTokens.login({ username: ethan.username, password: ethan.password });
+    const jwtPrincipal = await tg.requirePrincipal({ authorization: `JWT ${jwt.token}` });
     expect(jwtPrincipal.data).toEqual(expected);
 
-    const pair = await tg.loginForTokenPair({ username: ethan.username, password: ethan.password });
-    expect((await tg.authenticate({ authorization: `Bearer ${pair.token}` })).data).toEqual(expected);
+    const pair = await tg.tokenPair.login({ username: ethan.username, password: ethan.password });
+    expect((await tg.requirePrincipal({ authorization: `Bearer ${pair.token}` })).data).toEqual(expected);
 
-    const userToken = await tg.loginForUserToken({
+    const userToken = await tg.userTokens.login({
       username: ethan.username,
       password: ethan.password,
       environment: 'staging',
     });
-    expect((await tg.authenticate({ authorization: `Bearer ${userToken.token}` })).data).toEqual(expected);
+    expect((await tg.requirePrincipal({ authorization: `Bearer ${userToken.token}` })).data).toEqual(
+      expected,
+    );
 
-    const admin = await tg.loginForTokenPair({ username: root.username, password: root.password });
-    const delegated = await tg.delegate({
+    const admin = await tg.tokenPair.login({ username: root.username, password: root.password });
+    const delegated = await tg.delegatedLogin.issue({
       adminToken: admin.token,
       domain: 'datastore',
       userIdentity: ava.username,
     });
-    expect((await tg.authenticate({ cookie: `tollgate_session=${delegated.token}` })).data).toEqual({
+    expect((await tg.requirePrincipal({ cookie: `tollgate_session=${delegated.token}` })).data).toEqual({
       plan: 'free',
       organisation: ORG.datastore,
     });
 
-    const uat = await tg.createUat({
+    const uat = await tg.uats.create({
       caller: jwtPrincipal,
       name: 'ci',
       expiresAt: new Date(clock.now() + DAY),
       permissions: ['brand_create'],
     });
-    expect((await tg.authenticate({ authorization: `UAT ${uat.token}` })).data).toEqual(expected);
+    expect((await tg.requirePrincipal({ authorization: `UAT ${uat.token}` })).data).toEqual(expected);
   });
 
   it('computes a UAT principal’s data from the user’s current record', async () => {
     const demo = await buildMutableDemo({ options: { principalData } });
-    const caller = await demo.tg.authenticate({
-      authorization: `JWT ${(await demo.tg.loginForAccessToken({ username: ethan.username, password: ethan.password })).token}`,
+    const caller = await demo.tg.requirePrincipal({
+      authorization: `JWT ${(await demo.tg.accessTokens.login({ username: ethan.username, password: ethan.password })).token}`,
     });
-    const uat = await demo.tg.createUat({
+    const uat = await demo.tg.uats.create({
       caller,
       name: 'ci',
       expiresAt: new Date(demo.clock.now() + DAY),
@@ -188,7 +190,7 @@ describe('the principalData option', () => {
     });
     demo.users.update(ethan.id, { roles: [] });
     const other = secondInstance(demo, { principalData });
-    expect((await other.authenticate({ authorization: `UAT ${uat.token}` })).data).toEqual({
+    expect((await other.requirePrincipal({ authorization: `UAT ${uat.token}` })).data).toEqual({
       plan: 'free',
       organisation: ORG.datastore,
     });
@@ -196,7 +198,7 @@ describe('the principalData option', () => {
 
   it('leaves principal.data undefined without the option', async () => {
     const { tg } = await buildDemo();
-    const jwt = await tg.loginForAccessToken({ username: ethan.username, password: ethan.password });
-    expect((await tg.authenticate({ authorization: `JWT ${jwt.token}` })).data).toBeUndefined();
+    const jwt = await tg.accessTokens.login({ username: ethan.username, password: ethan.password });
+    expect((await tg.requirePrincipal({ authorization: `JWT ${jwt.token}` })).data).toBeUndefined();
   });
 });

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { ERROR_CATALOGUE } from '../src/index.js';
+import { ERROR_CATALOGUE } from './helpers/internals.js';
 
 describe('README error table', () => {
   it('lists every code of the catalogue with its status and message, and nothing else', () => {

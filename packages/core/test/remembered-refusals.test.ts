@@ -1,16 +1,16 @@
 /**
- * A credential refused as `invalid_token` for what it is is remembered; `cachedRefusal` (and through
- * it `guardCached`) answers it again synchronously, exactly as `authenticate` and `guard` would.
+ * A credential refused as `invalid_token` for what it is is remembered: `authenticate` (and through it
+ * `guard`) answers it again synchronously, with the same refusal value, never verifying it again.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createHttpHandler, generateUat, type HttpRequest, type TollgateHttp } from '../src/index.js';
 import {
-  createHarness,
-  expectRejects,
-  type Harness,
-  type IssuedTokens,
-  issueAll,
-} from './security-fixtures.js';
+  type AuthResult,
+  createHttpHandler,
+  generateUat,
+  type HttpRequest,
+  type TollgateHttp,
+} from './helpers/internals.js';
+import { createHarness, type Harness, type IssuedTokens, issueAll } from './security-fixtures.js';
 
 let h: Harness;
 let t: IssuedTokens;
@@ -31,34 +31,41 @@ const get = (authorization: string, cookie?: string): HttpRequest => ({
   headers: cookie === undefined ? { authorization } : { authorization, cookie },
 });
 
-describe('cachedRefusal', () => {
-  it('knows nothing before authenticate refused; then the same code and message, without a stack', async () => {
+/** The synchronous answer, failing the test if `authenticate` returned a promise. */
+function sync(result: AuthResult | Promise<AuthResult>): AuthResult {
+  expect(result).not.toBeInstanceOf(Promise);
+  return result as AuthResult;
+}
+
+describe('remembered refusals', () => {
+  it('the same refusal value every time, synchronously, with the first refusal’s message', () => {
     const header = `JWT ${tampered(t.access)}`;
-    expect(h.tg.cachedRefusal({ authorization: header })).toBeUndefined();
-    const first = await expectRejects(h.tg.authenticate({ authorization: header }), 'invalid_token');
-    const again = h.tg.cachedRefusal({ authorization: header });
-    expect(again?.code).toBe('invalid_token');
-    expect(again?.message).toBe(first.message);
-    expect(again?.stack ?? '').not.toContain('\n    at ');
-    // And authenticate still refuses it the same way.
-    const second = await expectRejects(h.tg.authenticate({ authorization: header }), 'invalid_token');
-    expect(second.message).toBe(first.message);
+    const first = sync(h.tg.authenticate({ authorization: header }));
+    expect(first).toMatchObject({ ok: false, error: { code: 'invalid_token' } });
+    const again = sync(h.tg.authenticate({ authorization: header }));
+    expect(again).toBe(first);
   });
 
-  it('leaves to authenticate: a cookie beside the header, a scheme the route does not take, a repeated header', async () => {
+  it('a scheme the route does not take is refused as such, the remembered one otherwise', () => {
     const header = `Bearer ${tampered(t.pairAccess)}`;
-    await expectRejects(h.tg.authenticate({ authorization: header }), 'invalid_token');
-    expect(h.tg.cachedRefusal({ authorization: header })).toBeDefined();
-    expect(h.tg.cachedRefusal({ authorization: header, cookie: 'tollgate_session=x' })).toBeUndefined();
-    expect(h.tg.cachedRefusal({ authorization: [header, header] })).toBeUndefined();
-    expect(h.tg.cachedRefusal({ authorization: header }, { sources: ['UAT'] })).toBeUndefined();
-    await expectRejects(
-      h.tg.authenticate({ authorization: header }, { sources: ['UAT'] }),
-      'unsupported_scheme',
-    );
-    expect(h.tg.cachedRefusal({ authorization: header }, { sources: ['Bearer'] })?.code).toBe(
-      'invalid_token',
-    );
+    const first = sync(h.tg.authenticate({ authorization: header }));
+    expect(sync(h.tg.authenticate({ authorization: header }, { sources: ['UAT'] }))).toMatchObject({
+      ok: false,
+      error: { code: 'unsupported_scheme' },
+    });
+    expect(sync(h.tg.authenticate({ authorization: header }, { sources: ['Bearer'] }))).toBe(first);
+  });
+
+  it('a repeated header or a cookie beside it is judged afresh', () => {
+    const header = `Bearer ${tampered(t.pairAccess)}`;
+    const first = sync(h.tg.authenticate({ authorization: header }));
+    expect(sync(h.tg.authenticate({ authorization: [header, header] }))).toMatchObject({
+      ok: false,
+      error: { code: 'ambiguous_credentials' },
+    });
+    const withCookie = sync(h.tg.authenticate({ authorization: header, cookie: 'tollgate_session=x' }));
+    expect(withCookie).not.toBe(first);
+    expect(withCookie).toMatchObject({ ok: false, error: { code: 'ambiguous_credentials' } });
   });
 
   it('remembers nothing that may change: an expired token, a well-formed UAT the store lacks', async () => {
@@ -66,44 +73,45 @@ describe('cachedRefusal', () => {
     const start = h.clock.now();
     h.clock.advance((h.tg.options.lifetimes.accessToken + 60) * 1000);
     try {
-      await expectRejects(h.tg.authenticate({ authorization: expired }), 'token_expired');
-      expect(h.tg.cachedRefusal({ authorization: expired })).toBeUndefined();
+      const first = sync(h.tg.authenticate({ authorization: expired }));
+      expect(first).toMatchObject({ ok: false, error: { code: 'token_expired' } });
+      expect(sync(h.tg.authenticate({ authorization: expired }))).not.toBe(first);
     } finally {
       h.clock.set(start);
     }
-    // Unknown today, it may be created tomorrow: never remembered.
+    // Unknown today, it may be created tomorrow: the store is asked every time.
     const unknownUat = `UAT ${generateUat().token}`;
-    await expectRejects(h.tg.authenticate({ authorization: unknownUat }), 'invalid_token');
-    expect(h.tg.cachedRefusal({ authorization: unknownUat })).toBeUndefined();
-    // A bad checksum can never become valid: remembered.
+    for (let i = 0; i < 2; i++) {
+      const pending = h.tg.authenticate({ authorization: unknownUat });
+      expect(pending).toBeInstanceOf(Promise);
+      expect(await pending).toMatchObject({ ok: false, error: { code: 'invalid_token' } });
+    }
+    // A bad checksum can never become valid: refused without a lookup, and remembered.
     const badChecksum = `UAT ${tampered(t.uat)}`;
-    await expectRejects(h.tg.authenticate({ authorization: badChecksum }), 'invalid_token');
-    expect(h.tg.cachedRefusal({ authorization: badChecksum })?.code).toBe('invalid_token');
+    const first = sync(h.tg.authenticate({ authorization: badChecksum }));
+    expect(first).toMatchObject({ ok: false, error: { code: 'invalid_token' } });
+    expect(sync(h.tg.authenticate({ authorization: badChecksum }))).toBe(first);
   });
 });
 
-describe('guardCached answers a remembered refusal as guard does', () => {
+describe('guard answers a remembered refusal synchronously', () => {
   for (const shape of ['default', 'detail', 'envelope'] as const) {
-    it(`byte for byte, shape ${shape}`, async () => {
+    it(`the same response each time, shape ${shape}`, () => {
       const request = get(`JWT ${tampered(t.access)}`);
-      const fromGuard = await http.guard(request, { shape });
-      expect(fromGuard.ok).toBe(false);
-      const known = http.guardCached(request, { shape });
-      expect(known).toEqual(fromGuard);
-      expect(known?.ok === false && known.response.status).toBe(401);
+      const first = http.guard(request, { shape });
+      expect(first).not.toBeInstanceOf(Promise);
+      const again = http.guard(request, { shape });
+      expect(again).toEqual(first);
+      expect(again).toMatchObject({ ok: false, response: { status: 401 } });
     });
   }
 
-  it('optional routes too: a bad credential is refused, only a missing one is let through', async () => {
+  it('optional routes too: a bad credential is refused, only a missing one is let through', () => {
     const request = get(`JWT ${tampered(t.access)}`);
-    await http.guard(request, { optional: true });
-    expect(http.guardCached(request, { optional: true })).toMatchObject({ ok: false });
-    expect(http.guardCached({ method: 'GET', url: '/', headers: {} }, { optional: true })).toBeUndefined();
-  });
-
-  it('never answers from a request with a cookie (its CSRF and ambiguity rules are guard’s)', async () => {
-    const request = get(`JWT ${tampered(t.access)}`);
-    await http.guard(request);
-    expect(http.guardCached(get(`JWT ${tampered(t.access)}`, 'tollgate_session=abc'))).toBeUndefined();
+    expect(http.guard(request, { optional: true })).toMatchObject({ ok: false });
+    expect(http.guard({ method: 'GET', url: '/', headers: {} }, { optional: true })).toEqual({
+      ok: true,
+      principal: null,
+    });
   });
 });

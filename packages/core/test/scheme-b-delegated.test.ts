@@ -2,7 +2,7 @@
  * Scheme B (CONTRACT.md "admin-delegated login"): delegate, and the security token it returns.
  */
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_LIFETIMES, JWT_TYP } from '../src/index.js';
+import { DEFAULT_LIFETIMES, JWT_TYP } from './helpers/internals.js';
 import {
   ACCOUNTS,
   buildDemo,
@@ -19,22 +19,26 @@ import {
 const { ethan, ava, bob, domainAdmin, root } = ACCOUNTS;
 
 async function adminToken(demo: Demo, account: { username: string; password: string }): Promise<string> {
-  return (await demo.tg.loginForTokenPair({ username: account.username, password: account.password })).token;
+  return (await demo.tg.tokenPair.login({ username: account.username, password: account.password })).token;
 }
 
 describe('scheme B: delegate', () => {
   it('lets an enterprise admin sign in a user of any domain', async () => {
     const demo = await buildDemo();
     const token = await adminToken(demo, root);
-    const forAva = await demo.tg.delegate({
+    const forAva = await demo.tg.delegatedLogin.issue({
       adminToken: token,
       domain: 'datastore',
       userIdentity: ava.username,
       customData: 'a',
     });
-    const forBob = await demo.tg.delegate({ adminToken: token, domain: 'acme', userIdentity: bob.username });
-    const p1 = await demo.tg.authenticate({ cookie: `tollgate_session=${forAva.token}` });
-    const p2 = await demo.tg.authenticate({ cookie: `tollgate_session=${forBob.token}` });
+    const forBob = await demo.tg.delegatedLogin.issue({
+      adminToken: token,
+      domain: 'acme',
+      userIdentity: bob.username,
+    });
+    const p1 = await demo.tg.requirePrincipal({ cookie: `tollgate_session=${forAva.token}` });
+    const p2 = await demo.tg.requirePrincipal({ cookie: `tollgate_session=${forBob.token}` });
     expect([p1.username, p1.customerId, p1.actor?.username]).toEqual([
       ava.username,
       ORG.datastore,
@@ -46,21 +50,25 @@ describe('scheme B: delegate', () => {
   it('lets a domain admin sign in a user of its own domain', async () => {
     const demo = await buildDemo();
     const token = await adminToken(demo, domainAdmin);
-    const result = await demo.tg.delegate({
+    const result = await demo.tg.delegatedLogin.issue({
       adminToken: token,
       domain: 'datastore',
       userIdentity: ethan.username,
     });
-    const principal = await demo.tg.authenticate({ authorization: `Bearer ${result.token}` });
+    const principal = await demo.tg.requirePrincipal({ authorization: `Bearer ${result.token}` });
     expect(principal.username).toBe(ethan.username);
     expect(principal.actor).toEqual({ userId: domainAdmin.id, username: domainAdmin.username });
   });
 
   it('accepts an admin access token from the JWT login too', async () => {
     const demo = await buildDemo();
-    const { token } = await demo.tg.loginForAccessToken({ username: root.username, password: root.password });
-    const result = await demo.tg.delegate({ adminToken: token, domain: 'acme', userIdentity: bob.username });
-    expect((await demo.tg.authenticate({ authorization: `Bearer ${result.token}` })).username).toBe(
+    const { token } = await demo.tg.accessTokens.login({ username: root.username, password: root.password });
+    const result = await demo.tg.delegatedLogin.issue({
+      adminToken: token,
+      domain: 'acme',
+      userIdentity: bob.username,
+    });
+    expect((await demo.tg.requirePrincipal({ authorization: `Bearer ${result.token}` })).username).toBe(
       bob.username,
     );
   });
@@ -69,7 +77,7 @@ describe('scheme B: delegate', () => {
     const demo = await buildDemo();
     const token = await adminToken(demo, domainAdmin);
     await rejectsWith(
-      demo.tg.delegate({ adminToken: token, domain: 'acme', userIdentity: bob.username }),
+      demo.tg.delegatedLogin.issue({ adminToken: token, domain: 'acme', userIdentity: bob.username }),
       'outside_domain',
       403,
     );
@@ -79,7 +87,7 @@ describe('scheme B: delegate', () => {
     const demo = await buildDemo();
     const token = await adminToken(demo, ethan);
     await rejectsWith(
-      demo.tg.delegate({ adminToken: token, domain: 'datastore', userIdentity: ava.username }),
+      demo.tg.delegatedLogin.issue({ adminToken: token, domain: 'datastore', userIdentity: ava.username }),
       'not_an_administrator',
       403,
     );
@@ -94,7 +102,7 @@ describe('scheme B: delegate', () => {
     const demo = await buildDemo({ seed });
     for (const account of [domainAdmin, ava]) {
       await rejectsWith(
-        demo.tg.delegate({
+        demo.tg.delegatedLogin.issue({
           adminToken: await adminToken(demo, account),
           domain: 'datastore',
           userIdentity: ethan.username,
@@ -109,7 +117,11 @@ describe('scheme B: delegate', () => {
     const demo = await buildDemo();
     const token = await adminToken(demo, root);
     await rejectsWith(
-      demo.tg.delegate({ adminToken: token, domain: 'datastore', userIdentity: 'nobody@datastoreltd.biz' }),
+      demo.tg.delegatedLogin.issue({
+        adminToken: token,
+        domain: 'datastore',
+        userIdentity: 'nobody@datastoreltd.biz',
+      }),
       'unknown_user',
       404,
     );
@@ -118,7 +130,7 @@ describe('scheme B: delegate', () => {
   it('refuses a user who exists in another domain with unknown_user (404)', async () => {
     const demo = await buildDemo();
     await rejectsWith(
-      demo.tg.delegate({
+      demo.tg.delegatedLogin.issue({
         adminToken: await adminToken(demo, root),
         domain: 'datastore',
         userIdentity: bob.username,
@@ -128,7 +140,7 @@ describe('scheme B: delegate', () => {
     );
     // A domain admin inside its own domain, asking for a user of another domain: unknown in that domain.
     await rejectsWith(
-      demo.tg.delegate({
+      demo.tg.delegatedLogin.issue({
         adminToken: await adminToken(demo, domainAdmin),
         domain: 'datastore',
         userIdentity: bob.username,
@@ -141,7 +153,7 @@ describe('scheme B: delegate', () => {
   it('refuses an unknown domain with unknown_user (404)', async () => {
     const demo = await buildDemo();
     await rejectsWith(
-      demo.tg.delegate({
+      demo.tg.delegatedLogin.issue({
         adminToken: await adminToken(demo, root),
         domain: 'nowhere',
         userIdentity: ethan.username,
@@ -155,17 +167,25 @@ describe('scheme B: delegate', () => {
     const demo = await buildDemo();
     const rootToken = await adminToken(demo, root);
     await rejectsWith(
-      demo.tg.delegate({ adminToken: rootToken, domain: 'datastore', userIdentity: domainAdmin.username }),
+      demo.tg.delegatedLogin.issue({
+        adminToken: rootToken,
+        domain: 'datastore',
+        userIdentity: domainAdmin.username,
+      }),
       'administrator_not_allowed',
       403,
     );
     await rejectsWith(
-      demo.tg.delegate({ adminToken: rootToken, domain: 'operator', userIdentity: root.username }),
+      demo.tg.delegatedLogin.issue({
+        adminToken: rootToken,
+        domain: 'operator',
+        userIdentity: root.username,
+      }),
       'administrator_not_allowed',
       403,
     );
     await rejectsWith(
-      demo.tg.delegate({
+      demo.tg.delegatedLogin.issue({
         adminToken: await adminToken(demo, domainAdmin),
         domain: 'datastore',
         userIdentity: domainAdmin.username,
@@ -178,14 +198,18 @@ describe('scheme B: delegate', () => {
   it('refuses a bad admin token with invalid_token (401)', async () => {
     const demo = await buildDemo();
     await rejectsWith(
-      demo.tg.delegate({ adminToken: 'not-a-token', domain: 'datastore', userIdentity: ava.username }),
+      demo.tg.delegatedLogin.issue({
+        adminToken: 'not-a-token',
+        domain: 'datastore',
+        userIdentity: ava.username,
+      }),
       'invalid_token',
       401,
     );
     const token = await adminToken(demo, root);
     const tampered = `${token.slice(0, -4)}${token.endsWith('AAAA') ? 'BBBB' : 'AAAA'}`;
     await rejectsWith(
-      demo.tg.delegate({ adminToken: tampered, domain: 'datastore', userIdentity: ava.username }),
+      demo.tg.delegatedLogin.issue({ adminToken: tampered, domain: 'datastore', userIdentity: ava.username }),
       'invalid_token',
       401,
     );
@@ -196,14 +220,18 @@ describe('scheme B: delegate', () => {
     const expired = await adminToken(demo, root);
     demo.clock.advance(DEFAULT_LIFETIMES.accessToken * SECOND);
     await rejectsWith(
-      demo.tg.delegate({ adminToken: expired, domain: 'datastore', userIdentity: ava.username }),
+      demo.tg.delegatedLogin.issue({ adminToken: expired, domain: 'datastore', userIdentity: ava.username }),
       'token_expired',
       401,
     );
-    const pair = await demo.tg.loginForTokenPair({ username: root.username, password: root.password });
-    await demo.tg.revokeTokenPair({ refreshToken: pair.refreshToken });
+    const pair = await demo.tg.tokenPair.login({ username: root.username, password: root.password });
+    await demo.tg.tokenPair.revoke({ refreshToken: pair.refreshToken });
     await rejectsWith(
-      demo.tg.delegate({ adminToken: pair.token, domain: 'datastore', userIdentity: ava.username }),
+      demo.tg.delegatedLogin.issue({
+        adminToken: pair.token,
+        domain: 'datastore',
+        userIdentity: ava.username,
+      }),
       'token_revoked',
       401,
     );
@@ -211,23 +239,31 @@ describe('scheme B: delegate', () => {
 
   it('refuses a refresh token or a UAT as the admin token with wrong_token_kind (401)', async () => {
     const demo = await buildDemo();
-    const pair = await demo.tg.loginForTokenPair({ username: root.username, password: root.password });
+    const pair = await demo.tg.tokenPair.login({ username: root.username, password: root.password });
     await rejectsWith(
-      demo.tg.delegate({ adminToken: pair.refreshToken, domain: 'datastore', userIdentity: ava.username }),
+      demo.tg.delegatedLogin.issue({
+        adminToken: pair.refreshToken,
+        domain: 'datastore',
+        userIdentity: ava.username,
+      }),
       'wrong_token_kind',
       401,
     );
-    const caller = await demo.tg.authenticate({
-      authorization: `JWT ${(await demo.tg.loginForAccessToken({ username: ethan.username, password: ethan.password })).token}`,
+    const caller = await demo.tg.requirePrincipal({
+      authorization: `JWT ${(await demo.tg.accessTokens.login({ username: ethan.username, password: ethan.password })).token}`,
     });
-    const uat = await demo.tg.createUat({
+    const uat = await demo.tg.uats.create({
       caller,
       name: 'ci',
       expiresAt: new Date(demo.clock.now() + 86_400_000),
       permissions: ['brand_create'],
     });
     await rejectsWith(
-      demo.tg.delegate({ adminToken: uat.token, domain: 'datastore', userIdentity: ava.username }),
+      demo.tg.delegatedLogin.issue({
+        adminToken: uat.token,
+        domain: 'datastore',
+        userIdentity: ava.username,
+      }),
       'wrong_token_kind',
       401,
     );
@@ -237,22 +273,22 @@ describe('scheme B: delegate', () => {
     const demo = await buildDemo();
     const token = await adminToken(demo, root);
     await rejectsWith(
-      demo.tg.delegate({ adminToken: token, domain: '', userIdentity: ava.username }),
+      demo.tg.delegatedLogin.issue({ adminToken: token, domain: '', userIdentity: ava.username }),
       'malformed_request',
       400,
     );
     await rejectsWith(
-      demo.tg.delegate({ adminToken: token, domain: 'datastore', userIdentity: '' }),
+      demo.tg.delegatedLogin.issue({ adminToken: token, domain: 'datastore', userIdentity: '' }),
       'malformed_request',
       400,
     );
     await rejectsWith(
-      demo.tg.delegate({ adminToken: '', domain: 'datastore', userIdentity: ava.username }),
+      demo.tg.delegatedLogin.issue({ adminToken: '', domain: 'datastore', userIdentity: ava.username }),
       'malformed_request',
       400,
     );
     await rejectsWith(
-      demo.tg.delegate({
+      demo.tg.delegatedLogin.issue({
         adminToken: token,
         domain: 'datastore',
         userIdentity: ava.username,
@@ -267,7 +303,7 @@ describe('scheme B: delegate', () => {
 describe('scheme B: the security token', () => {
   async function delegated(demo: Demo, customData?: string | null) {
     const token = await adminToken(demo, root);
-    return demo.tg.delegate({
+    return demo.tg.delegatedLogin.issue({
       adminToken: token,
       domain: 'datastore',
       userIdentity: ethan.username,
@@ -294,7 +330,7 @@ describe('scheme B: the security token', () => {
   it('signs the user in as the cookie tollgate_session=<token>', async () => {
     const demo = await buildDemo();
     const { token } = await delegated(demo, 'ticket-42');
-    const principal = await demo.tg.authenticate({
+    const principal = await demo.tg.requirePrincipal({
       cookie: `theme=dark; tollgate_session=${token}; lang=en`,
     });
     expect(principal).toMatchObject({
@@ -310,7 +346,7 @@ describe('scheme B: the security token', () => {
   it('signs the user in as Authorization: Bearer <token>', async () => {
     const demo = await buildDemo();
     const { token } = await delegated(demo, 'ticket-42');
-    const principal = await demo.tg.authenticate({ authorization: `Bearer ${token}` });
+    const principal = await demo.tg.requirePrincipal({ authorization: `Bearer ${token}` });
     expect(principal).toMatchObject({
       username: ethan.username,
       tokenKind: 'delegated',
@@ -323,7 +359,7 @@ describe('scheme B: the security token', () => {
   it('carries customData null when none was given, and the user’s rights (not the admin’s)', async () => {
     const demo = await buildDemo();
     const { token } = await delegated(demo);
-    const principal = await demo.tg.authenticate({ cookie: `tollgate_session=${token}` });
+    const principal = await demo.tg.requirePrincipal({ cookie: `tollgate_session=${token}` });
     expect(principal.customData).toBeNull();
     expect(principal.kind).toBe('customer');
     expect(principal.roles).toEqual(['company_admin']);
@@ -340,18 +376,22 @@ describe('scheme B: the security token', () => {
   it('is not accepted under another cookie name, nor as Authorization: JWT or UAT', async () => {
     const demo = await buildDemo();
     const { token } = await delegated(demo);
-    await rejectsWith(demo.tg.authenticate({ cookie: `session=${token}` }), 'credentials_missing', 401);
-    await rejectsWith(demo.tg.authenticate({ authorization: `JWT ${token}` }), 'wrong_token_kind', 401);
-    await rejectsWith(demo.tg.authenticate({ authorization: `UAT ${token}` }), 'wrong_token_kind', 401);
+    await rejectsWith(demo.tg.requirePrincipal({ cookie: `session=${token}` }), 'credentials_missing', 401);
+    await rejectsWith(demo.tg.requirePrincipal({ authorization: `JWT ${token}` }), 'wrong_token_kind', 401);
+    await rejectsWith(demo.tg.requirePrincipal({ authorization: `UAT ${token}` }), 'wrong_token_kind', 401);
   });
 
   it('expires after the delegated-token lifetime (token_expired, 401)', async () => {
     const demo = await buildDemo();
     const { token } = await delegated(demo);
     demo.clock.advance(DEFAULT_LIFETIMES.delegatedToken * SECOND - 1);
-    await demo.tg.authenticate({ cookie: `tollgate_session=${token}` });
+    await demo.tg.requirePrincipal({ cookie: `tollgate_session=${token}` });
     demo.clock.advance(1);
-    await rejectsWith(demo.tg.authenticate({ cookie: `tollgate_session=${token}` }), 'token_expired', 401);
+    await rejectsWith(
+      demo.tg.requirePrincipal({ cookie: `tollgate_session=${token}` }),
+      'token_expired',
+      401,
+    );
   });
 
   it('is refused when tampered with (invalid_token, 401)', async () => {
@@ -364,7 +404,7 @@ describe('scheme B: the security token', () => {
     ).toString('base64url');
     const forgedToken = Buffer.from(`${header}.${forged}.${signature}`, 'latin1').toString('base64url');
     await rejectsWith(
-      demo.tg.authenticate({ cookie: `tollgate_session=${forgedToken}` }),
+      demo.tg.requirePrincipal({ cookie: `tollgate_session=${forgedToken}` }),
       'invalid_token',
       401,
     );
@@ -373,10 +413,10 @@ describe('scheme B: the security token', () => {
   it('cannot mint a UAT: createUat with its principal is refused with delegated_token_not_allowed (403)', async () => {
     const demo = await buildDemo();
     const { token } = await delegated(demo);
-    const caller = await demo.tg.authenticate({ cookie: `tollgate_session=${token}` });
+    const caller = await demo.tg.requirePrincipal({ cookie: `tollgate_session=${token}` });
     expect(caller.roles).toContain('company_admin');
     await rejectsWith(
-      demo.tg.createUat({
+      demo.tg.uats.create({
         caller,
         name: 'x',
         expiresAt: new Date(demo.clock.now() + 86_400_000),
@@ -385,28 +425,28 @@ describe('scheme B: the security token', () => {
       'delegated_token_not_allowed',
       403,
     );
-    await rejectsWith(demo.tg.listUats({ caller }), 'delegated_token_not_allowed', 403);
-    await rejectsWith(demo.tg.revokeUat({ caller, id: 'some-id' }), 'delegated_token_not_allowed', 403);
+    await rejectsWith(demo.tg.uats.list({ caller }), 'delegated_token_not_allowed', 403);
+    await rejectsWith(demo.tg.uats.revoke({ caller, id: 'some-id' }), 'delegated_token_not_allowed', 403);
   });
 
   it('cannot mint a user token: issueUserToken with its principal is refused with delegated_token_not_allowed (403)', async () => {
     const demo = await buildDemo();
     const { token } = await delegated(demo);
-    const caller = await demo.tg.authenticate({ authorization: `Bearer ${token}` });
+    const caller = await demo.tg.requirePrincipal({ authorization: `Bearer ${token}` });
     await rejectsWith(
-      demo.tg.issueUserToken({ caller, username: ava.username }),
+      demo.tg.userTokens.issue({ caller, username: ava.username }),
       'delegated_token_not_allowed',
       403,
     );
     // Nor refresh itself into a user token.
-    await rejectsWithOneOf(demo.tg.refreshUserToken({ token }), ['invalid_token', 'wrong_token_kind'], 401);
+    await rejectsWithOneOf(demo.tg.userTokens.refresh({ token }), ['invalid_token', 'wrong_token_kind'], 401);
   });
 
   it('cannot delegate further: used as the admin token it is refused with delegated_token_not_allowed (403)', async () => {
     const demo = await buildDemo();
     const { token } = await delegated(demo);
     await rejectsWith(
-      demo.tg.delegate({ adminToken: token, domain: 'datastore', userIdentity: ava.username }),
+      demo.tg.delegatedLogin.issue({ adminToken: token, domain: 'datastore', userIdentity: ava.username }),
       'delegated_token_not_allowed',
       403,
     );

@@ -3,7 +3,7 @@
  * and authenticating with a UAT (its permissions intersected with the user's current ones).
  */
 import { describe, expect, it } from 'vitest';
-import { generateUat, type Principal, type Tollgate } from '../src/index.js';
+import { generateUat, type Principal, type Tollgate } from './helpers/internals.js';
 import {
   ACCOUNTS,
   ALL_PERMISSIONS,
@@ -32,7 +32,7 @@ async function createUat(
   permissions: readonly string[] = ['brand_create'],
   expiresInMs = 30 * DAY,
 ) {
-  return demo.tg.createUat({
+  return demo.tg.uats.create({
     caller,
     name: 'ci',
     expiresAt: new Date(demo.clock.now() + expiresInMs),
@@ -43,12 +43,12 @@ async function createUat(
 describe('scheme D: loginForAccessToken (JWT)', () => {
   it('returns a token accepted with Authorization: JWT, carrying all the user’s rights', async () => {
     const demo = await buildDemo();
-    const { token, expiresAt } = await demo.tg.loginForAccessToken({
+    const { token, expiresAt } = await demo.tg.accessTokens.login({
       username: ethan.username,
       password: ethan.password,
     });
     expect(expiresAt.getTime()).toBe(demo.clock.now() + HOUR);
-    const principal = await demo.tg.authenticate({ authorization: `JWT ${token}` });
+    const principal = await demo.tg.requirePrincipal({ authorization: `JWT ${token}` });
     expect(principal).toMatchObject({
       userId: ethan.id,
       email: ethan.username,
@@ -64,31 +64,31 @@ describe('scheme D: loginForAccessToken (JWT)', () => {
 
   it('returns a token accepted with Authorization: Bearer too', async () => {
     const demo = await buildDemo();
-    const { token } = await demo.tg.loginForAccessToken({ username: ava.username, password: ava.password });
-    const principal = await demo.tg.authenticate({ authorization: `Bearer ${token}` });
+    const { token } = await demo.tg.accessTokens.login({ username: ava.username, password: ava.password });
+    const principal = await demo.tg.requirePrincipal({ authorization: `Bearer ${token}` });
     expect([principal.source, principal.permissions]).toEqual(['Bearer', ['scans_download']]);
   });
 
   it('accepts the scheme name in any case (jwt, JWT)', async () => {
     const demo = await buildDemo();
-    const { token } = await demo.tg.loginForAccessToken({ username: ava.username, password: ava.password });
-    expect((await demo.tg.authenticate({ authorization: `jwt ${token}` })).source).toBe('JWT');
+    const { token } = await demo.tg.accessTokens.login({ username: ava.username, password: ava.password });
+    expect((await demo.tg.requirePrincipal({ authorization: `jwt ${token}` })).source).toBe('JWT');
   });
 
   it('refuses bad credentials with invalid_credentials (401) and a missing field with malformed_request (400)', async () => {
     const demo = await buildDemo();
     await rejectsWith(
-      demo.tg.loginForAccessToken({ username: ethan.username, password: 'bad' }),
+      demo.tg.accessTokens.login({ username: ethan.username, password: 'bad' }),
       'invalid_credentials',
       401,
     );
     await rejectsWith(
-      demo.tg.loginForAccessToken({ username: 'who@example.test', password: 'bad' }),
+      demo.tg.accessTokens.login({ username: 'who@example.test', password: 'bad' }),
       'invalid_credentials',
       401,
     );
     await rejectsWith(
-      demo.tg.loginForAccessToken({ username: '', password: 'bad' }),
+      demo.tg.accessTokens.login({ username: '', password: 'bad' }),
       'malformed_request',
       400,
     );
@@ -96,15 +96,15 @@ describe('scheme D: loginForAccessToken (JWT)', () => {
 
   it('expires after the access-token lifetime (token_expired, 401)', async () => {
     const demo = await buildDemo();
-    const { token } = await demo.tg.loginForAccessToken({ username: ava.username, password: ava.password });
-    await demo.tg.authenticate({ authorization: `JWT ${token}` });
+    const { token } = await demo.tg.accessTokens.login({ username: ava.username, password: ava.password });
+    await demo.tg.requirePrincipal({ authorization: `JWT ${token}` });
     demo.clock.advance(HOUR);
-    await rejectsWith(demo.tg.authenticate({ authorization: `JWT ${token}` }), 'token_expired', 401);
+    await rejectsWith(demo.tg.requirePrincipal({ authorization: `JWT ${token}` }), 'token_expired', 401);
   });
 
   it('refuses no credentials with credentials_missing (401)', async () => {
     const demo = await buildDemo();
-    await rejectsWith(demo.tg.authenticate({}), 'credentials_missing', 401);
+    await rejectsWith(demo.tg.requirePrincipal({}), 'credentials_missing', 401);
   });
 });
 
@@ -113,7 +113,7 @@ describe('scheme D: createUat', () => {
     const demo = await buildDemo();
     const caller = await jwtPrincipal(demo.tg, ethan);
     const expiresAt = new Date(demo.clock.now() + 30 * DAY);
-    const created = await demo.tg.createUat({
+    const created = await demo.tg.uats.create({
       caller,
       name: 'ci',
       expiresAt,
@@ -135,14 +135,14 @@ describe('scheme D: createUat', () => {
     const demo = await buildDemo();
     const caller = await jwtPrincipal(demo.tg, ethan);
     const iso = new Date(demo.clock.now() + 7 * DAY).toISOString();
-    const created = await demo.tg.createUat({
+    const created = await demo.tg.uats.create({
       caller,
       name: 'iso',
       expiresAt: iso,
       permissions: ['scans_download'],
     });
     expect(created.expiresAt.toISOString()).toBe(iso);
-    const withOffset = await demo.tg.createUat({
+    const withOffset = await demo.tg.uats.create({
       caller,
       name: 'offset',
       expiresAt: '2026-01-08T02:00:00+02:00',
@@ -153,8 +153,8 @@ describe('scheme D: createUat', () => {
 
   it('accepts a caller authenticated by Bearer (token pair) as well as by JWT', async () => {
     const demo = await buildDemo();
-    const pair = await demo.tg.loginForTokenPair({ username: ethan.username, password: ethan.password });
-    const caller = await demo.tg.authenticate({ authorization: `Bearer ${pair.token}` });
+    const pair = await demo.tg.tokenPair.login({ username: ethan.username, password: ethan.password });
+    const caller = await demo.tg.requirePrincipal({ authorization: `Bearer ${pair.token}` });
     const created = await createUat(demo, caller);
     expect(created.permissions).toEqual(['brand_create']);
   });
@@ -165,7 +165,7 @@ describe('scheme D: createUat', () => {
     const first = await createUat(demo, caller, ['brand_create']);
     demo.clock.advance(MINUTE);
     const second = await createUat(demo, caller, ['product_create', 'scm_bulk_edit']);
-    const listed = await demo.tg.listUats({ caller });
+    const listed = await demo.tg.uats.list({ caller });
     expect(listed.map((u) => u.id)).toEqual([second.id, first.id]);
     for (const summary of listed) expect(summary).not.toHaveProperty('token');
     const text = JSON.stringify(listed);
@@ -184,7 +184,7 @@ describe('scheme D: createUat', () => {
     const bobCaller = await jwtPrincipal(demo.tg, bob);
     await createUat(demo, ethanCaller);
     const bobs = await createUat(demo, bobCaller, ['product_create']);
-    expect((await demo.tg.listUats({ caller: bobCaller })).map((u) => u.id)).toEqual([bobs.id]);
+    expect((await demo.tg.uats.list({ caller: bobCaller })).map((u) => u.id)).toEqual([bobs.id]);
   });
 
   it('refuses a permission outside the catalogue with invalid_permission (400)', async () => {
@@ -238,10 +238,10 @@ describe('scheme D: createUat', () => {
   it('refuses a caller authenticated by a UAT (UATs cannot mint UATs) with wrong_token_kind (401)', async () => {
     const demo = await buildDemo();
     const created = await createUat(demo, await jwtPrincipal(demo.tg, ethan));
-    const uatCaller = await demo.tg.authenticate(uatHeader(created.token));
+    const uatCaller = await demo.tg.requirePrincipal(uatHeader(created.token));
     await rejectsWith(createUat(demo, uatCaller), 'wrong_token_kind', 401);
-    await rejectsWith(demo.tg.listUats({ caller: uatCaller }), 'wrong_token_kind', 401);
-    await rejectsWith(demo.tg.revokeUat({ caller: uatCaller, id: created.id }), 'wrong_token_kind', 401);
+    await rejectsWith(demo.tg.uats.list({ caller: uatCaller }), 'wrong_token_kind', 401);
+    await rejectsWith(demo.tg.uats.revoke({ caller: uatCaller, id: created.id }), 'wrong_token_kind', 401);
   });
 
   it('refuses expires_at in the past (or now) with invalid_expiry (400)', async () => {
@@ -265,7 +265,7 @@ describe('scheme D: createUat', () => {
     const caller = await jwtPrincipal(demo.tg, ethan);
     for (const expiresAt of ['next week', '2026-03-01', '2026-03-01T00:00:00', '', new Date(Number.NaN)]) {
       await rejectsWith(
-        demo.tg.createUat({ caller, name: 'x', expiresAt, permissions: ['brand_create'] }),
+        demo.tg.uats.create({ caller, name: 'x', expiresAt, permissions: ['brand_create'] }),
         'malformed_request',
         400,
       );
@@ -277,17 +277,17 @@ describe('scheme D: createUat', () => {
     const caller = await jwtPrincipal(demo.tg, ethan);
     const expiresAt = new Date(demo.clock.now() + DAY);
     await rejectsWith(
-      demo.tg.createUat({ caller, name: '', expiresAt, permissions: ['brand_create'] }),
+      demo.tg.uats.create({ caller, name: '', expiresAt, permissions: ['brand_create'] }),
       'malformed_request',
       400,
     );
     await rejectsWith(
-      demo.tg.createUat({ caller, name: 'x', expiresAt, permissions: [] }),
+      demo.tg.uats.create({ caller, name: 'x', expiresAt, permissions: [] }),
       'malformed_request',
       400,
     );
     await rejectsWith(
-      demo.tg.createUat({ caller, name: 'x', expiresAt, permissions: ['brand_create', 'brand_create'] }),
+      demo.tg.uats.create({ caller, name: 'x', expiresAt, permissions: ['brand_create', 'brand_create'] }),
       'malformed_request',
       400,
     );
@@ -301,7 +301,7 @@ describe('scheme D: authenticating with a UAT', () => {
       'brand_create',
       'scans_download',
     ]);
-    const principal = await demo.tg.authenticate(uatHeader(created.token));
+    const principal = await demo.tg.requirePrincipal(uatHeader(created.token));
     expect(principal).toMatchObject({
       userId: ethan.id,
       username: ethan.username,
@@ -326,7 +326,7 @@ describe('scheme D: authenticating with a UAT', () => {
       'scans_download',
     ]);
     demo.users.update(ethan.id, { permissions: ['scans_download', 'scm_code_edit'] });
-    const principal = await demo.tg.authenticate(uatHeader(created.token));
+    const principal = await demo.tg.requirePrincipal(uatHeader(created.token));
     expect(principal.permissions).toEqual(['scans_download']);
   });
 
@@ -336,34 +336,34 @@ describe('scheme D: authenticating with a UAT', () => {
       'brand_create',
       'scans_download',
     ]);
-    expect((await demo.tg.authenticate(uatHeader(created.token))).permissions).toEqual([
+    expect((await demo.tg.requirePrincipal(uatHeader(created.token))).permissions).toEqual([
       'brand_create',
       'scans_download',
     ]);
     demo.users.update(ethan.id, { permissions: ['brand_create'] });
     demo.clock.advance(MINUTE);
-    expect((await demo.tg.authenticate(uatHeader(created.token))).permissions).toEqual(['brand_create']);
+    expect((await demo.tg.requirePrincipal(uatHeader(created.token))).permissions).toEqual(['brand_create']);
   });
 
   it('is refused with token_expired (401) from its expiry on, cached or not', async () => {
     const demo = await buildDemo();
     const created = await createUat(demo, await jwtPrincipal(demo.tg, ethan), ['brand_create'], 2 * HOUR);
     demo.clock.advance(2 * HOUR - SECOND);
-    await demo.tg.authenticate(uatHeader(created.token));
+    await demo.tg.requirePrincipal(uatHeader(created.token));
     demo.clock.advance(SECOND);
-    await rejectsWith(demo.tg.authenticate(uatHeader(created.token)), 'token_expired', 401);
+    await rejectsWith(demo.tg.requirePrincipal(uatHeader(created.token)), 'token_expired', 401);
     const fresh = secondInstance(demo);
-    await rejectsWith(fresh.authenticate(uatHeader(created.token)), 'token_expired', 401);
+    await rejectsWith(fresh.requirePrincipal(uatHeader(created.token)), 'token_expired', 401);
   });
 
   it('is refused with token_revoked (401) at once after revokeUat, even when it was cached', async () => {
     const demo = await buildDemo();
     const caller = await jwtPrincipal(demo.tg, ethan);
     const created = await createUat(demo, caller);
-    await demo.tg.authenticate(uatHeader(created.token));
-    await demo.tg.revokeUat({ caller, id: created.id });
-    await rejectsWith(demo.tg.authenticate(uatHeader(created.token)), 'token_revoked', 401);
-    const listed = await demo.tg.listUats({ caller });
+    await demo.tg.requirePrincipal(uatHeader(created.token));
+    await demo.tg.uats.revoke({ caller, id: created.id });
+    await rejectsWith(demo.tg.requirePrincipal(uatHeader(created.token)), 'token_revoked', 401);
+    const listed = await demo.tg.uats.list({ caller });
     expect(listed[0]?.revokedAt).toEqual(new Date(demo.clock.now()));
   });
 
@@ -372,8 +372,8 @@ describe('scheme D: authenticating with a UAT', () => {
     const other = secondInstance(demo);
     const caller = await jwtPrincipal(demo.tg, ethan);
     const created = await createUat(demo, caller);
-    await demo.tg.revokeUat({ caller, id: created.id });
-    await rejectsWith(other.authenticate(uatHeader(created.token)), 'token_revoked', 401);
+    await demo.tg.uats.revoke({ caller, id: created.id });
+    await rejectsWith(other.requirePrincipal(uatHeader(created.token)), 'token_revoked', 401);
   });
 
   it('is refused by another instance that had it cached once its revocation sync has run', async () => {
@@ -381,9 +381,9 @@ describe('scheme D: authenticating with a UAT', () => {
     const other = secondInstance(demo, { revocations: { syncIntervalMs: 0, maxStalenessMs: 0 } });
     const caller = await jwtPrincipal(demo.tg, ethan);
     const created = await createUat(demo, caller);
-    await other.authenticate(uatHeader(created.token));
-    await demo.tg.revokeUat({ caller, id: created.id });
-    await rejectsWith(other.authenticate(uatHeader(created.token)), 'token_revoked', 401);
+    await other.requirePrincipal(uatHeader(created.token));
+    await demo.tg.uats.revoke({ caller, id: created.id });
+    await rejectsWith(other.requirePrincipal(uatHeader(created.token)), 'token_revoked', 401);
   });
 
   it('answers not_found (404) for someone else’s id, and that token keeps working', async () => {
@@ -394,15 +394,15 @@ describe('scheme D: authenticating with a UAT', () => {
     const ethanCaller = await jwtPrincipal(demo.tg, ethan);
     const bobCaller = await jwtPrincipal(demo.tg, bob);
     const created = await createUat(demo, ethanCaller);
-    await rejectsWith(demo.tg.revokeUat({ caller: bobCaller, id: created.id }), 'not_found', 404);
-    expect((await demo.tg.authenticate(uatHeader(created.token))).userId).toBe(ethan.id);
+    await rejectsWith(demo.tg.uats.revoke({ caller: bobCaller, id: created.id }), 'not_found', 404);
+    expect((await demo.tg.requirePrincipal(uatHeader(created.token))).userId).toBe(ethan.id);
   });
 
   it('answers not_found (404) for an unknown id', async () => {
     const demo = await buildDemo();
     const caller = await jwtPrincipal(demo.tg, ethan);
     await rejectsWith(
-      demo.tg.revokeUat({ caller, id: '00000000-0000-4000-8000-00000000abcd' }),
+      demo.tg.uats.revoke({ caller, id: '00000000-0000-4000-8000-00000000abcd' }),
       'not_found',
       404,
     );
@@ -412,16 +412,16 @@ describe('scheme D: authenticating with a UAT', () => {
     const demo = await buildDemo();
     const created = await createUat(demo, await jwtPrincipal(demo.tg, ethan));
     await rejectsWith(
-      demo.tg.revokeUat({ caller: await jwtPrincipal(demo.tg, ava), id: created.id }),
+      demo.tg.uats.revoke({ caller: await jwtPrincipal(demo.tg, ava), id: created.id }),
       'role_required',
       403,
     );
-    await rejectsWith(demo.tg.listUats({ caller: await jwtPrincipal(demo.tg, ava) }), 'role_required', 403);
+    await rejectsWith(demo.tg.uats.list({ caller: await jwtPrincipal(demo.tg, ava) }), 'role_required', 403);
   });
 
   it('refuses an unknown well-formed UAT with invalid_token (401)', async () => {
     const demo = await buildDemo();
-    await rejectsWith(demo.tg.authenticate(uatHeader(generateUat().token)), 'invalid_token', 401);
+    await rejectsWith(demo.tg.requirePrincipal(uatHeader(generateUat().token)), 'invalid_token', 401);
   });
 
   it('refuses a UAT whose checksum does not match (tampered) with invalid_token (401)', async () => {
@@ -429,17 +429,17 @@ describe('scheme D: authenticating with a UAT', () => {
     const created = await createUat(demo, await jwtPrincipal(demo.tg, ethan));
     const last = created.token.at(-1);
     const tampered = `${created.token.slice(0, -1)}${last === 'A' ? 'B' : 'A'}`;
-    await rejectsWith(demo.tg.authenticate(uatHeader(tampered)), 'invalid_token', 401);
+    await rejectsWith(demo.tg.requirePrincipal(uatHeader(tampered)), 'invalid_token', 401);
     const middle = created.token.length >> 1;
     const swapped = `${created.token.slice(0, middle)}${created.token[middle] === 'x' ? 'y' : 'x'}${created.token.slice(middle + 1)}`;
-    await rejectsWith(demo.tg.authenticate(uatHeader(swapped)), 'invalid_token', 401);
-    await rejectsWith(demo.tg.authenticate(uatHeader('tgu_short')), 'invalid_token', 401);
+    await rejectsWith(demo.tg.requirePrincipal(uatHeader(swapped)), 'invalid_token', 401);
+    await rejectsWith(demo.tg.requirePrincipal(uatHeader('tgu_short')), 'invalid_token', 401);
   });
 
   it('never echoes the token in the refusal', async () => {
     const demo = await buildDemo();
     const unknown = generateUat().token;
-    const error = await rejectsWith(demo.tg.authenticate(uatHeader(unknown)), 'invalid_token');
+    const error = await rejectsWith(demo.tg.requirePrincipal(uatHeader(unknown)), 'invalid_token');
     expect(error.message).not.toContain(unknown);
   });
 
@@ -447,12 +447,12 @@ describe('scheme D: authenticating with a UAT', () => {
     const demo = await buildDemo();
     const created = await createUat(demo, await jwtPrincipal(demo.tg, ethan));
     await rejectsWith(
-      demo.tg.authenticate({ authorization: `Bearer ${created.token}` }),
+      demo.tg.requirePrincipal({ authorization: `Bearer ${created.token}` }),
       'wrong_token_kind',
       401,
     );
     await rejectsWith(
-      demo.tg.authenticate({ authorization: `JWT ${created.token}` }),
+      demo.tg.requirePrincipal({ authorization: `JWT ${created.token}` }),
       'wrong_token_kind',
       401,
     );
@@ -464,22 +464,22 @@ describe('scheme D: authenticating with a UAT', () => {
     const created = await createUat(demo, caller);
     demo.clock.advance(5 * MINUTE);
     const usedAt = demo.clock.now();
-    await demo.tg.authenticate(uatHeader(created.token));
+    await demo.tg.requirePrincipal(uatHeader(created.token));
     await settle();
-    expect((await demo.tg.listUats({ caller }))[0]?.lastUsedAt).toEqual(new Date(usedAt));
+    expect((await demo.tg.uats.list({ caller }))[0]?.lastUsedAt).toEqual(new Date(usedAt));
     // Used again later (after its cache entry lapsed): the time moves on.
     demo.clock.advance(2 * MINUTE);
     const laterAt = demo.clock.now();
-    await demo.tg.authenticate(uatHeader(created.token));
+    await demo.tg.requirePrincipal(uatHeader(created.token));
     await settle();
-    expect((await demo.tg.listUats({ caller }))[0]?.lastUsedAt).toEqual(new Date(laterAt));
+    expect((await demo.tg.uats.list({ caller }))[0]?.lastUsedAt).toEqual(new Date(laterAt));
   });
 
   it('refuses a UAT whose user no longer exists with invalid_token (401)', async () => {
     const demo = await buildMutableDemo();
     const created = await createUat(demo, await jwtPrincipal(demo.tg, ethan));
     demo.users.remove(ethan.id);
-    await rejectsWith(demo.tg.authenticate(uatHeader(created.token)), 'invalid_token', 401);
+    await rejectsWith(demo.tg.requirePrincipal(uatHeader(created.token)), 'invalid_token', 401);
   });
 });
 
@@ -488,6 +488,6 @@ describe('scheme D: UAT management through two instances', () => {
     const demo = await buildDemo();
     const other: Tollgate = secondInstance(demo);
     const created = await createUat(demo, await jwtPrincipal(demo.tg, ethan), ['product_create']);
-    expect((await other.authenticate(uatHeader(created.token))).permissions).toEqual(['product_create']);
+    expect((await other.requirePrincipal(uatHeader(created.token))).permissions).toEqual(['product_create']);
   });
 });

@@ -26,7 +26,7 @@ import {
   TollgateError,
   type TollgateErrorCode,
   type UserDirectory,
-} from '../src/index.js';
+} from './helpers/internals.js';
 
 export const ISSUER = 'https://tollgate.test';
 export const AUDIENCE = 'api';
@@ -162,15 +162,19 @@ export interface IssuedTokens {
 }
 
 export async function issueAll({ tg, clock }: Harness): Promise<IssuedTokens> {
-  const access = (await tg.loginForAccessToken(loginOf('ethan'))).token;
-  const pair = await tg.loginForTokenPair(loginOf('ethan'));
-  const user = (await tg.loginForUserToken({ ...loginOf('ethan'), environment: 'staging' })).token;
-  const admin = await tg.loginForTokenPair(loginOf('root'));
+  const access = (await tg.accessTokens.login(loginOf('ethan'))).token;
+  const pair = await tg.tokenPair.login(loginOf('ethan'));
+  const user = (await tg.userTokens.login({ ...loginOf('ethan'), environment: 'staging' })).token;
+  const admin = await tg.tokenPair.login(loginOf('root'));
   const delegated = (
-    await tg.delegate({ adminToken: admin.token, domain: 'datastore', userIdentity: ACCOUNTS.ava.username })
+    await tg.delegatedLogin.issue({
+      adminToken: admin.token,
+      domain: 'datastore',
+      userIdentity: ACCOUNTS.ava.username,
+    })
   ).token;
-  const accessPrincipal = await tg.authenticate({ authorization: `JWT ${access}` });
-  const created = await tg.createUat({
+  const accessPrincipal = await tg.requirePrincipal({ authorization: `JWT ${access}` });
+  const created = await tg.uats.create({
     caller: accessPrincipal,
     name: 'ci',
     expiresAt: new Date(clock.now() + 86_400_000),
@@ -188,9 +192,9 @@ export async function issueAll({ tg, clock }: Harness): Promise<IssuedTokens> {
     uatId: created.id,
     principals: {
       access: accessPrincipal,
-      user: await tg.authenticate({ authorization: `Bearer ${user}` }),
-      delegated: await tg.authenticate({ cookie: `tollgate_session=${delegated}` }),
-      uat: await tg.authenticate({ authorization: `UAT ${created.token}` }),
+      user: await tg.requirePrincipal({ authorization: `Bearer ${user}` }),
+      delegated: await tg.requirePrincipal({ cookie: `tollgate_session=${delegated}` }),
+      uat: await tg.requirePrincipal({ authorization: `UAT ${created.token}` }),
     },
   };
 }

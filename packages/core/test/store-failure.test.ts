@@ -3,7 +3,7 @@
  * needs it throws `store_unavailable` (503): never a success, never another error.
  */
 import { describe, expect, it } from 'vitest';
-import { createMemoryTokenStore, createMemoryUserDirectory, type Principal } from '../src/index.js';
+import { createMemoryTokenStore, createMemoryUserDirectory, type Principal } from './helpers/internals.js';
 import {
   ACCOUNTS,
   buildDemo,
@@ -39,7 +39,7 @@ describe('store failure: a TokenStore whose methods reject', () => {
     const { tg, flaky } = await withFlakyStore();
     flaky.failAll();
     await rejectsWith(
-      tg.loginForTokenPair({ username: ethan.username, password: ethan.password }),
+      tg.tokenPair.login({ username: ethan.username, password: ethan.password }),
       'store_unavailable',
       503,
     );
@@ -47,25 +47,25 @@ describe('store failure: a TokenStore whose methods reject', () => {
 
   it('makes refreshTokenPair throw store_unavailable (503), and the refresh token still works afterwards', async () => {
     const { tg, flaky } = await withFlakyStore();
-    const pair = await tg.loginForTokenPair({ username: ethan.username, password: ethan.password });
+    const pair = await tg.tokenPair.login({ username: ethan.username, password: ethan.password });
     flaky.failAll();
-    await rejectsWith(tg.refreshTokenPair({ refreshToken: pair.refreshToken }), 'store_unavailable', 503);
+    await rejectsWith(tg.tokenPair.refresh({ refreshToken: pair.refreshToken }), 'store_unavailable', 503);
     flaky.heal();
-    const next = await tg.refreshTokenPair({ refreshToken: pair.refreshToken });
+    const next = await tg.tokenPair.refresh({ refreshToken: pair.refreshToken });
     expect(next.refreshToken).not.toBe(pair.refreshToken);
   });
 
   it('makes revokeTokenPair throw store_unavailable (503), never report a logout that did not happen', async () => {
     const { tg, flaky } = await withFlakyStore();
-    const pair = await tg.loginForTokenPair({ username: ethan.username, password: ethan.password });
+    const pair = await tg.tokenPair.login({ username: ethan.username, password: ethan.password });
     flaky.failAll();
-    await rejectsWith(tg.revokeTokenPair({ refreshToken: pair.refreshToken }), 'store_unavailable', 503);
+    await rejectsWith(tg.tokenPair.revoke({ refreshToken: pair.refreshToken }), 'store_unavailable', 503);
   });
 
   it('makes createUat, listUats and revokeUat throw store_unavailable (503)', async () => {
     const { tg, clock, flaky } = await withFlakyStore();
     const caller = await jwtPrincipal(tg, ethan);
-    const created = await tg.createUat({
+    const created = await tg.uats.create({
       caller,
       name: 'ci',
       expiresAt: new Date(clock.now() + DAY),
@@ -73,7 +73,7 @@ describe('store failure: a TokenStore whose methods reject', () => {
     });
     flaky.failAll();
     await rejectsWith(
-      tg.createUat({
+      tg.uats.create({
         caller,
         name: 'ci2',
         expiresAt: new Date(clock.now() + DAY),
@@ -82,31 +82,35 @@ describe('store failure: a TokenStore whose methods reject', () => {
       'store_unavailable',
       503,
     );
-    await rejectsWith(tg.listUats({ caller }), 'store_unavailable', 503);
-    await rejectsWith(tg.revokeUat({ caller, id: created.id }), 'store_unavailable', 503);
+    await rejectsWith(tg.uats.list({ caller }), 'store_unavailable', 503);
+    await rejectsWith(tg.uats.revoke({ caller, id: created.id }), 'store_unavailable', 503);
   });
 
   it('makes authenticating a UAT the store has not vouched for yet throw store_unavailable (503)', async () => {
     const { tg, clock, flaky } = await withFlakyStore();
     const caller = await jwtPrincipal(tg, ethan);
-    const created = await tg.createUat({
+    const created = await tg.uats.create({
       caller,
       name: 'ci',
       expiresAt: new Date(clock.now() + DAY),
       permissions: ['brand_create'],
     });
     flaky.failAll();
-    await rejectsWith(tg.authenticate({ authorization: `UAT ${created.token}` }), 'store_unavailable', 503);
+    await rejectsWith(
+      tg.requirePrincipal({ authorization: `UAT ${created.token}` }),
+      'store_unavailable',
+      503,
+    );
   });
 
   it('refuses a family-bound access token with store_unavailable (503) on an instance that could never sync', async () => {
     const base = await withFlakyStore();
-    const pair = await base.tg.loginForTokenPair({ username: ethan.username, password: ethan.password });
+    const pair = await base.tg.tokenPair.login({ username: ethan.username, password: ethan.password });
     base.flaky.failAll();
     // Another instance sharing the store and keys, started while the store is down.
     const instance = secondInstance(base, { onBackgroundError: () => {} });
     await rejectsWith(
-      instance.authenticate({ authorization: `Bearer ${pair.token}` }),
+      instance.requirePrincipal({ authorization: `Bearer ${pair.token}` }),
       'store_unavailable',
       503,
     );
@@ -114,11 +118,15 @@ describe('store failure: a TokenStore whose methods reject', () => {
 
   it('makes delegate with a family-bound admin token throw store_unavailable (503) when revocations cannot be read', async () => {
     const base = await withFlakyStore();
-    const admin = await base.tg.loginForTokenPair({ username: root.username, password: root.password });
+    const admin = await base.tg.tokenPair.login({ username: root.username, password: root.password });
     base.flaky.failAll();
     const instance = secondInstance(base, { onBackgroundError: () => {} });
     await rejectsWith(
-      instance.delegate({ adminToken: admin.token, domain: 'datastore', userIdentity: ava.username }),
+      instance.delegatedLogin.issue({
+        adminToken: admin.token,
+        domain: 'datastore',
+        userIdentity: ava.username,
+      }),
       'store_unavailable',
       503,
     );
@@ -126,16 +134,18 @@ describe('store failure: a TokenStore whose methods reject', () => {
 
   it('does not need the store for tokens that cannot be revoked (JWT login, user tokens)', async () => {
     const { tg, flaky } = await withFlakyStore();
-    const jwt = await tg.loginForAccessToken({ username: ethan.username, password: ethan.password });
-    const user = await tg.loginForUserToken({
+    const jwt = await tg.accessTokens.login({ username: ethan.username, password: ethan.password });
+    const user = await tg.userTokens.login({
       username: ava.username,
       password: ava.password,
       environment: 'staging',
     });
     flaky.failAll();
-    expect((await tg.authenticate({ authorization: `JWT ${jwt.token}` })).userId).toBe(ethan.id);
-    expect((await tg.authenticate({ authorization: `Bearer ${user.token}` })).environment).toBe('staging');
-    expect((await tg.refreshUserToken({ token: user.token })).environment).toBe('staging');
+    expect((await tg.requirePrincipal({ authorization: `JWT ${jwt.token}` })).userId).toBe(ethan.id);
+    expect((await tg.requirePrincipal({ authorization: `Bearer ${user.token}` })).environment).toBe(
+      'staging',
+    );
+    expect((await tg.userTokens.refresh({ token: user.token })).environment).toBe('staging');
   });
 
   it('turns each failing store method alone into store_unavailable for the operations that use it', async () => {
@@ -145,27 +155,27 @@ describe('store failure: a TokenStore whose methods reject', () => {
     ][] = [
       [
         'createRefreshFamily',
-        ({ tg }) => tg.loginForTokenPair({ username: ethan.username, password: ethan.password }),
+        ({ tg }) => tg.tokenPair.login({ username: ethan.username, password: ethan.password }),
       ],
-      ['rotateRefreshToken', ({ tg }, _c, refreshToken) => tg.refreshTokenPair({ refreshToken })],
-      ['revokeRefreshFamilyByToken', ({ tg }, _c, refreshToken) => tg.revokeTokenPair({ refreshToken })],
+      ['rotateRefreshToken', ({ tg }, _c, refreshToken) => tg.tokenPair.refresh({ refreshToken })],
+      ['revokeRefreshFamilyByToken', ({ tg }, _c, refreshToken) => tg.tokenPair.revoke({ refreshToken })],
       [
         'insertUat',
         ({ tg, clock }, caller) =>
-          tg.createUat({
+          tg.uats.create({
             caller,
             name: 'x',
             expiresAt: new Date(clock.now() + DAY),
             permissions: ['brand_create'],
           }),
       ],
-      ['listUatsByUser', ({ tg }, caller) => tg.listUats({ caller })],
-      ['revokeUat', ({ tg }, caller) => tg.revokeUat({ caller, id: 'any-id' })],
+      ['listUatsByUser', ({ tg }, caller) => tg.uats.list({ caller })],
+      ['revokeUat', ({ tg }, caller) => tg.uats.revoke({ caller, id: 'any-id' })],
     ];
     for (const [method, operation] of cases) {
       const demo = await withFlakyStore();
       const caller = await jwtPrincipal(demo.tg, ethan);
-      const { refreshToken } = await demo.tg.loginForTokenPair({
+      const { refreshToken } = await demo.tg.tokenPair.login({
         username: ethan.username,
         password: ethan.password,
       });
@@ -182,14 +192,14 @@ describe('store failure: a TokenStore whose methods reject', () => {
       options: { onBackgroundError: (e) => errors.push(e) },
     });
     const caller = await jwtPrincipal(tg, ethan);
-    const created = await tg.createUat({
+    const created = await tg.uats.create({
       caller,
       name: 'ci',
       expiresAt: new Date(clock.now() + DAY),
       permissions: ['brand_create'],
     });
     flaky.failing.add('touchUat');
-    expect((await tg.authenticate({ authorization: `UAT ${created.token}` })).permissions).toEqual([
+    expect((await tg.requirePrincipal({ authorization: `UAT ${created.token}` })).permissions).toEqual([
       'brand_create',
     ]);
     await settle();
@@ -215,26 +225,30 @@ describe('store failure: a UserDirectory whose methods reject', () => {
     directory.failAll();
     const credentials = { username: ethan.username, password: ethan.password };
     await rejectsWith(tg.login(credentials), 'store_unavailable', 503);
-    await rejectsWith(tg.loginForUserToken(credentials), 'store_unavailable', 503);
-    await rejectsWith(tg.loginForTokenPair(credentials), 'store_unavailable', 503);
-    await rejectsWith(tg.loginForAccessToken(credentials), 'store_unavailable', 503);
+    await rejectsWith(tg.userTokens.login(credentials), 'store_unavailable', 503);
+    await rejectsWith(tg.tokenPair.login(credentials), 'store_unavailable', 503);
+    await rejectsWith(tg.accessTokens.login(credentials), 'store_unavailable', 503);
   });
 
   it('makes issueUserToken, refreshUserToken and listEnvironments throw store_unavailable (503)', async () => {
     const { tg, directory } = await withFlakyDirectory();
     const admin = await jwtPrincipal(tg, root);
-    const { token } = await tg.loginForUserToken({ username: ethan.username, password: ethan.password });
+    const { token } = await tg.userTokens.login({ username: ethan.username, password: ethan.password });
     directory.failAll();
-    await rejectsWith(tg.issueUserToken({ caller: admin, username: ava.username }), 'store_unavailable', 503);
-    await rejectsWith(tg.refreshUserToken({ token }), 'store_unavailable', 503);
-    await rejectsWith(tg.listEnvironments({ token }), 'store_unavailable', 503);
+    await rejectsWith(
+      tg.userTokens.issue({ caller: admin, username: ava.username }),
+      'store_unavailable',
+      503,
+    );
+    await rejectsWith(tg.userTokens.refresh({ token }), 'store_unavailable', 503);
+    await rejectsWith(tg.userTokens.environments({ token }), 'store_unavailable', 503);
   });
 
   it('makes an environment check that cannot read the catalogue throw store_unavailable (503)', async () => {
     const { tg, directory } = await withFlakyDirectory();
     directory.failing.add('listEnvironments');
     await rejectsWith(
-      tg.loginForUserToken({ username: ethan.username, password: ethan.password, environment: 'staging' }),
+      tg.userTokens.login({ username: ethan.username, password: ethan.password, environment: 'staging' }),
       'store_unavailable',
       503,
     );
@@ -242,10 +256,10 @@ describe('store failure: a UserDirectory whose methods reject', () => {
 
   it('makes delegate throw store_unavailable (503)', async () => {
     const { tg, directory } = await withFlakyDirectory();
-    const { token } = await tg.loginForAccessToken({ username: root.username, password: root.password });
+    const { token } = await tg.accessTokens.login({ username: root.username, password: root.password });
     directory.failAll();
     await rejectsWith(
-      tg.delegate({ adminToken: token, domain: 'datastore', userIdentity: ava.username }),
+      tg.delegatedLogin.issue({ adminToken: token, domain: 'datastore', userIdentity: ava.username }),
       'store_unavailable',
       503,
     );
@@ -254,7 +268,7 @@ describe('store failure: a UserDirectory whose methods reject', () => {
   it('makes createUat (catalogue and creator lookups) and UAT authentication throw store_unavailable (503)', async () => {
     const { tg, clock, directory } = await withFlakyDirectory();
     const caller = await jwtPrincipal(tg, ethan);
-    const created = await tg.createUat({
+    const created = await tg.uats.create({
       caller,
       name: 'ci',
       expiresAt: new Date(clock.now() + DAY),
@@ -262,7 +276,7 @@ describe('store failure: a UserDirectory whose methods reject', () => {
     });
     directory.failing.add('listPermissions');
     await rejectsWith(
-      tg.createUat({
+      tg.uats.create({
         caller,
         name: 'x',
         expiresAt: new Date(clock.now() + DAY),
@@ -274,7 +288,7 @@ describe('store failure: a UserDirectory whose methods reject', () => {
     directory.heal();
     directory.failing.add('findUserById');
     await rejectsWith(
-      tg.createUat({
+      tg.uats.create({
         caller,
         name: 'x',
         expiresAt: new Date(clock.now() + DAY),
@@ -283,14 +297,18 @@ describe('store failure: a UserDirectory whose methods reject', () => {
       'store_unavailable',
       503,
     );
-    await rejectsWith(tg.authenticate({ authorization: `UAT ${created.token}` }), 'store_unavailable', 503);
+    await rejectsWith(
+      tg.requirePrincipal({ authorization: `UAT ${created.token}` }),
+      'store_unavailable',
+      503,
+    );
   });
 
   it('makes refreshTokenPair throw store_unavailable (503) when the user cannot be read', async () => {
     const { tg, directory } = await withFlakyDirectory();
-    const pair = await tg.loginForTokenPair({ username: ethan.username, password: ethan.password });
+    const pair = await tg.tokenPair.login({ username: ethan.username, password: ethan.password });
     directory.failAll();
-    await rejectsWith(tg.refreshTokenPair({ refreshToken: pair.refreshToken }), 'store_unavailable', 503);
+    await rejectsWith(tg.tokenPair.refresh({ refreshToken: pair.refreshToken }), 'store_unavailable', 503);
   });
 
   it('turns a directory that rejects with a non-Error value into store_unavailable (503) too', async () => {

@@ -11,7 +11,7 @@ import {
   type JwtKind,
   type RequestCredentials,
   type TokenKind,
-} from '../src/index.js';
+} from './helpers/internals.js';
 import {
   createHarness,
   decodeSegment,
@@ -59,11 +59,11 @@ describe('token kinds through every credential source', () => {
       it(`${form.name} via ${source}: ${allowed ? 'accepted as its own kind' : 'wrong_token_kind'}`, async () => {
         const request = present(source, form.token());
         if (allowed) {
-          const principal = await h.tg.authenticate(request);
+          const principal = await h.tg.requirePrincipal(request);
           expect(principal.tokenKind).toBe(form.kind);
           expect(principal.source).toBe(source);
         } else {
-          await expectRejects(h.tg.authenticate(request), 'wrong_token_kind');
+          await expectRejects(h.tg.requirePrincipal(request), 'wrong_token_kind');
         }
       });
     }
@@ -71,21 +71,21 @@ describe('token kinds through every credential source', () => {
 
   it('a route restricted to some sources refuses the others with unsupported_scheme, cached or not', async () => {
     await expectRejects(
-      h.tg.authenticate({ authorization: `Bearer ${t.access}` }, { sources: ['JWT'] }),
+      h.tg.requirePrincipal({ authorization: `Bearer ${t.access}` }, { sources: ['JWT'] }),
       'unsupported_scheme',
     );
     // Now cached as a Bearer principal: the cache hit must apply the same rule.
-    await h.tg.authenticate({ authorization: `Bearer ${t.access}` });
+    await h.tg.requirePrincipal({ authorization: `Bearer ${t.access}` });
     await expectRejects(
-      h.tg.authenticate({ authorization: `Bearer ${t.access}` }, { sources: ['JWT'] }),
+      h.tg.requirePrincipal({ authorization: `Bearer ${t.access}` }, { sources: ['JWT'] }),
       'unsupported_scheme',
     );
     await expectRejects(
-      h.tg.authenticate({ cookie: `tollgate_session=${t.delegated}` }, { sources: ['Bearer'] }),
+      h.tg.requirePrincipal({ cookie: `tollgate_session=${t.delegated}` }, { sources: ['Bearer'] }),
       'unsupported_scheme',
     );
     await expectRejects(
-      h.tg.authenticate({ authorization: `UAT ${t.uat}` }, { sources: ['JWT', 'Bearer'] }),
+      h.tg.requirePrincipal({ authorization: `UAT ${t.uat}` }, { sources: ['JWT', 'Bearer'] }),
       'unsupported_scheme',
     );
   });
@@ -93,7 +93,7 @@ describe('token kinds through every credential source', () => {
   it('unknown schemes are refused with unsupported_scheme', async () => {
     for (const scheme of ['Basic', 'Digest', 'Token', 'DPoP', 'Bearer2', 'JWTs', 'Negotiate']) {
       await expectRejects(
-        h.tg.authenticate({ authorization: `${scheme} ${t.access}` }),
+        h.tg.requirePrincipal({ authorization: `${scheme} ${t.access}` }),
         'unsupported_scheme',
       );
     }
@@ -103,28 +103,28 @@ describe('token kinds through every credential source', () => {
 describe('token kinds where another kind is expected', () => {
   it('refreshUserToken and listEnvironments refuse access and delegated tokens with wrong_token_kind', async () => {
     for (const token of [t.access, t.pairAccess, t.adminAccess, t.delegatedJws, t.delegated]) {
-      await expectRejects(h.tg.refreshUserToken({ token }), 'wrong_token_kind');
-      await expectRejects(h.tg.listEnvironments({ token }), 'wrong_token_kind');
+      await expectRejects(h.tg.userTokens.refresh({ token }), 'wrong_token_kind');
+      await expectRejects(h.tg.userTokens.environments({ token }), 'wrong_token_kind');
     }
     // Sanity: the user token itself works on both.
-    expect((await h.tg.refreshUserToken({ token: t.user })).environment).toBe('staging');
-    expect((await h.tg.listEnvironments({ token: t.user })).length).toBeGreaterThan(0);
+    expect((await h.tg.userTokens.refresh({ token: t.user })).environment).toBe('staging');
+    expect((await h.tg.userTokens.environments({ token: t.user })).length).toBeGreaterThan(0);
   });
 
   it('refreshUserToken and listEnvironments refuse opaque tokens (not a JWT at all: invalid_token)', async () => {
     for (const token of [t.uat, t.refresh]) {
-      await expectRejects(h.tg.refreshUserToken({ token }), 'invalid_token');
-      await expectRejects(h.tg.listEnvironments({ token }), 'invalid_token');
+      await expectRejects(h.tg.userTokens.refresh({ token }), 'invalid_token');
+      await expectRejects(h.tg.userTokens.environments({ token }), 'invalid_token');
     }
   });
 
   it('refreshTokenPair refuses JWTs and UATs with wrong_token_kind, before any store call', async () => {
     const before = h.probe.count('rotateRefreshToken');
     for (const refreshToken of [t.access, t.pairAccess, t.user, t.delegatedJws, t.uat]) {
-      await expectRejects(h.tg.refreshTokenPair({ refreshToken }), 'wrong_token_kind');
+      await expectRejects(h.tg.tokenPair.refresh({ refreshToken }), 'wrong_token_kind');
     }
     // The delegated token as issued has no dot and no prefix: by shape it is just not a refresh token.
-    await expectRejects(h.tg.refreshTokenPair({ refreshToken: t.delegated }), [
+    await expectRejects(h.tg.tokenPair.refresh({ refreshToken: t.delegated }), [
       'invalid_token',
       'wrong_token_kind',
     ]);
@@ -134,34 +134,44 @@ describe('token kinds where another kind is expected', () => {
   it('revokeTokenPair given a JWT or a UAT revokes nothing and asks the store nothing', async () => {
     const before = h.probe.count('revokeRefreshFamilyByToken');
     for (const refreshToken of [t.access, t.pairAccess, t.user, t.delegated, t.delegatedJws, t.uat]) {
-      expect(await h.tg.revokeTokenPair({ refreshToken })).toBe(false);
+      expect(await h.tg.tokenPair.revoke({ refreshToken })).toBe(false);
     }
     expect(h.probe.count('revokeRefreshFamilyByToken')).toBe(before);
     // The family of the pair is untouched.
-    expect((await h.tg.authenticate({ authorization: `Bearer ${t.pairAccess}` })).tokenKind).toBe('access');
+    expect((await h.tg.requirePrincipal({ authorization: `Bearer ${t.pairAccess}` })).tokenKind).toBe(
+      'access',
+    );
   });
 
   it('delegate refuses a user token as adminToken with wrong_token_kind', async () => {
     const input = { domain: 'datastore', userIdentity: 'ava.reader@datastoreltd.biz' };
-    await expectRejects(h.tg.delegate({ ...input, adminToken: t.user }), 'wrong_token_kind');
+    await expectRejects(h.tg.delegatedLogin.issue({ ...input, adminToken: t.user }), 'wrong_token_kind');
   });
 
   it('delegate refuses a delegated token as adminToken with delegated_token_not_allowed', async () => {
     const input = { domain: 'datastore', userIdentity: 'ava.reader@datastoreltd.biz' };
-    await expectRejects(h.tg.delegate({ ...input, adminToken: t.delegated }), 'delegated_token_not_allowed');
     await expectRejects(
-      h.tg.delegate({ ...input, adminToken: t.delegatedJws }),
+      h.tg.delegatedLogin.issue({ ...input, adminToken: t.delegated }),
+      'delegated_token_not_allowed',
+    );
+    await expectRejects(
+      h.tg.delegatedLogin.issue({ ...input, adminToken: t.delegatedJws }),
       'delegated_token_not_allowed',
     );
   });
 
   it('delegate refuses opaque tokens as adminToken with wrong_token_kind', async () => {
     const input = { domain: 'datastore', userIdentity: 'ava.reader@datastoreltd.biz' };
-    await expectRejects(h.tg.delegate({ ...input, adminToken: t.uat }), 'wrong_token_kind');
-    await expectRejects(h.tg.delegate({ ...input, adminToken: t.refresh }), 'wrong_token_kind');
+    await expectRejects(h.tg.delegatedLogin.issue({ ...input, adminToken: t.uat }), 'wrong_token_kind');
+    await expectRejects(h.tg.delegatedLogin.issue({ ...input, adminToken: t.refresh }), 'wrong_token_kind');
     // Sanity: the administrator's access token works, a customer's is not an administrator's.
-    expect((await h.tg.delegate({ ...input, adminToken: t.adminAccess })).token.length).toBeGreaterThan(0);
-    await expectRejects(h.tg.delegate({ ...input, adminToken: t.access }), 'not_an_administrator');
+    expect(
+      (await h.tg.delegatedLogin.issue({ ...input, adminToken: t.adminAccess })).token.length,
+    ).toBeGreaterThan(0);
+    await expectRejects(
+      h.tg.delegatedLogin.issue({ ...input, adminToken: t.access }),
+      'not_an_administrator',
+    );
   });
 
   it('createUat, listUats and revokeUat refuse a UAT principal (wrong_token_kind) and a delegated one', async () => {
@@ -170,26 +180,26 @@ describe('token kinds where another kind is expected', () => {
     const delegatedCaller = t.principals.delegated;
     expect(uatCaller.roles).toContain('company_admin'); // the refusal is about the kind, not the role
     await expectRejects(
-      h.tg.createUat({ caller: uatCaller, name: 'x', expiresAt, permissions: ['brand_create'] }),
+      h.tg.uats.create({ caller: uatCaller, name: 'x', expiresAt, permissions: ['brand_create'] }),
       'wrong_token_kind',
     );
-    await expectRejects(h.tg.listUats({ caller: uatCaller }), 'wrong_token_kind');
-    await expectRejects(h.tg.revokeUat({ caller: uatCaller, id: t.uatId }), 'wrong_token_kind');
+    await expectRejects(h.tg.uats.list({ caller: uatCaller }), 'wrong_token_kind');
+    await expectRejects(h.tg.uats.revoke({ caller: uatCaller, id: t.uatId }), 'wrong_token_kind');
     await expectRejects(
-      h.tg.createUat({ caller: delegatedCaller, name: 'x', expiresAt, permissions: ['scans_download'] }),
+      h.tg.uats.create({ caller: delegatedCaller, name: 'x', expiresAt, permissions: ['scans_download'] }),
       'delegated_token_not_allowed',
     );
-    await expectRejects(h.tg.listUats({ caller: delegatedCaller }), 'delegated_token_not_allowed');
+    await expectRejects(h.tg.uats.list({ caller: delegatedCaller }), 'delegated_token_not_allowed');
     // The UAT still works: the refused revocation did nothing.
-    expect((await h.tg.authenticate({ authorization: `UAT ${t.uat}` })).tokenKind).toBe('uat');
+    expect((await h.tg.requirePrincipal({ authorization: `UAT ${t.uat}` })).tokenKind).toBe('uat');
   });
 
   it('issueUserToken refuses user, UAT and delegated principals', async () => {
     const input = { username: 'ava.reader@datastoreltd.biz' };
-    await expectRejects(h.tg.issueUserToken({ ...input, caller: t.principals.user }), 'wrong_token_kind');
-    await expectRejects(h.tg.issueUserToken({ ...input, caller: t.principals.uat }), 'wrong_token_kind');
+    await expectRejects(h.tg.userTokens.issue({ ...input, caller: t.principals.user }), 'wrong_token_kind');
+    await expectRejects(h.tg.userTokens.issue({ ...input, caller: t.principals.uat }), 'wrong_token_kind');
     await expectRejects(
-      h.tg.issueUserToken({ ...input, caller: t.principals.delegated }),
+      h.tg.userTokens.issue({ ...input, caller: t.principals.delegated }),
       'delegated_token_not_allowed',
     );
   });
@@ -212,19 +222,19 @@ describe('a re-typed token is accepted only as the kind its typ names', () => {
         for (const source of SOURCES) {
           const request = present(source, token);
           if (!DEFAULT_SOURCE_KINDS[source].includes(typKind)) {
-            await expectRejects(h.tg.authenticate(request), 'wrong_token_kind');
+            await expectRejects(h.tg.requirePrincipal(request), 'wrong_token_kind');
           } else if (!wellFormedFor) {
-            await expectRejects(h.tg.authenticate(request), 'invalid_token');
+            await expectRejects(h.tg.requirePrincipal(request), 'invalid_token');
           } else {
-            expect((await h.tg.authenticate(request)).tokenKind).toBe(typKind);
+            expect((await h.tg.requirePrincipal(request)).tokenKind).toBe(typKind);
           }
         }
         if (typKind !== 'user') {
-          await expectRejects(h.tg.refreshUserToken({ token }), 'wrong_token_kind');
+          await expectRejects(h.tg.userTokens.refresh({ token }), 'wrong_token_kind');
         } else if (typeof claims.sst !== 'number') {
-          await expectRejects(h.tg.refreshUserToken({ token }), 'invalid_token');
+          await expectRejects(h.tg.userTokens.refresh({ token }), 'invalid_token');
         } else {
-          expect((await h.tg.refreshUserToken({ token })).token).not.toBe(token);
+          expect((await h.tg.userTokens.refresh({ token })).token).not.toBe(token);
         }
       });
     }
@@ -244,8 +254,8 @@ describe('a re-typed token is accepted only as the kind its typ names', () => {
     ]) {
       const token = signToken(h.key, headerFor(h.key, typ), claims);
       for (const source of SOURCES)
-        await expectRejects(h.tg.authenticate(present(source, token)), 'invalid_token');
-      await expectRejects(h.tg.refreshUserToken({ token }), 'invalid_token');
+        await expectRejects(h.tg.requirePrincipal(present(source, token)), 'invalid_token');
+      await expectRejects(h.tg.userTokens.refresh({ token }), 'invalid_token');
     }
   });
 });

@@ -3,7 +3,7 @@
  * UATs for `cache.userTtlMs` (default 5 s), so a burst of new UATs costs one directory read.
  */
 import { describe, expect, it } from 'vitest';
-import type { Principal, UserDirectory } from '../src/index.js';
+import type { Principal, UserDirectory } from './helpers/internals.js';
 import { ACCOUNTS, buildDemo, DAY, type Demo, jwtPrincipal, SECOND } from './helpers/operation-rules.js';
 
 const { ethan } = ACCOUNTS;
@@ -27,7 +27,7 @@ async function demoWithCountedReads(userTtlMs?: number) {
 async function newUats(demo: Demo, caller: Principal, n: number): Promise<string[]> {
   const tokens: string[] = [];
   for (let i = 0; i < n; i++) {
-    const created = await demo.tg.createUat({
+    const created = await demo.tg.uats.create({
       caller,
       name: `t${i}`,
       expiresAt: new Date(demo.clock.now() + 30 * DAY),
@@ -43,10 +43,10 @@ describe('UAT first lookups and the user read', () => {
     const { demo, reads, caller } = await demoWithCountedReads();
     const tokens = await newUats(demo, caller, 5);
     reads.count = 0;
-    for (const token of tokens.slice(0, 4)) await demo.tg.authenticate({ authorization: `UAT ${token}` });
+    for (const token of tokens.slice(0, 4)) await demo.tg.requirePrincipal({ authorization: `UAT ${token}` });
     expect(reads.count).toBe(1);
     demo.clock.advance(5 * SECOND);
-    await demo.tg.authenticate({ authorization: `UAT ${tokens[4]}` });
+    await demo.tg.requirePrincipal({ authorization: `UAT ${tokens[4]}` });
     expect(reads.count).toBe(2);
   });
 
@@ -54,7 +54,7 @@ describe('UAT first lookups and the user read', () => {
     const { demo, reads, caller } = await demoWithCountedReads(0);
     const tokens = await newUats(demo, caller, 3);
     reads.count = 0;
-    for (const token of tokens) await demo.tg.authenticate({ authorization: `UAT ${token}` });
+    for (const token of tokens) await demo.tg.requirePrincipal({ authorization: `UAT ${token}` });
     expect(reads.count).toBe(3);
   });
 });

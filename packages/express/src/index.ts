@@ -1,20 +1,19 @@
 import {
-  createHttpHandler,
-  type ErrorShape,
-  fromNodeRequest,
-  type GuardRule,
-  type HttpHandlerOptions,
   isTollgateError,
-  nodeRequestHead,
   type Principal,
   type Requirement,
-  readJsonBody,
   type Tollgate,
   TollgateError,
-  type TollgateHttp,
-  writeNodeResponse,
 } from '@tollgate/core';
-import type { ErrorRequestHandler, Request, RequestHandler } from 'express';
+import {
+  createHttpHandler,
+  type GuardResult,
+  type HttpHandlerOptions,
+  readJsonBody,
+  type TollgateMiddlewareSet,
+} from '@tollgate/core/http';
+import { fromNodeRequest, type NodeRequestReader, writeNodeResponse } from '@tollgate/core/node';
+import type { ErrorRequestHandler, NextFunction, Request, RequestHandler, Response } from 'express';
 
 declare global {
   namespace Express {
@@ -25,39 +24,20 @@ declare global {
   }
 }
 
-export interface TollgateExpressOptions extends HttpHandlerOptions {
-  /** How refusals on the app's own routes are rendered. Default `default` (`{"code","message"}`). */
-  readonly errorShape?: ErrorShape;
-}
+export type TollgateExpressOptions = HttpHandlerOptions;
 
-export interface TollgateExpress {
-  /** The framework-neutral handler underneath (route table, OpenAPI, rendering). */
-  readonly http: TollgateHttp;
-  /** Serves the chosen profiles' endpoints; passes everything else on. */
-  router(): RequestHandler;
-  /** Authenticates (and optionally authorizes) the request; puts the principal on `req.principal`. */
-  authenticate(rule?: GuardRule): RequestHandler;
-  /** Every one of these permissions. Use after `authenticate()`. */
-  requirePermissions(...permissions: string[]): RequestHandler;
-  /** At least one of these roles. Use after `authenticate()`. */
-  requireRoles(...roles: string[]): RequestHandler;
-  /** A token bound to an environment. Use after `authenticate()`. */
-  requireEnvironment(): RequestHandler;
-  /** Renders a `TollgateError` thrown by a route in the chosen shape; passes other errors on. */
-  errorHandler(shape?: ErrorShape): ErrorRequestHandler;
-  /**
-   * A JSON body parser with the handler's limits (`maxBodyBytes`: 413, other media types: 415,
-   * invalid JSON: 400), refusals rendered like every other; sets `req.body`.
-   */
-  json(): RequestHandler;
-  /** Answers 405 with `Allow` (mount with `app.all(path, ...)` after the path's own methods). */
-  methodNotAllowed(...allowed: string[]): RequestHandler;
-}
+/** The adapter's middleware, in Express's own handler types. */
+export type TollgateExpress = TollgateMiddlewareSet<RequestHandler, ErrorRequestHandler>;
 
-function toHttpRequest(req: Request) {
+// What Express has worked out about a request: read only when the core asks for it.
+const EXPRESS: NodeRequestReader<Request> = {
+  url: (req) => req.originalUrl,
+  clientIp: (req) => req.ip,
   // A body parser the app mounted earlier has consumed the stream: hand over what it parsed.
-  return fromNodeRequest(req, { url: req.originalUrl, parsedBody: req.body as unknown, clientIp: req.ip });
-}
+  parsedBody: (req) => req.body as unknown,
+};
+
+const toHttpRequest = (req: Request) => fromNodeRequest(req, req, EXPRESS);
 
 /** Tollgate for Express 5 (and 4): a translation layer; every rule is in `@tollgate/core`. */
 export function createTollgateExpress(
@@ -65,15 +45,20 @@ export function createTollgateExpress(
   options: TollgateExpressOptions = {},
 ): TollgateExpress {
   const http = createHttpHandler(tollgate, options);
-  const appShape = options.errorShape ?? 'default';
 
-  const requirement = (rule: Requirement): RequestHandler => {
-    return (req, res, next) => {
-      const refusal = http.check(req.principal, rule, appShape);
+  const admit = (req: Request, res: Response, next: NextFunction, result: GuardResult): void => {
+    if (result.ok) {
+      req.principal = result.principal;
+      next();
+    } else writeNodeResponse(res, result.response);
+  };
+  const requirement =
+    (rule: Requirement): RequestHandler =>
+    (req, res, next) => {
+      const refusal = http.check(req.principal, rule);
       if (refusal) writeNodeResponse(res, refusal);
       else next();
     };
-  };
 
   return {
     http,
@@ -83,49 +68,35 @@ export function createTollgateExpress(
         else next();
       }, next);
     },
-    authenticate: (rule = {}) => {
-      const withShape: GuardRule = { shape: appShape, ...rule };
-      return (req, res, next) => {
-        // A credential still in Tollgate's cache is answered at once, without a promise, before the
-        // whole request is translated.
-        const known = http.guardCached(nodeRequestHead(req, req.originalUrl), withShape);
-        if (known !== undefined) {
-          if (!known.ok) return writeNodeResponse(res, known.response);
-          req.principal = known.principal;
-          return next();
-        }
-        http.guard(toHttpRequest(req), withShape).then((result) => {
-          if (!result.ok) return writeNodeResponse(res, result.response);
-          req.principal = result.principal;
-          next();
-        }, next);
-      };
+    authenticate: (rule) => (req, res, next) => {
+      const result = http.guard(toHttpRequest(req), rule);
+      if (result instanceof Promise) result.then((settled) => admit(req, res, next, settled), next);
+      else admit(req, res, next, result);
     },
     json: () => (req, res, next) => {
       if (req.body !== undefined) return next();
-      readJsonBody(fromNodeRequest(req), http.options.maxBodyBytes).then(
+      readJsonBody(toHttpRequest(req), http.options.maxBodyBytes).then(
         (body) => {
           req.body = body;
           next();
         },
-        (error: unknown) => writeNodeResponse(res, http.renderError(error, appShape)),
+        (error: unknown) => writeNodeResponse(res, http.renderError(error)),
       );
     },
     methodNotAllowed:
       (...allowed) =>
       (_req, res) => {
-        writeNodeResponse(res, http.renderError(new TollgateError('method_not_allowed'), appShape, allowed));
+        writeNodeResponse(res, http.renderError(new TollgateError('method_not_allowed'), undefined, allowed));
       },
     requirePermissions: (...permissions) => requirement({ permissions }),
     requireRoles: (...roles) => requirement({ roles }),
     requireEnvironment: () => requirement({ environment: true }),
-    errorHandler:
-      (shape = appShape) =>
-      (error, _req, res, next) => {
-        if (res.headersSent || !isTollgateError(error)) return next(error);
-        writeNodeResponse(res, http.renderError(error, shape));
-      },
+    errorHandler: (shape) => (error, _req, res, next) => {
+      if (res.headersSent || !isTollgateError(error)) return next(error);
+      writeNodeResponse(res, http.renderError(error, shape));
+    },
   };
 }
 
-export type { GuardRule, Principal } from '@tollgate/core';
+export type { Principal } from '@tollgate/core';
+export type { GuardRule } from '@tollgate/core/http';

@@ -61,7 +61,7 @@ describe('Express 4', () => {
       expect(anonymous.status).toBe(401);
       expect(anonymous.body).toEqual({ detail: 'Authentication credentials were not provided.' });
 
-      const pair = await tollgate.loginForTokenPair(BOB);
+      const pair = await tollgate.tokenPair.login(BOB);
       const me = await call(`${server.url}/api/v2/me/`, {
         headers: { authorization: `Bearer ${pair.token}` },
       });

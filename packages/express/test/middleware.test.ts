@@ -47,7 +47,7 @@ async function serve(
 }
 
 const jwt = async (account: { username: string; password: string }) =>
-  `JWT ${(await tollgate.loginForAccessToken(account)).token}`;
+  `JWT ${(await tollgate.accessTokens.login(account)).token}`;
 
 function expectRefusal(
   reply: { status: number; headers: Headers; body: unknown },
@@ -93,7 +93,7 @@ describe('authenticate()', () => {
     expect(reply.status).toBe(200);
     expect(reply.body).toMatchObject({ username: ETHAN.username, source: 'JWT', tokenKind: 'access' });
 
-    const pair = await tollgate.loginForTokenPair(AVA);
+    const pair = await tollgate.tokenPair.login(AVA);
     const bearer = await call(`${server.url}/whoami`, { headers: { authorization: `Bearer ${pair.token}` } });
     expect(bearer.body).toEqual({
       username: AVA.username,
@@ -147,8 +147,8 @@ describe('authenticate()', () => {
     expect(refused.status).toBe(401);
     expect(refused.headers.get('tollgate-error-code')).toBe('unsupported_scheme');
 
-    const caller = await tollgate.authenticate({ authorization: token });
-    const uat = await tollgate.createUat({
+    const caller = await tollgate.requirePrincipal({ authorization: token });
+    const uat = await tollgate.uats.create({
       caller,
       name: 'adapter-test',
       expiresAt: new Date(Date.now() + 86_400_000),
@@ -234,7 +234,7 @@ describe('requirePermissions / requireRoles / requireEnvironment', () => {
       detail: 'This action needs a token with an environment.',
     });
 
-    const userToken = await tollgate.loginForUserToken({ ...ETHAN, environment: 'staging' });
+    const userToken = await tollgate.userTokens.login({ ...ETHAN, environment: 'staging' });
     const staging = await call(`${defaultShape.url}/env`, {
       headers: { authorization: `Bearer ${userToken.token}` },
     });
@@ -395,9 +395,13 @@ describe('CSRF: cookie-authenticated requests', () => {
         res.json({ by: req.principal?.username, source: req.principal?.source });
       });
     });
-    const admin = await tollgate.loginForTokenPair(ROOT);
+    const admin = await tollgate.tokenPair.login(ROOT);
     session = (
-      await tollgate.delegate({ adminToken: admin.token, domain: 'datastore', userIdentity: AVA.username })
+      await tollgate.delegatedLogin.issue({
+        adminToken: admin.token,
+        domain: 'datastore',
+        userIdentity: AVA.username,
+      })
     ).token;
     cookie = { cookie: `tollgate_session=${session}` };
   });

@@ -1,21 +1,19 @@
 import {
-  createHttpHandler,
-  type ErrorShape,
-  fromNodeRequest,
-  type GuardResult,
-  type GuardRule,
-  type HttpHandlerOptions,
-  type HttpRequest,
-  type HttpResponse,
   isTollgateError,
-  nodeRequestHead,
   type Principal,
   type Requirement,
-  readJsonBody,
   type Tollgate,
   TollgateError,
-  type TollgateHttp,
 } from '@tollgate/core';
+import {
+  createHttpHandler,
+  type GuardResult,
+  type HttpHandlerOptions,
+  type HttpResponse,
+  readJsonBody,
+  type TollgateMiddlewareSet,
+} from '@tollgate/core/http';
+import { fromNodeRequest, type NodeRequestReader } from '@tollgate/core/node';
 import type { Middleware, Next, ParameterizedContext } from 'koa';
 
 declare module 'koa' {
@@ -25,44 +23,23 @@ declare module 'koa' {
   }
 }
 
-export interface TollgateKoaOptions extends HttpHandlerOptions {
-  /** How refusals on the app's own routes are rendered. Default `default` (`{"code","message"}`). */
-  readonly errorShape?: ErrorShape;
-}
+export type TollgateKoaOptions = HttpHandlerOptions;
 
-export interface TollgateKoa {
-  /** The framework-neutral handler underneath (route table, OpenAPI, rendering). */
-  readonly http: TollgateHttp;
-  /** Serves the chosen profiles' endpoints; passes everything else on. */
-  router(): Middleware;
-  /** Authenticates (and optionally authorizes) the request; puts the principal on `ctx.state.principal`. */
-  authenticate(rule?: GuardRule): Middleware;
-  /** Every one of these permissions. Use after `authenticate()`. */
-  requirePermissions(...permissions: string[]): Middleware;
-  /** At least one of these roles. Use after `authenticate()`. */
-  requireRoles(...roles: string[]): Middleware;
-  /** A token bound to an environment. Use after `authenticate()`. */
-  requireEnvironment(): Middleware;
-  /** Renders a `TollgateError` thrown downstream in the chosen shape; rethrows other errors. */
-  errorHandler(shape?: ErrorShape): Middleware;
-  /**
-   * A JSON body parser with the handler's limits (`maxBodyBytes`: 413, other media types: 415,
-   * invalid JSON: 400), refusals rendered like every other; sets `ctx.request.body`.
-   */
-  json(): Middleware;
-  /** Answers 405 with `Allow` (mount with `router.all(path, ...)` after the path's own methods). */
-  methodNotAllowed(...allowed: string[]): Middleware;
-}
+/** The adapter's middleware, as Koa middleware. */
+export type TollgateKoa = TollgateMiddlewareSet<Middleware>;
 
 /** The body an earlier body parser put on `ctx.request.body` (Koa itself declares none). */
-function parsedBody(ctx: ParameterizedContext): unknown {
-  return 'body' in ctx.request ? ctx.request.body : undefined;
-}
+const parsedBody = (ctx: ParameterizedContext): unknown =>
+  'body' in ctx.request ? ctx.request.body : undefined;
 
-function toHttpRequest(ctx: ParameterizedContext): HttpRequest {
-  // A body parser the app mounted earlier has consumed the stream: hand over what it parsed.
-  return fromNodeRequest(ctx.req, { url: ctx.originalUrl, parsedBody: parsedBody(ctx), clientIp: ctx.ip });
-}
+// What Koa has worked out about a request: read only when the core asks for it.
+const KOA: NodeRequestReader<ParameterizedContext> = {
+  url: (ctx) => ctx.originalUrl,
+  clientIp: (ctx) => ctx.ip,
+  parsedBody,
+};
+
+const toHttpRequest = (ctx: ParameterizedContext) => fromNodeRequest(ctx.req, ctx, KOA);
 
 /**
  * Writes a core `HttpResponse` to a Koa context: status, headers and the body string as they
@@ -77,12 +54,16 @@ export function writeKoaResponse(ctx: ParameterizedContext, response: HttpRespon
 /** Tollgate for Koa 3: a translation layer; every rule is in `@tollgate/core`. */
 export function createTollgateKoa(tollgate: Tollgate, options: TollgateKoaOptions = {}): TollgateKoa {
   const http = createHttpHandler(tollgate, options);
-  const appShape = options.errorShape ?? 'default';
 
+  const admit = (ctx: ParameterizedContext, next: Next, result: GuardResult) => {
+    if (!result.ok) return writeKoaResponse(ctx, result.response);
+    ctx.state.principal = result.principal;
+    return next();
+  };
   const requirement =
     (rule: Requirement): Middleware =>
     async (ctx, next) => {
-      const refusal = http.check(ctx.state.principal, rule, appShape);
+      const refusal = http.check(ctx.state.principal, rule);
       if (refusal) writeKoaResponse(ctx, refusal);
       else await next();
     };
@@ -94,31 +75,21 @@ export function createTollgateKoa(tollgate: Tollgate, options: TollgateKoaOption
       if (response) writeKoaResponse(ctx, response);
       else await next();
     },
-    authenticate: (rule = {}) => {
-      const withShape: GuardRule = { shape: appShape, ...rule };
-      const proceed = (ctx: ParameterizedContext, next: Next, result: GuardResult) => {
-        if (!result.ok) return writeKoaResponse(ctx, result.response);
-        ctx.state.principal = result.principal;
-        return next();
-      };
-      // Not an async function: a credential still in Tollgate's cache is answered at once, with no
-      // promise of the middleware's own (Koa's `next()` is the only one left), and before the
-      // whole request is translated: a cache hit reads the `Authorization` and `Cookie` headers
-      // only (`nodeRequestHead` still turns a repeated `Authorization` into an array, which no hit
-      // answers).
-      return (ctx, next) => {
-        const known = http.guardCached(nodeRequestHead(ctx.req, ctx.originalUrl), withShape);
-        if (known !== undefined) return proceed(ctx, next, known);
-        return http.guard(toHttpRequest(ctx), withShape).then((result) => proceed(ctx, next, result));
-      };
+    // Not an async function: a known credential is answered without a promise of the middleware's
+    // own (Koa's `next()` is the only one left).
+    authenticate: (rule) => (ctx, next) => {
+      const result = http.guard(toHttpRequest(ctx), rule);
+      return result instanceof Promise
+        ? result.then((settled) => admit(ctx, next, settled))
+        : admit(ctx, next, result);
     },
     json: () => async (ctx, next) => {
       if (parsedBody(ctx) === undefined) {
         let body: unknown;
         try {
-          body = await readJsonBody(fromNodeRequest(ctx.req), http.options.maxBodyBytes);
+          body = await readJsonBody(toHttpRequest(ctx), http.options.maxBodyBytes);
         } catch (error) {
-          return writeKoaResponse(ctx, http.renderError(error, appShape));
+          return writeKoaResponse(ctx, http.renderError(error));
         }
         Object.assign(ctx.request, { body });
       }
@@ -127,22 +98,21 @@ export function createTollgateKoa(tollgate: Tollgate, options: TollgateKoaOption
     methodNotAllowed:
       (...allowed) =>
       (ctx) => {
-        writeKoaResponse(ctx, http.renderError(new TollgateError('method_not_allowed'), appShape, allowed));
+        writeKoaResponse(ctx, http.renderError(new TollgateError('method_not_allowed'), undefined, allowed));
       },
     requirePermissions: (...permissions) => requirement({ permissions }),
     requireRoles: (...roles) => requirement({ roles }),
     requireEnvironment: () => requirement({ environment: true }),
-    errorHandler:
-      (shape = appShape) =>
-      async (ctx, next) => {
-        try {
-          await next();
-        } catch (error) {
-          if (ctx.headerSent || !isTollgateError(error)) throw error;
-          writeKoaResponse(ctx, http.renderError(error, shape));
-        }
-      },
+    errorHandler: (shape) => async (ctx, next) => {
+      try {
+        await next();
+      } catch (error) {
+        if (ctx.headerSent || !isTollgateError(error)) throw error;
+        writeKoaResponse(ctx, http.renderError(error, shape));
+      }
+    },
   };
 }
 
-export type { GuardRule, Principal } from '@tollgate/core';
+export type { Principal } from '@tollgate/core';
+export type { GuardRule } from '@tollgate/core/http';

@@ -2,8 +2,6 @@ import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import {
   createKeySet,
-  createMemoryTokenStore,
-  createMemoryUserDirectory,
   createScryptPasswordHasher,
   createTollgate,
   type DirectorySeed,
@@ -12,6 +10,7 @@ import {
   type TollgateOptions,
 } from '@tollgate/core';
 import demo from '@tollgate/core/demo-data.json' with { type: 'json' };
+import { createMemoryTokenStore, createMemoryUserDirectory } from '@tollgate/core/testing';
 import type Koa from 'koa';
 
 /** The demo accounts of packages/core/demo-data.json. */

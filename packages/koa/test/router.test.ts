@@ -7,13 +7,9 @@
 import { createServer, request } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import Router from '@koa/router';
-import {
-  createHttpHandler,
-  fromNodeRequest,
-  type Tollgate,
-  TollgateError,
-  writeNodeResponse,
-} from '@tollgate/core';
+import { type Tollgate, TollgateError } from '@tollgate/core';
+import { createHttpHandler } from '@tollgate/core/http';
+import { fromNodeRequest, writeNodeResponse } from '@tollgate/core/node';
 import Koa from 'koa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {

@@ -1,16 +1,10 @@
 import { type CanActivate, type ExecutionContext, Inject, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import {
-  type CredentialSource,
-  type GuardResult,
-  type GuardRule,
-  nodeRequestHead,
-  type Requirement,
-  type TollgateHttp,
-} from '@tollgate/core';
+import type { CredentialSource, Requirement } from '@tollgate/core';
+import type { GuardResult, GuardRule, TollgateHttp } from '@tollgate/core/http';
 import { PUBLIC_KEY, REQUIREMENTS_KEY, SCHEMES_KEY } from './decorators.js';
 import { TollgateHttpException, type TollgateRequest, toHttpRequest } from './http.js';
-import { TOLLGATE_HTTP, TOLLGATE_OPTIONS, type TollgateModuleOptions } from './tokens.js';
+import { TOLLGATE_HTTP } from './tokens.js';
 
 /**
  * Authenticates the request (`@Schemes` narrows the credential sources) and checks every
@@ -23,13 +17,9 @@ export class TollgateGuard implements CanActivate {
   constructor(
     @Inject(Reflector) private readonly reflector: Reflector,
     @Inject(TOLLGATE_HTTP) private readonly http: TollgateHttp,
-    @Inject(TOLLGATE_OPTIONS) private readonly options: TollgateModuleOptions,
   ) {}
 
-  /**
-   * Synchronous (no promise) when the credential is still in Tollgate's cache; Nest awaits the
-   * result only when it is a promise.
-   */
+  /** Synchronous (no promise) when the credential is known; Nest awaits the result only when it is a promise. */
   canActivate(context: ExecutionContext): boolean | Promise<boolean> {
     // HTTP only: a hybrid app's WebSocket or microservice handlers are refused, never let through.
     if (context.getType() !== 'http') return false;
@@ -46,12 +36,11 @@ export class TollgateGuard implements CanActivate {
     ) {
       return true;
     }
-    const shape = this.options.errorShape ?? 'default';
     const sources = this.reflector.getAllAndOverride<readonly CredentialSource[] | undefined>(
       SCHEMES_KEY,
       targets,
     );
-    const rule: GuardRule = sources ? { shape, sources } : { shape };
+    const rule: GuardRule | undefined = sources ? { sources } : undefined;
     // What `switchToHttp().getRequest()` returns, without the three closures it makes per call.
     const request = context.getArgByIndex<TollgateRequest>(0);
     const admit = (result: GuardResult): true => {
@@ -63,17 +52,13 @@ export class TollgateGuard implements CanActivate {
         routeRequirements,
       ]) {
         for (const requirement of requirements ?? []) {
-          const refusal = this.http.check(result.principal, requirement, shape);
+          const refusal = this.http.check(result.principal, requirement);
           if (refusal) throw new TollgateHttpException(refusal);
         }
       }
       return true;
     };
-    // A cache hit reads the `Authorization` and `Cookie` headers only: it is answered before the
-    // whole request is translated (Express's `req.ip` alone costs a parse of the proxy chain).
-    // `nodeRequestHead` still turns a repeated `Authorization` into an array, which no hit answers.
-    const known = this.http.guardCached(nodeRequestHead(request, request.originalUrl), rule);
-    if (known !== undefined) return admit(known);
-    return this.http.guard(toHttpRequest(request), rule).then(admit);
+    const result = this.http.guard(toHttpRequest(request), rule);
+    return result instanceof Promise ? result.then(admit) : admit(result);
   }
 }

@@ -8,17 +8,10 @@ import {
   Injectable,
   type NestMiddleware,
 } from '@nestjs/common';
-import {
-  fromNodeRequest,
-  type HttpRequest,
-  type HttpResponse,
-  type Principal,
-  readJsonBody,
-  TollgateError,
-  type TollgateHttp,
-  writeNodeResponse,
-} from '@tollgate/core';
-import { TOLLGATE_HTTP, TOLLGATE_OPTIONS, type TollgateModuleOptions } from './tokens.js';
+import { type Principal, TollgateError } from '@tollgate/core';
+import { type HttpRequest, type HttpResponse, readJsonBody, type TollgateHttp } from '@tollgate/core/http';
+import { fromNodeRequest, type NodeRequestReader, writeNodeResponse } from '@tollgate/core/node';
+import { TOLLGATE_HTTP } from './tokens.js';
 
 /** A request on the Express platform, as far as Tollgate reads and writes it. */
 export interface TollgateRequest extends IncomingMessage {
@@ -32,14 +25,17 @@ export interface TollgateRequest extends IncomingMessage {
 
 type Next = (error?: unknown) => void;
 
-export function toHttpRequest(req: TollgateRequest): HttpRequest {
+// What the platform (Express) has worked out about a request: read only when the core asks for it.
+const NEST: NodeRequestReader<TollgateRequest> = {
+  url: (req) => req.originalUrl ?? req.url ?? '/',
+  clientIp: (req) => req.ip,
   // A body parser that ran earlier (Nest's own, unless the app was created with `bodyParser: false`)
   // has consumed the stream: hand over what it parsed.
-  return fromNodeRequest(req, {
-    url: req.originalUrl ?? req.url ?? '/',
-    parsedBody: req.body,
-    clientIp: req.ip,
-  });
+  parsedBody: (req) => req.body,
+};
+
+export function toHttpRequest(req: TollgateRequest): HttpRequest {
+  return fromNodeRequest(req, req, NEST);
 }
 
 /**
@@ -66,10 +62,7 @@ function parsedBody(response: HttpResponse): string | Record<string, unknown> {
  */
 @Catch(TollgateHttpException, TollgateError)
 export class TollgateExceptionFilter implements ExceptionFilter<TollgateHttpException | TollgateError> {
-  constructor(
-    @Inject(TOLLGATE_HTTP) protected readonly http: TollgateHttp,
-    @Inject(TOLLGATE_OPTIONS) protected readonly options: TollgateModuleOptions,
-  ) {}
+  constructor(@Inject(TOLLGATE_HTTP) protected readonly http: TollgateHttp) {}
 
   catch(exception: TollgateHttpException | TollgateError, host: ArgumentsHost): void {
     const res = host.switchToHttp().getResponse<ServerResponse>();
@@ -81,7 +74,7 @@ export class TollgateExceptionFilter implements ExceptionFilter<TollgateHttpExce
       res,
       exception instanceof TollgateHttpException
         ? exception.tollgateResponse
-        : this.http.renderError(exception, this.options.errorShape ?? 'default'),
+        : this.http.renderError(exception),
     );
   }
 }
@@ -109,7 +102,7 @@ export class TollgateJsonMiddleware implements NestMiddleware<TollgateRequest, S
 
   async use(req: TollgateRequest, _res: ServerResponse, next: Next): Promise<void> {
     if (req.body === undefined)
-      req.body = await readJsonBody(fromNodeRequest(req), this.http.options.maxBodyBytes);
+      req.body = await readJsonBody(toHttpRequest(req), this.http.options.maxBodyBytes);
     next();
   }
 }

@@ -1,4 +1,4 @@
-export type { ErrorShape, TollgateHttp } from '@tollgate/core';
+export type { ErrorShape, TollgateHttp } from '@tollgate/core/http';
 export {
   Actor,
   Environment,

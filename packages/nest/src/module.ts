@@ -8,7 +8,8 @@ import {
   RequestMethod,
 } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
-import { createHttpHandler, createTollgate, type Tollgate, type TollgateOptions } from '@tollgate/core';
+import { createTollgate, type Tollgate, type TollgateOptions } from '@tollgate/core';
+import { createHttpHandler } from '@tollgate/core/http';
 import { TollgateGuard } from './guard.js';
 import { TollgateExceptionFilter, TollgateProfilesMiddleware } from './http.js';
 import { TOLLGATE, TOLLGATE_HTTP, TOLLGATE_OPTIONS, type TollgateModuleOptions } from './tokens.js';

@@ -1,4 +1,5 @@
-import type { ErrorShape, HttpHandlerOptions, Tollgate, TollgateOptions } from '@tollgate/core';
+import type { Tollgate, TollgateOptions } from '@tollgate/core';
+import type { HttpHandlerOptions } from '@tollgate/core/http';
 
 /** Injection token of the module's options (`TollgateModuleOptions`). */
 export const TOLLGATE_OPTIONS = Symbol.for('@tollgate/nest:options');
@@ -10,6 +11,4 @@ export const TOLLGATE_HTTP = Symbol.for('@tollgate/nest:http');
 export interface TollgateModuleOptions extends HttpHandlerOptions {
   /** The Tollgate, or the options `createTollgate` builds it from. */
   readonly tollgate: Tollgate | TollgateOptions;
-  /** How refusals on the app's own routes are rendered. Default `default` (`{"code","message"}`). */
-  readonly errorShape?: ErrorShape;
 }

@@ -4,8 +4,6 @@ import type { INestApplication, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import {
   createKeySet,
-  createMemoryTokenStore,
-  createMemoryUserDirectory,
   createScryptPasswordHasher,
   createTollgate,
   type DirectorySeed,
@@ -14,6 +12,7 @@ import {
   type TollgateOptions,
 } from '@tollgate/core';
 import demo from '@tollgate/core/demo-data.json' with { type: 'json' };
+import { createMemoryTokenStore, createMemoryUserDirectory } from '@tollgate/core/testing';
 
 /** The demo accounts of packages/core/demo-data.json. */
 export const ETHAN = { username: 'ethan.buckley@datastoreltd.biz', password: 'S0qUx56pW!' } as const;

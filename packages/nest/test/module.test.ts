@@ -239,7 +239,7 @@ describe('options', () => {
       expect((await postJson(`${app.url}/api/v2/auth/token`, ETHAN)).status).toBe(404);
       expect((await call(`${app.url}/Authentication?username=x&password=y`)).status).toBe(404);
       expect((await call(`${app.url}/who`)).status).toBe(401);
-      const { token } = await tollgate.loginForAccessToken(ETHAN);
+      const { token } = await tollgate.accessTokens.login(ETHAN);
       const who = await call(`${app.url}/who`, { headers: { authorization: `Bearer ${token}` } });
       expect(who.status).toBe(200);
       expect(who.text).toBe(`{"user":"${ETHAN.username}"}`);

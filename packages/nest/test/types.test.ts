@@ -8,11 +8,10 @@ import { fileURLToPath } from 'node:url';
 import type {
   Actor as CoreActor,
   Principal as CorePrincipal,
-  ErrorShape,
-  HttpHandlerOptions,
   Tollgate,
   TollgateOptions,
 } from '@tollgate/core';
+import type { ErrorShape, HttpHandlerOptions } from '@tollgate/core/http';
 import ts from 'typescript';
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import type {
@@ -36,9 +35,9 @@ describe('types', () => {
 
   it('takes the core handler options plus tollgate and errorShape; forRoot adds global', () => {
     expectTypeOf<TollgateModuleOptions>().toExtend<HttpHandlerOptions>();
-    expectTypeOf<Exclude<keyof TollgateModuleOptions, keyof HttpHandlerOptions>>().toEqualTypeOf<
-      'tollgate' | 'errorShape'
-    >();
+    expectTypeOf<
+      Exclude<keyof TollgateModuleOptions, keyof HttpHandlerOptions>
+    >().toEqualTypeOf<'tollgate'>();
     expectTypeOf<TollgateModuleOptions['tollgate']>().toEqualTypeOf<Tollgate | TollgateOptions>();
     expectTypeOf<TollgateModuleOptions['errorShape']>().toEqualTypeOf<ErrorShape | undefined>();
     expectTypeOf<TollgateModuleRootOptions['global']>().toEqualTypeOf<boolean | undefined>();

@@ -1,15 +1,13 @@
 import {
   type CredentialSource,
   ERROR_CATALOGUE,
-  type ErrorShape,
-  type HttpResponse,
   isTollgateError,
-  nodeHeaders,
   type Principal,
   TollgateError,
   type TollgateErrorCode,
-  type TollgateHttp,
 } from '@tollgate/core';
+import type { ErrorShape, GuardResult, GuardRule, HttpResponse, TollgateHttp } from '@tollgate/core/http';
+import { fromNodeRequest, type NodeRequestReader } from '@tollgate/core/node';
 import type { Request } from 'express';
 import { Strategy } from 'passport-strategy';
 
@@ -43,6 +41,12 @@ export interface TollgateStrategyOptions {
   readonly name?: string;
 }
 
+const EXPRESS: NodeRequestReader<Request> = {
+  url: (req) => req.originalUrl ?? req.url,
+  clientIp: (req) => req.ip,
+  parsedBody: (req) => req.body as unknown,
+};
+
 /**
  * A passport strategy accepting credentials from `sources`: the core authenticates (and applies the
  * session cookie's CSRF rule); the principal goes to `this.success`, a refusal to `this.fail` with
@@ -52,37 +56,45 @@ abstract class TollgateStrategy extends Strategy {
   readonly name: string;
   // Plain properties, not #private: passport runs each request on Object.create(strategy).
   private readonly http: TollgateHttp;
-  private readonly sources: readonly CredentialSource[];
+  private readonly rule: GuardRule;
 
   protected constructor(http: TollgateHttp, sources: readonly CredentialSource[], name: string) {
     super();
     this.http = http;
-    this.sources = sources;
+    this.rule = Object.freeze({ sources });
     this.name = name;
   }
 
   override authenticate(req: Request): void {
-    const request = { method: req.method, url: req.originalUrl ?? req.url, headers: nodeHeaders(req) };
-    this.http.authenticate(request, this.sources).then(
-      (principal) => this.success(principal),
-      (error: unknown) => {
-        if (!isTollgateError(error) || error.status >= 500) {
-          this.error(error instanceof Error ? error : new TollgateError('internal_error', { cause: error }));
-          return;
-        }
-        const challenge =
-          error.status === 401 ? this.http.renderError(error).headers['www-authenticate'] : null;
-        const failure: TollgateFailure = {
-          strategy: this.name,
-          code: error.code,
-          status: error.status,
-          message: ERROR_CATALOGUE[error.code].message,
-          challenge: challenge ?? null,
-          error,
-        };
-        this.fail(failure, error.status);
-      },
-    );
+    // The core parses the request once, whichever strategy runs; a known credential answers at once.
+    const result = this.http.guard(fromNodeRequest(req, req, EXPRESS), this.rule);
+    if (result instanceof Promise)
+      result.then(
+        (settled) => this.settle(settled),
+        (error) => this.error(error),
+      );
+    else this.settle(result);
+  }
+
+  private settle(result: GuardResult): void {
+    if (result.ok) {
+      if (result.principal) this.success(result.principal);
+      return;
+    }
+    const { error, response } = result;
+    if (error.status >= 500) {
+      this.error(error);
+      return;
+    }
+    const failure: TollgateFailure = {
+      strategy: this.name,
+      code: error.code,
+      status: error.status,
+      message: ERROR_CATALOGUE[error.code].message,
+      challenge: response.headers['www-authenticate'] ?? null,
+      error,
+    };
+    this.fail(failure, error.status);
   }
 }
 

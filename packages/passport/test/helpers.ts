@@ -1,19 +1,17 @@
 import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import {
-  createHttpHandler,
   createKeySet,
-  createMemoryTokenStore,
-  createMemoryUserDirectory,
   createScryptPasswordHasher,
   createTollgate,
   type DirectorySeed,
   generateSigningKey,
   type TokenStore,
   type Tollgate,
-  type TollgateHttp,
 } from '@tollgate/core';
 import demo from '@tollgate/core/demo-data.json' with { type: 'json' };
+import { createHttpHandler, type TollgateHttp } from '@tollgate/core/http';
+import { createMemoryTokenStore, createMemoryUserDirectory } from '@tollgate/core/testing';
 import type { Express } from 'express';
 
 /** The demo accounts of packages/core/demo-data.json. */
@@ -55,17 +53,17 @@ export async function demoTollgate(): Promise<Demo> {
 
 /** One token of each kind the strategies accept, for ethan (the delegated one signed by root). */
 export async function demoTokens(tollgate: Tollgate) {
-  const jwt = (await tollgate.loginForAccessToken(ETHAN)).token;
-  const access = (await tollgate.loginForTokenPair(BOB)).token;
-  const caller = await tollgate.authenticate({ authorization: `JWT ${jwt}` });
-  const uat = await tollgate.createUat({
+  const jwt = (await tollgate.accessTokens.login(ETHAN)).token;
+  const access = (await tollgate.tokenPair.login(BOB)).token;
+  const caller = await tollgate.requirePrincipal({ authorization: `JWT ${jwt}` });
+  const uat = await tollgate.uats.create({
     caller,
     name: 'tests',
     expiresAt: new Date(Date.now() + 86_400_000),
     permissions: ['scans_download'],
   });
-  const rootAccess = (await tollgate.loginForTokenPair(ROOT)).token;
-  const session = await tollgate.delegate({
+  const rootAccess = (await tollgate.tokenPair.login(ROOT)).token;
+  const session = await tollgate.delegatedLogin.issue({
     adminToken: rootAccess,
     domain: 'datastore',
     userIdentity: ETHAN.username,

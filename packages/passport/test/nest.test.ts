@@ -20,13 +20,10 @@ import {
 import { APP_FILTER, NestFactory } from '@nestjs/core';
 import { AuthGuard } from '@nestjs/passport';
 import { ExpressAdapter } from '@nestjs/platform-express';
-import {
-  generateUat,
-  type Principal,
-  TollgateError,
-  type TollgateHttp,
-  writeNodeResponse,
-} from '@tollgate/core';
+import { type Principal, TollgateError } from '@tollgate/core';
+import type { TollgateHttp } from '@tollgate/core/http';
+import { writeNodeResponse } from '@tollgate/core/node';
+import { generateUat } from '@tollgate/core/testing';
 import type { Request, Response } from 'express';
 import passport from 'passport';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -110,7 +107,7 @@ describe('@nestjs/passport AuthGuard', () => {
 
   it('401 without one, and with another scheme', async () => {
     expect((await send(`${url}/api/me`)).status).toBe(401);
-    const jwt = (await demo.tollgate.loginForAccessToken(ETHAN)).token;
+    const jwt = (await demo.tollgate.accessTokens.login(ETHAN)).token;
     expect((await send(`${url}/api/me`, { headers: { authorization: `JWT ${jwt}` } })).status).toBe(401);
   });
 

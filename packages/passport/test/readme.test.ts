@@ -26,7 +26,8 @@ function snippets(): Record<string, string> {
   return {
     use: `${snippet('Use')}\nimport type { Tollgate } from '@tollgate/core';\ndeclare const tollgate: Tollgate;\n`,
     several: [
-      "import { type TollgateHttp, writeNodeResponse } from '@tollgate/core';",
+      "import type { TollgateHttp } from '@tollgate/core/http';",
+      "import { writeNodeResponse } from '@tollgate/core/node';",
       "import { renderPassportFailure } from '@tollgate/passport';",
       "import type { RequestHandler } from 'express';",
       "import passport from 'passport';",

@@ -3,13 +3,10 @@
  * a typed `req.user`, refusals that keep their code and challenge through a custom callback,
  * `session: false`, and a store failure reported as an error (503), never as a refusal.
  */
-import {
-  generateUat,
-  type Principal,
-  TollgateError,
-  type TollgateHttp,
-  writeNodeResponse,
-} from '@tollgate/core';
+import { type Principal, TollgateError } from '@tollgate/core';
+import type { TollgateHttp } from '@tollgate/core/http';
+import { writeNodeResponse } from '@tollgate/core/node';
+import { generateUat } from '@tollgate/core/testing';
 import express, { type ErrorRequestHandler, type Request, type RequestHandler } from 'express';
 import { Passport } from 'passport';
 import { afterAll, beforeAll, describe, expect, expectTypeOf, it } from 'vitest';

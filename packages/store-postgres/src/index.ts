@@ -1,11 +1,11 @@
 import {
   createScryptPasswordHasher,
   type DirectorySeed,
-  demoData,
   type PasswordHasher,
   type TokenStore,
   type UserDirectory,
 } from '@tollgate/core';
+import { demoData } from '@tollgate/core/testing';
 import type pg from 'pg';
 import { openDatabase } from './database.js';
 import { migrate } from './migrations.js';

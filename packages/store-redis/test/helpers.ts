@@ -5,12 +5,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import {
-  createFakeClock,
   createKeySet,
-  createMemoryTokenStore,
-  createMemoryUserDirectory,
   createTollgate,
-  type FakeClock,
   generateSigningKey,
   type KeySet,
   type RevocationListener,
@@ -23,6 +19,12 @@ import {
   type TollgateOptions,
   type UserDirectory,
 } from '@tollgate/core';
+import {
+  createFakeClock,
+  createMemoryTokenStore,
+  createMemoryUserDirectory,
+  type FakeClock,
+} from '@tollgate/core/testing';
 // Relative: @tollgate/store-tests is not (yet) a devDependency of this package.
 import { createFastPasswordHasher, demoSeed, startTcpProxy, type TcpProxy } from '@tollgate/store-tests';
 import { Redis, type RedisOptions } from 'ioredis';

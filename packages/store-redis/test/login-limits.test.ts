@@ -45,7 +45,7 @@ describe('redisLimiterFactory', () => {
     await rejectsWith(a.login({ username: bob.username, password: 'wrong' }), 'invalid_credentials');
     await rejectsWith(a.login({ username: 'BOB@acme.test', password: 'wrong' }), 'invalid_credentials');
     await rejectsWith(b.login({ username: bob.username, password: 'wrong' }), 'invalid_credentials');
-    const refused = await rejectsWith(b.loginForAccessToken(bob), 'rate_limited');
+    const refused = await rejectsWith(b.accessTokens.login(bob), 'rate_limited');
     expect(refused.retryAfterSeconds).toBeGreaterThan(100);
     expect(refused.retryAfterSeconds).toBeLessThanOrEqual(120);
     await rejectsWith(a.login(bob), 'rate_limited');
@@ -96,7 +96,7 @@ describe('redisLimiterFactory', () => {
     expect(await timed(b.login(attempt))).toBeLessThan(TIMEOUT_MS + 200);
     await expect.poll(() => redisB.status).not.toBe('ready');
     expect(await timed(b.login(attempt))).toBeLessThan(50);
-    expect(await timed(b.loginForTokenPair(attempt))).toBeLessThan(50);
+    expect(await timed(b.tokenPair.login(attempt))).toBeLessThan(50);
     await expect(a.login(attempt)).resolves.toMatchObject({ id: bob.id });
     proxy.restore();
     await connected(redisB);

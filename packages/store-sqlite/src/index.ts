@@ -1,11 +1,11 @@
 import {
   createScryptPasswordHasher,
   type DirectorySeed,
-  demoData,
   type PasswordHasher,
   type TokenStore,
   type UserDirectory,
 } from '@tollgate/core';
+import { demoData } from '@tollgate/core/testing';
 import { DEFAULT_BUSY_TIMEOUT_MS, openDatabase } from './database.js';
 import { createSqliteTokenStore } from './token-store.js';
 import { createSqliteUserDirectory } from './user-directory.js';

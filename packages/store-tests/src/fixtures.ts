@@ -1,10 +1,6 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import {
-  createScryptPasswordHasher,
-  type DirectorySeed,
-  demoData,
-  type PasswordHasher,
-} from '@tollgate/core';
+import { createScryptPasswordHasher, type DirectorySeed, type PasswordHasher } from '@tollgate/core';
+import { demoData } from '@tollgate/core/testing';
 
 /** 2026-01-01T00:00:00Z: every contract test counts time from here, never from the wall clock. */
 export const T0 = Date.UTC(2026, 0, 1);

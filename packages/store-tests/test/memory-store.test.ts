@@ -1,4 +1,4 @@
-import { createMemoryTokenStore, createMemoryUserDirectory } from '@tollgate/core';
+import { createMemoryTokenStore, createMemoryUserDirectory } from '@tollgate/core/testing';
 import { describeTokenStoreContract, describeUserDirectoryContract } from '../src/index.js';
 
 describeTokenStoreContract('memory', async () => ({ store: createMemoryTokenStore() }));

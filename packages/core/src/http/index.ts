@@ -1,7 +1,11 @@
-export { firstHeader, readJsonBody } from './body.js';
-export { type AppRouteDoc, createHttpHandler, type OpenApiInfo, type TollgateHttp } from './handler.js';
-export { fromNodeRequest, nodeHeaders, nodeRequestHead, writeNodeResponse } from './node.js';
-export { meBody } from './profiles/uat-jwt.js';
+/**
+ * `@tollgate/core/http`: the framework-neutral HTTP face of a Tollgate (the profiles' routes, the
+ * guard, error rendering, OpenAPI, log redaction). Adapters translate to and from it.
+ */
+export { readJsonBody } from './body.js';
+export { createHttpHandler, type TollgateHttp } from './handler.js';
+export type { AppRouteDoc, OpenApiInfo } from './openapi.js';
+export { meBody } from './profiles/uat-jwt/routes.js';
 export { redactUrl } from './redact.js';
 export { ERROR_CODE_HEADER, json, NO_STORE, renderError } from './render.js';
 export type {
@@ -17,4 +21,5 @@ export type {
   ProfileName,
   ResolvedHttpOptions,
   RouteDefinition,
+  TollgateMiddlewareSet,
 } from './types.js';

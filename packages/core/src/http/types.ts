@@ -1,6 +1,8 @@
 import type { z } from 'zod';
+import type { TollgateError } from '../errors.js';
 import type { Tollgate } from '../tollgate.js';
 import type { CredentialSource, Principal, Requirement } from '../types.js';
+import type { TollgateHttp } from './handler.js';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
@@ -74,6 +76,11 @@ export interface RouteDefinition {
   readonly carriesTokens: boolean;
   /** Credential sources the route authenticates with, for the OpenAPI document. */
   readonly security?: readonly CredentialSource[];
+  /**
+   * What of the URL is secret, for `redactUrl`: path parameters and query fields by name. On a route
+   * that carries tokens, every query field the route does not declare is treated as secret too.
+   */
+  readonly secrets?: { readonly params?: readonly string[]; readonly query?: readonly string[] };
   readonly query?: z.ZodObject;
   readonly body?: z.ZodType;
   readonly responses: Readonly<Record<number, ResponseDoc>>;
@@ -93,6 +100,11 @@ export interface CookieOptions {
 export interface HttpHandlerOptions {
   /** Which documented APIs to serve. Default: all four. */
   readonly profiles?: readonly ProfileName[];
+  /**
+   * How refusals on the app's own routes (`guard`, `check`, `renderError`) are rendered. The profiles'
+   * routes always answer in their own API's shape. Default `default` (`{"code","message"}`).
+   */
+  readonly errorShape?: ErrorShape;
   /** Mount point of every route, e.g. `/auth`. Default none. */
   readonly prefix?: string;
   /** Larger request bodies are refused with 413. Default 65536. */
@@ -112,6 +124,7 @@ export interface HttpHandlerOptions {
 
 export interface ResolvedHttpOptions {
   readonly profiles: readonly ProfileName[];
+  readonly errorShape: ErrorShape;
   readonly prefix: string;
   readonly maxBodyBytes: number;
   readonly cookie: Required<Omit<CookieOptions, 'domain'>> & { readonly domain: string | undefined };
@@ -127,10 +140,38 @@ export interface GuardRule extends Requirement {
   readonly sources?: readonly CredentialSource[];
   /** No credentials at all is not an error: the principal is null. Default false. */
   readonly optional?: boolean;
-  /** Default `default`. */
+  /** Default: the handler's `errorShape`. */
   readonly shape?: ErrorShape;
 }
 
 export type GuardResult =
   | { readonly ok: true; readonly principal: Principal | null }
-  | { readonly ok: false; readonly response: HttpResponse };
+  | { readonly ok: false; readonly error: TollgateError; readonly response: HttpResponse };
+
+/**
+ * What every adapter returns: the same set of middleware, typed in its framework's own handler
+ * types (`M` for a middleware, `E` for an error handler).
+ */
+export interface TollgateMiddlewareSet<M, E = M> {
+  /** The framework-neutral handler underneath (route table, OpenAPI, rendering). */
+  readonly http: TollgateHttp;
+  /** Serves the chosen profiles' endpoints; passes everything else on. */
+  router(): M;
+  /** Authenticates (and optionally authorizes) the request; puts the principal on the request. */
+  authenticate(rule?: GuardRule): M;
+  /** Every one of these permissions. Use after `authenticate()`. */
+  requirePermissions(...permissions: string[]): M;
+  /** At least one of these roles. Use after `authenticate()`. */
+  requireRoles(...roles: string[]): M;
+  /** A token bound to an environment. Use after `authenticate()`. */
+  requireEnvironment(): M;
+  /** Renders a `TollgateError` thrown downstream in the chosen shape; passes other errors on. */
+  errorHandler(shape?: ErrorShape): E;
+  /**
+   * A JSON body parser with the handler's limits (`maxBodyBytes`: 413, other media types: 415,
+   * invalid JSON: 400), refusals rendered like every other.
+   */
+  json(): M;
+  /** Answers 405 with `Allow` (mount after the path's own methods). */
+  methodNotAllowed(...allowed: string[]): M;
+}

@@ -27,7 +27,9 @@ expectTypeOf<Principal['data']>().not.toBeAny();
 expectTypeOf<Principal['data']>().not.toBeUnknown();
 
 // What `authenticate` resolves to carries the app's data type.
-expectTypeOf<Awaited<ReturnType<Tollgate['authenticate']>>['data']>().toEqualTypeOf<AppData | undefined>();
+expectTypeOf<Awaited<ReturnType<Tollgate['requirePrincipal']>>['data']>().toEqualTypeOf<
+  AppData | undefined
+>();
 
 export function planOf(principal: Principal): 'free' | 'pro' {
   expectTypeOf(principal.data).toEqualTypeOf<AppData | undefined>();

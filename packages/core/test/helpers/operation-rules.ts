@@ -25,7 +25,7 @@ import {
   type TollgateOptions,
   type UserDirectory,
   type UserRecord,
-} from '../../src/index.js';
+} from './internals.js';
 
 export const ISSUER = 'https://tollgate.test';
 export const AUDIENCE = 'api';
@@ -405,12 +405,12 @@ export function jwtPayload(token: string): Record<string, unknown> {
 
 /** Logs in through scheme C and authenticates the access token: the principal an admin endpoint sees. */
 export async function accessPrincipal(tg: Tollgate, account: DemoAccount): Promise<Principal> {
-  const pair = await tg.loginForTokenPair({ username: account.username, password: account.password });
-  return tg.authenticate({ authorization: `Bearer ${pair.token}` });
+  const pair = await tg.tokenPair.login({ username: account.username, password: account.password });
+  return tg.requirePrincipal({ authorization: `Bearer ${pair.token}` });
 }
 
 /** Logs in through scheme D (JWT) and authenticates with `Authorization: JWT`. */
 export async function jwtPrincipal(tg: Tollgate, account: DemoAccount): Promise<Principal> {
-  const { token } = await tg.loginForAccessToken({ username: account.username, password: account.password });
-  return tg.authenticate({ authorization: `JWT ${token}` });
+  const { token } = await tg.accessTokens.login({ username: account.username, password: account.password });
+  return tg.requirePrincipal({ authorization: `JWT ${token}` });
 }

@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { crc32, toBase62, uint32ToBase62 } from './encoding.js';
+import { crc32, toBase62, uint32ToBase62 } from './base62.js';
 
 /**
  * UAT format: `tgu_` + 32 random base62 characters (~190 bits) + 6 base62 characters of

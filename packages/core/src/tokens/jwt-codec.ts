@@ -1,10 +1,11 @@
 import { isUtf8 } from 'node:buffer';
 import { createHmac, verify as cryptoVerify, timingSafeEqual } from 'node:crypto';
 import { SignJWT } from 'jose';
-import { isCanonicalBase64url, parseJsonObject } from './encoding.js';
-import { TollgateError } from './errors.js';
+import { TollgateError } from '../errors.js';
+import type { JwtKind } from '../types.js';
+import { isCanonicalBase64url } from './base64url.js';
+import { parseJsonObject } from './json-object.js';
 import type { KeySet, SigningKey } from './keys.js';
-import type { JwtKind } from './types.js';
 
 /** The `typ` header of each JWT kind; a token is only ever accepted as the kind its `typ` names. */
 export const JWT_TYP: Readonly<Record<JwtKind, string>> = Object.freeze({

@@ -1,10 +1,5 @@
-import demoJson from '../demo-data.json' with { type: 'json' };
-import type { DirectorySeed } from './ports.js';
-
-/** The case-insensitive key of a username (Unicode lower-casing, not ASCII only), shared by every directory. */
-export function usernameKey(username: string): string {
-  return username.normalize('NFC').toLowerCase();
-}
+import demoJson from '../../demo-data.json' with { type: 'json' };
+import type { DirectorySeed } from '../ports.js';
 
 /**
  * The demo data of CONTRACT.md (`demo-data.json`, also exported as `@tollgate/core/demo-data.json`),

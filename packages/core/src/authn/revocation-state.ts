@@ -1,6 +1,6 @@
-import type { Clock } from './clock.js';
-import { TollgateError } from './errors.js';
-import type { RevocationKind, TokenStore } from './ports.js';
+import type { Clock } from '../clock.js';
+import { TollgateError } from '../errors.js';
+import type { RevocationKind, TokenStore } from '../ports.js';
 
 export interface RevocationSyncOptions {
   /** Revocations made by other instances are fetched at most this often (ms). Default 1000. */

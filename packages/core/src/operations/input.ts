@@ -11,19 +11,23 @@ function invalidTypeMessage(expected: string | undefined): string {
 }
 
 /**
- * Validates with a schema; failures become `malformed_request` with messages per field
+ * Validates an operation's input (or a route's query or body) with its schema; failures become `malformed_request` with messages per field
  * (`This field is required.` for a missing one), never the schema library's own error.
  */
-export function validate<T extends z.ZodType>(
+export function parseInput<T extends z.ZodType>(
   schema: T,
   value: unknown,
-  what: 'body' | 'query',
+  what: 'body' | 'query' | 'input' = 'input',
 ): z.output<T> {
   const result = schema.safeParse(value ?? {});
   if (result.success) return result.data;
+  throw invalidInput(result.error.issues, value, what);
+}
+
+function invalidInput(issues: readonly z.core.$ZodIssue[], value: unknown, what: string): TollgateError {
   const record = typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : {};
   const fields: Record<string, string[]> = {};
-  for (const issue of result.error.issues) {
+  for (const issue of issues) {
     const field = issue.path.length > 0 ? String(issue.path[0]) : 'non_field_errors';
     const message =
       issue.path.length > 0 && record[field] === undefined
@@ -35,20 +39,8 @@ export function validate<T extends z.ZodType>(
     if (!list.includes(message)) list.push(message);
     fields[field] = list;
   }
-  throw new TollgateError('malformed_request', { message: `The request ${what} is invalid.`, fields });
-}
-
-/** Query parameters as one string each; a repeated parameter is refused. */
-export function queryRecord(search: URLSearchParams): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [key, value] of search) {
-    if (Object.hasOwn(out, key)) {
-      throw new TollgateError('malformed_request', {
-        message: 'A query parameter is repeated.',
-        fields: { [key]: ['This parameter may appear only once.'] },
-      });
-    }
-    out[key] = value;
-  }
-  return out;
+  return new TollgateError('malformed_request', {
+    message: what === 'input' ? 'The input is invalid.' : `The request ${what} is invalid.`,
+    fields,
+  });
 }

@@ -1,7 +1,8 @@
 import { z } from 'zod';
-import { defineRoute } from '../define.js';
-import { text } from '../render.js';
-import type { ResolvedHttpOptions } from '../types.js';
+import { DelegatedLoginInput } from '../../../operations/delegated-login.js';
+import { defineRoute } from '../../define.js';
+import { text } from '../../render.js';
+import type { ResolvedHttpOptions } from '../../types.js';
 
 const ErrorBody = z.object({ code: z.string(), message: z.string() });
 
@@ -28,11 +29,8 @@ export const delegatedLoginRoutes = [
     summary: "An administrator's access token signs a user in without their password.",
     shape: 'default',
     carriesTokens: true,
-    body: z.object({
-      domain: z.string().min(1).max(255),
-      userIdentity: z.string().min(1).max(320),
-      token: z.string().min(1).max(8192),
-      customData: z.string().max(4096).nullish(),
+    body: DelegatedLoginInput.omit({ adminToken: true }).extend({
+      token: DelegatedLoginInput.shape.adminToken,
     }),
     responses: {
       200: {
@@ -49,7 +47,7 @@ export const delegatedLoginRoutes = [
       404: { description: 'No such user in that domain.', schema: ErrorBody },
     },
     handle: async ({ tollgate, body, options }) => {
-      const result = await tollgate.delegate({
+      const result = await tollgate.delegatedLogin.issue({
         adminToken: body.token,
         domain: body.domain,
         userIdentity: body.userIdentity,

@@ -1,9 +1,15 @@
 import { z } from 'zod';
-import { TollgateError } from '../../errors.js';
-import type { UatSummary } from '../../tollgate.js';
-import type { Principal } from '../../types.js';
-import { defineRoute } from '../define.js';
-import { ERROR_CODE_HEADER, empty, json, NO_STORE } from '../render.js';
+import { TollgateError } from '../../../errors.js';
+import { passwordField, usernameField } from '../../../operations/login.js';
+import {
+  type UatSummary,
+  uatExpiryField,
+  uatNameField,
+  uatPermissionsField,
+} from '../../../operations/uats.js';
+import type { Principal } from '../../../types.js';
+import { defineRoute } from '../../define.js';
+import { ERROR_CODE_HEADER, empty, json, NO_STORE } from '../../render.js';
 
 const Detail = z.object({ detail: z.string() });
 const FieldErrors = z.record(z.string(), z.array(z.string()));
@@ -80,14 +86,14 @@ export const uatJwtRoutes = [
     summary: "Password login to a JWT carrying all the user's rights (`Authorization: JWT <token>`).",
     shape: 'detail',
     carriesTokens: true,
-    body: z.object({ email: z.string().min(1).max(320), password: z.string().min(1).max(1024) }),
+    body: z.object({ email: usernameField, password: passwordField }),
     responses: {
       200: { description: 'The token.', schema: z.object({ token: z.string() }) },
       400: { description: 'Invalid credentials or missing fields.', schema: FieldErrors },
     },
     handle: async ({ tollgate, body, request }) => {
       try {
-        const { token } = await tollgate.loginForAccessToken({
+        const { token } = await tollgate.accessTokens.login({
           username: body.email,
           password: body.password,
           clientIp: request.clientIp,
@@ -124,11 +130,7 @@ export const uatJwtRoutes = [
     shape: 'detail',
     carriesTokens: true,
     security: [...MANAGERS],
-    body: z.object({
-      name: z.string().min(1).max(200),
-      expires_at: z.iso.datetime({ offset: true }),
-      permissions: z.array(z.string().min(1).max(100)).min(1).max(100),
-    }),
+    body: z.object({ name: uatNameField, expires_at: uatExpiryField, permissions: uatPermissionsField }),
     responses: {
       201: { description: 'The token, shown once.', schema: CreatedUat },
       400: { description: 'Invalid name, expiry or permission.', schema: FieldErrors },
@@ -136,7 +138,7 @@ export const uatJwtRoutes = [
     },
     handle: async ({ tollgate, body, authenticate }) => {
       const caller = await authenticate(MANAGERS);
-      const uat = await tollgate.createUat({
+      const uat = await tollgate.uats.create({
         caller,
         name: body.name,
         expiresAt: body.expires_at,
@@ -166,7 +168,7 @@ export const uatJwtRoutes = [
     responses: { 200: { description: 'The tokens.', schema: z.array(UatListItem) }, ...detailResponses },
     handle: async ({ tollgate, authenticate }) => {
       const caller = await authenticate(MANAGERS);
-      return json(200, (await tollgate.listUats({ caller })).map(listItem));
+      return json(200, (await tollgate.uats.list({ caller })).map(listItem));
     },
   }),
   defineRoute({
@@ -185,7 +187,7 @@ export const uatJwtRoutes = [
     },
     handle: async ({ tollgate, params, authenticate }) => {
       const caller = await authenticate(MANAGERS);
-      await tollgate.revokeUat({ caller, id: params.id! });
+      await tollgate.uats.revoke({ caller, id: params.id! });
       return empty(204);
     },
   }),

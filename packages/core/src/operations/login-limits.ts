@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { type RateLimiterAbstract, RateLimiterMemory } from 'rate-limiter-flexible';
-import { usernameKey } from './demo-data.js';
-import { TollgateError } from './errors.js';
+import { TollgateError } from '../errors.js';
+import { usernameKey } from '../ports.js';
 
 /** A brute-force limit: at most `maxFailures` failed logins per `windowSeconds`. */
 export interface LoginLimitRule {

@@ -1,11 +1,10 @@
 import { z } from 'zod';
-import type { UserTokenResult } from '../../tollgate.js';
-import { defineRoute } from '../define.js';
-import { json } from '../render.js';
+import { passwordField as password, usernameField as username } from '../../../operations/login.js';
+import { environmentField, type UserTokenResult } from '../../../operations/user-tokens.js';
+import { defineRoute } from '../../define.js';
+import { json } from '../../render.js';
 
-const username = z.string().min(1).max(320);
-const password = z.string().min(1).max(1024);
-const environment = z.string().min(1).max(128).optional();
+const environment = environmentField.optional();
 
 const UserTokenBody = z.object({
   token: z.string(),
@@ -41,9 +40,10 @@ export const userTokenRoutes = [
     shape: 'default',
     carriesTokens: true,
     query: LoginFields,
+    secrets: { query: ['password'] },
     responses: tokenResponses,
     handle: async ({ tollgate, query, request }) =>
-      userTokenResponse(await tollgate.loginForUserToken({ ...query, clientIp: request.clientIp })),
+      userTokenResponse(await tollgate.userTokens.login({ ...query, clientIp: request.clientIp })),
   }),
   defineRoute({
     method: 'POST',
@@ -53,10 +53,10 @@ export const userTokenRoutes = [
     summary: 'Password login to a user token, with the credentials in a JSON body.',
     shape: 'default',
     carriesTokens: true,
-    body: LoginFields.extend({ environment: z.string().min(1).max(128).nullish() }),
+    body: LoginFields.extend({ environment: environmentField.nullish() }),
     responses: tokenResponses,
     handle: async ({ tollgate, body, request }) =>
-      userTokenResponse(await tollgate.loginForUserToken({ ...body, clientIp: request.clientIp })),
+      userTokenResponse(await tollgate.userTokens.login({ ...body, clientIp: request.clientIp })),
   }),
   defineRoute({
     method: 'GET',
@@ -71,7 +71,7 @@ export const userTokenRoutes = [
     responses: { ...tokenResponses, 404: { description: 'No such user.', schema: ErrorBody } },
     handle: async ({ tollgate, query, authenticate }) => {
       const caller = await authenticate(['Bearer']);
-      return userTokenResponse(await tollgate.issueUserToken({ caller, ...query }));
+      return userTokenResponse(await tollgate.userTokens.issue({ caller, ...query }));
     },
   }),
   defineRoute({
@@ -83,10 +83,11 @@ export const userTokenRoutes = [
     shape: 'default',
     carriesTokens: true,
     query: z.object({ environment }),
+    secrets: { params: ['token'] },
     responses: tokenResponses,
     handle: async ({ tollgate, params, query }) =>
       userTokenResponse(
-        await tollgate.refreshUserToken({ token: params.token!, environment: query.environment }),
+        await tollgate.userTokens.refresh({ token: params.token!, environment: query.environment }),
       ),
   }),
   defineRoute({
@@ -97,12 +98,13 @@ export const userTokenRoutes = [
     summary: "The environments the token's user may use (works for a token with no environment).",
     shape: 'default',
     carriesTokens: false,
+    secrets: { params: ['token'] },
     responses: {
       200: { description: 'Environments.', schema: z.array(z.object({ id: z.string(), name: z.string() })) },
       401: { description: 'Invalid token.', schema: ErrorBody },
     },
     handle: async ({ tollgate, params }) => {
-      const environments = await tollgate.listEnvironments({ token: params.token! });
+      const environments = await tollgate.userTokens.environments({ token: params.token! });
       return json(
         200,
         environments.map((env) => ({ id: env.id, name: env.name })),

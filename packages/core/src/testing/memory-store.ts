@@ -1,18 +1,19 @@
-import { usernameKey } from './demo-data.js';
-import { createScryptPasswordHasher, type PasswordHasher } from './password.js';
-import type {
-  DirectorySeed,
-  NewRefreshToken,
-  RefreshFamilyRecord,
-  RefreshTokenRecord,
-  RevocationKind,
-  RevocationRecord,
-  RotateRefreshTokenResult,
-  TokenStore,
-  UatRecord,
-  UserDirectory,
-} from './ports.js';
-import type { Environment, UserRecord } from './types.js';
+import { createScryptPasswordHasher, type PasswordHasher } from '../operations/password-hashing.js';
+import { decideRotation } from '../operations/rotation.js';
+import {
+  type DirectorySeed,
+  type NewRefreshToken,
+  type RefreshFamilyRecord,
+  type RefreshTokenRecord,
+  type RevocationKind,
+  type RevocationRecord,
+  type RotateRefreshTokenResult,
+  type TokenStore,
+  type UatRecord,
+  type UserDirectory,
+  usernameKey,
+} from '../ports.js';
+import type { Environment, UserRecord } from '../types.js';
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
@@ -91,22 +92,23 @@ export function createMemoryTokenStore(): TokenStore {
       const token = tokens.get(presentedHash);
       const family = token && families.get(token.familyId);
       if (!token || !family) return { outcome: 'not_found' };
-      // A rotated token reports reuse even once its family is revoked (by an earlier reuse or a logout):
-      // a replayed refresh token is a theft signal, whatever happened to the family since.
-      if (family.revokedAt !== null && token.rotatedAt === null) {
-        return { outcome: 'revoked', family: copyFamily(family) };
-      }
-      if (token.expiresAt <= now || family.absoluteExpiresAt <= now) return { outcome: 'expired' };
-      if (token.rotatedAt !== null) {
-        revokeFamily(family, now, revocationExpiresAt);
-        return { outcome: 'reused', family: copyFamily(family) };
+      const decision = decideRotation({ token, family, now, nextExpiresAt: next.expiresAt });
+      switch (decision.action) {
+        case 'not_found':
+        case 'expired':
+          return { outcome: decision.action };
+        case 'revoked':
+          return { outcome: 'revoked', family: copyFamily(family) };
+        case 'reused':
+          revokeFamily(family, now, revocationExpiresAt);
+          return { outcome: 'reused', family: copyFamily(family) };
       }
       if (tokens.has(next.hash)) throw new Error('A refresh token with this hash already exists');
       token.rotatedAt = now;
       const stored = storeToken(family.id, token.generation + 1, {
         hash: next.hash,
         issuedAt: next.issuedAt,
-        expiresAt: Math.min(next.expiresAt, family.absoluteExpiresAt),
+        expiresAt: decision.nextExpiresAt,
       });
       return { outcome: 'rotated', family: copyFamily(family), next: stored };
     },

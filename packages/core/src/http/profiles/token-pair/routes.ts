@@ -1,7 +1,8 @@
 import { z } from 'zod';
-import type { TokenPairResult } from '../../tollgate.js';
-import { defineRoute } from '../define.js';
-import { empty, json } from '../render.js';
+import { passwordField, usernameField } from '../../../operations/login.js';
+import { RefreshTokenInput, type TokenPairResult } from '../../../operations/token-pair.js';
+import { defineRoute } from '../../define.js';
+import { empty, json } from '../../render.js';
 
 const EnvelopeError = z.object({
   errorCode: z.string(),
@@ -43,7 +44,7 @@ const envelope = (pair: TokenPairResult) =>
     pageable: { page: 0, size: 10, totalPages: 1, totalElements: 1 },
   });
 
-const RefreshBody = z.object({ refreshToken: z.string().min(1).max(8192) });
+const RefreshBody = RefreshTokenInput;
 
 /** Scheme C: a token pair with a rotating refresh token (seed `token-pair.txt`). */
 export const tokenPairRoutes = [
@@ -55,14 +56,14 @@ export const tokenPairRoutes = [
     summary: 'Password login to an access token and a rotating refresh token.',
     shape: 'envelope',
     carriesTokens: true,
-    body: z.object({ username: z.string().min(1).max(320), password: z.string().min(1).max(1024) }),
+    body: z.object({ username: usernameField, password: passwordField }),
     responses: {
       200: { description: 'The token pair.', schema: PairEnvelope },
       400: { description: 'Malformed request.', schema: EnvelopeError },
       401: { description: 'Invalid credentials (AUTH_1001).', schema: EnvelopeError },
     },
     handle: async ({ tollgate, body, request }) =>
-      envelope(await tollgate.loginForTokenPair({ ...body, clientIp: request.clientIp })),
+      envelope(await tollgate.tokenPair.login({ ...body, clientIp: request.clientIp })),
   }),
   defineRoute({
     method: 'POST',
@@ -78,7 +79,7 @@ export const tokenPairRoutes = [
       400: { description: 'Malformed request.', schema: EnvelopeError },
       401: { description: 'Invalid, expired, revoked or reused refresh token.', schema: EnvelopeError },
     },
-    handle: async ({ tollgate, body }) => envelope(await tollgate.refreshTokenPair(body)),
+    handle: async ({ tollgate, body }) => envelope(await tollgate.tokenPair.refresh(body)),
   }),
   defineRoute({
     method: 'POST',
@@ -94,7 +95,7 @@ export const tokenPairRoutes = [
       400: { description: 'Malformed request.', schema: EnvelopeError },
     },
     handle: async ({ tollgate, body }) => {
-      await tollgate.revokeTokenPair(body);
+      await tollgate.tokenPair.revoke(body);
       return empty(204);
     },
   }),

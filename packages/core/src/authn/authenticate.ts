@@ -1,0 +1,191 @@
+import type { Clock } from '../clock.js';
+import { parseAuthorizationHeader, splitAuthorization } from '../credentials/authorization.js';
+import { extractCredential, type RequestCredentials, soleAuthorization } from '../credentials/request.js';
+import { TollgateError, type TollgateErrorCode } from '../errors.js';
+import { principalFromClaims } from '../tokens/claims.js';
+import type { JwtCodec, VerifiedJwt } from '../tokens/jwt-codec.js';
+import { isWellFormedUat, REFRESH_PREFIX, UAT_PREFIX } from '../tokens/opaque.js';
+import { decodeSecurityToken } from '../tokens/security-token.js';
+import type { Credential, CredentialSource, Principal, TokenKind } from '../types.js';
+import type { Accepted, CredentialCache, Refused } from './credential-cache.js';
+import { type RevocationState, revocationKey } from './revocation-state.js';
+import type { UatVerifier } from './uat-verifier.js';
+
+/** Which token kinds each credential source may carry. Anything else is refused. */
+export type SourceKinds = Readonly<Record<CredentialSource, readonly TokenKind[]>>;
+
+export const DEFAULT_SOURCE_KINDS: SourceKinds = Object.freeze({
+  Bearer: ['access', 'user', 'delegated'],
+  JWT: ['access'],
+  UAT: ['uat'],
+  cookie: ['delegated'],
+  path: ['user'],
+});
+
+/** `authenticate`'s answer: a refusal is a value, never thrown. */
+export type AuthResult =
+  | { readonly ok: true; readonly principal: Principal }
+  | { readonly ok: false; readonly error: TollgateError };
+
+export interface AuthenticateOptions {
+  /** Accept only credentials from these sources (e.g. `['JWT', 'Bearer']`). Default: all. */
+  readonly sources?: readonly CredentialSource[] | undefined;
+}
+
+export interface Authenticator {
+  /**
+   * Credentials to principal: the hot path. Synchronous when the answer is known without waiting (a
+   * JWT, a credential accepted or refused before, revocation state fresh); a promise only when the
+   * store must be read (a UAT's first lookup, a stale revocation state). Never throws or rejects.
+   */
+  authenticate(request: RequestCredentials, options?: AuthenticateOptions): AuthResult | Promise<AuthResult>;
+  /** The same, for a credential already taken from its request (internal callers, e.g. delegation). */
+  authenticateCredential(
+    credential: Credential,
+    options?: AuthenticateOptions,
+  ): AuthResult | Promise<AuthResult>;
+}
+
+export const refusal = (code: TollgateErrorCode, message?: string): AuthResult => ({
+  ok: false,
+  error: new TollgateError(code, message === undefined ? undefined : { message }),
+});
+
+/** Anything thrown on the way becomes a refusal; what is not Tollgate's own is an internal error. */
+export const asRefusal = (error: unknown): AuthResult => ({
+  ok: false,
+  error: error instanceof TollgateError ? error : new TollgateError('internal_error', { cause: error }),
+});
+
+export function createAuthenticator(deps: {
+  readonly clock: Clock;
+  readonly codec: JwtCodec;
+  readonly cache: CredentialCache;
+  readonly revocations: RevocationState;
+  readonly uats: UatVerifier;
+  readonly sourceKinds: SourceKinds;
+  readonly cookieName: string;
+}): Authenticator {
+  const { clock, codec, cache, revocations, uats, sourceKinds, cookieName } = deps;
+
+  /** The result unless `key` is revoked; waits only when the revocation state is too stale to trust. */
+  const unlessRevoked = (
+    key: string | null,
+    now: number,
+    accept: () => AuthResult,
+  ): AuthResult | Promise<AuthResult> => {
+    if (key === null) return accept();
+    if (revocations.isFresh(now)) return revocations.has(key) ? refusal('token_revoked') : accept();
+    return revocations
+      .sync()
+      .then(() => (revocations.has(key) ? refusal('token_revoked') : accept()), asRefusal);
+  };
+
+  const known = (
+    found: Accepted | Refused,
+    now: number,
+    sources: AuthenticateOptions['sources'],
+  ): AuthResult | Promise<AuthResult> => {
+    if (found.verdict === 'refused') {
+      return sources !== undefined && !sources.includes(found.source)
+        ? refusal('unsupported_scheme')
+        : found.result;
+    }
+    if (sources !== undefined && !sources.includes(found.result.principal.source)) {
+      return refusal('unsupported_scheme');
+    }
+    return unlessRevoked(found.revocationKey, now, () => found.result);
+  };
+
+  const verifyJwt = (credential: Credential, key: string, now: number): AuthResult | Promise<AuthResult> => {
+    let verified: VerifiedJwt;
+    try {
+      verified = codec.verify(decodeSecurityToken(credential.token), now);
+    } catch (error) {
+      // The same string under the same keys gets the same verdict: remembered, not verified again.
+      if (error instanceof TollgateError && error.code === 'invalid_token') {
+        return cache.refuse(key, credential.source, error).result;
+      }
+      return asRefusal(error);
+    }
+    if (!sourceKinds[credential.source].includes(verified.kind)) return refusal('wrong_token_kind');
+    const principal = principalFromClaims(verified.kind, verified.claims, credential.source);
+    if (principal === null) return refusal('invalid_token', 'unexpected claims');
+    const fid = verified.claims.fid;
+    const revocation = typeof fid === 'string' ? revocationKey('family', fid) : null;
+    const validUntil = codec.acceptedUntilMs(verified.claims.exp);
+    return unlessRevoked(
+      revocation,
+      now,
+      () => cache.accept({ credential: key, principal, validUntil, revocationKey: revocation }).result,
+    );
+  };
+
+  const verifyUat = (credential: Credential, key: string, now: number): AuthResult | Promise<AuthResult> => {
+    if (!sourceKinds[credential.source].includes('uat')) return refusal('wrong_token_kind');
+    // Prefix and checksum first: a mistyped or tampered token costs no lookup.
+    if (!isWellFormedUat(credential.token)) {
+      return cache.refuse(key, credential.source, new TollgateError('invalid_token')).result;
+    }
+    return uats
+      .verify(credential.token, credential.source, now)
+      .then((verified) => cache.accept({ credential: key, ...verified }).result, asRefusal);
+  };
+
+  const verify = (
+    credential: Credential,
+    key: string,
+    now: number,
+    sources: AuthenticateOptions['sources'],
+  ): AuthResult | Promise<AuthResult> => {
+    if (sources !== undefined && !sources.includes(credential.source)) return refusal('unsupported_scheme');
+    if (credential.token.startsWith(UAT_PREFIX)) return verifyUat(credential, key, now);
+    if (credential.token.startsWith(REFRESH_PREFIX)) return refusal('wrong_token_kind');
+    return verifyJwt(credential, key, now);
+  };
+
+  // A newline never occurs in a header value, so these keys cannot collide with header keys.
+  const keyOf = (credential: Credential): string => `\n${credential.source}\n${credential.token}`;
+
+  return {
+    authenticate(request, options) {
+      const now = clock.now();
+      const sources = options?.sources;
+      // Common case, one header and no cookie: the header value itself is the cache key, and a
+      // hit needs no parsing at all.
+      const header = soleAuthorization(request);
+      if (header !== undefined) {
+        const found = cache.lookup(header, now);
+        if (found !== undefined) return known(found, now, sources);
+        let credential = splitAuthorization(header);
+        if (credential === null) {
+          try {
+            credential = parseAuthorizationHeader(header);
+          } catch (error) {
+            return asRefusal(error);
+          }
+        }
+        return verify(credential, header, now, sources);
+      }
+      let credential: Credential | null;
+      try {
+        credential = extractCredential(request, { cookieName });
+      } catch (error) {
+        return asRefusal(error);
+      }
+      if (credential === null) return refusal('credentials_missing');
+      const key = keyOf(credential);
+      const found = cache.lookup(key, now);
+      if (found !== undefined) return known(found, now, sources);
+      return verify(credential, key, now, sources);
+    },
+
+    authenticateCredential(credential, options) {
+      const now = clock.now();
+      const key = keyOf(credential);
+      const found = cache.lookup(key, now);
+      if (found !== undefined) return known(found, now, options?.sources);
+      return verify(credential, key, now, options?.sources);
+    },
+  };
+}

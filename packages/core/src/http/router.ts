@@ -1,0 +1,62 @@
+import { TollgateError } from '../errors.js';
+import type { RouteDefinition } from './types.js';
+
+/** A route with its path split once, for matching. */
+export interface CompiledRoute {
+  readonly route: RouteDefinition;
+  readonly segments: readonly string[];
+}
+
+/** Path segments; empty ones (doubled or trailing slashes) are not significant. */
+export function splitPath(path: string): string[] {
+  return path.split('/').filter((segment) => segment.length > 0);
+}
+
+export function compileRoutes(routes: readonly RouteDefinition[], prefix: string): CompiledRoute[] {
+  return routes.map((route) => ({ route, segments: splitPath(prefix + route.path) }));
+}
+
+/** The path parameters, percent-decoded, when `actual` matches `pattern`; else null. */
+export function matchSegments(
+  pattern: readonly string[],
+  actual: readonly string[],
+): Record<string, string> | null {
+  if (pattern.length !== actual.length) return null;
+  const params: Record<string, string> = {};
+  for (let i = 0; i < pattern.length; i++) {
+    const expected = pattern[i]!;
+    const segment = actual[i]!;
+    if (expected.startsWith('{')) {
+      let value: string;
+      try {
+        value = decodeURIComponent(segment);
+      } catch (cause) {
+        throw new TollgateError('malformed_request', {
+          message: 'A path segment is not valid percent-encoding.',
+          cause,
+        });
+      }
+      params[expected.slice(1, -1)] = value;
+    } else if (expected !== segment) {
+      return null;
+    }
+  }
+  return params;
+}
+
+/** The first route whose path matches, with its parameters; undefined when none does. */
+export function findRoute(
+  compiled: readonly CompiledRoute[],
+  actual: readonly string[],
+): { readonly route: RouteDefinition; readonly params: Record<string, string> } | undefined {
+  for (const { route, segments } of compiled) {
+    let params: Record<string, string> | null;
+    try {
+      params = matchSegments(segments, actual);
+    } catch {
+      params = null;
+    }
+    if (params !== null) return { route, params };
+  }
+  return undefined;
+}

@@ -1,0 +1,51 @@
+import { z } from 'zod';
+import { MAX_CREDENTIAL_LENGTH } from '../credentials/authorization.js';
+import { TollgateError } from '../errors.js';
+import { fromStore } from '../store-errors.js';
+import { encodeSecurityToken } from '../tokens/security-token.js';
+import type { OperationContext } from './context.js';
+import { parseInput } from './input.js';
+import { signDelegatedToken } from './issue.js';
+import { requireAdministrator, requireInDomain } from './policy.js';
+
+export const DelegatedLoginInput = z.object({
+  /** The administrator's access token. */
+  adminToken: z.string().min(1).max(MAX_CREDENTIAL_LENGTH),
+  domain: z.string().min(1).max(255),
+  userIdentity: z.string().min(1).max(320),
+  customData: z.string().max(4096).nullish(),
+});
+
+export interface DelegatedTokenResult {
+  /** The security token: base64url of a signed JWT, ready for a cookie or a Bearer header. */
+  readonly token: string;
+  readonly expiresAt: Date;
+}
+
+/** Scheme B: admin-delegated login (seed `admin-delegated-login.txt`). */
+export interface DelegatedLoginOperations {
+  /** An administrator's access token signs a user of its domain in without their password. */
+  issue(input: z.input<typeof DelegatedLoginInput>): Promise<DelegatedTokenResult>;
+}
+
+export function createDelegatedLoginOperations(context: OperationContext): DelegatedLoginOperations {
+  const { users, authenticator } = context;
+  return {
+    async issue(input) {
+      const { adminToken, domain, userIdentity, customData } = parseInput(DelegatedLoginInput, input);
+      const result = await authenticator.authenticateCredential(
+        { source: 'Bearer', token: adminToken },
+        { sources: ['Bearer'] },
+      );
+      if (!result.ok) throw result.error;
+      const caller = result.principal;
+      requireAdministrator(caller);
+      requireInDomain(caller, domain);
+      const user = await fromStore(() => users.findUserByUsername(userIdentity));
+      if (!user || user.disabled || user.domain !== domain) throw new TollgateError('unknown_user');
+      if (user.kind === 'administrator') throw new TollgateError('administrator_not_allowed');
+      const { jws, expiresAt } = await signDelegatedToken(context, user, caller, customData ?? null);
+      return { token: encodeSecurityToken(jws), expiresAt };
+    },
+  };
+}

@@ -1,0 +1,62 @@
+import { userClaims } from '../tokens/claims.js';
+import type { TollgateClaims } from '../tokens/jwt-codec.js';
+import type { Actor, UserRecord } from '../types.js';
+import { nowSeconds, type OperationContext } from './context.js';
+
+type SignedClaims = Omit<TollgateClaims, 'iss' | 'aud'>;
+
+/** Scheme A's user token: bound to an environment (or none), never outliving its session. */
+export async function signUserToken(
+  context: OperationContext,
+  user: UserRecord,
+  environment: string | null,
+  sessionStart: number,
+): Promise<{ token: string; environment: string | null; expiresAt: Date }> {
+  const iat = nowSeconds(context.clock);
+  const exp = Math.min(iat + context.lifetimes.userToken, sessionStart + context.lifetimes.session);
+  const claims = { ...userClaims(user, environment, context.principalData), sst: sessionStart, iat, exp };
+  const token = await context.codec.sign('user', claims as SignedClaims);
+  return { token, environment, expiresAt: new Date(exp * 1000) };
+}
+
+/**
+ * An access token (token pair, JWT login). `familyId` ties it to a refresh family, whose revocation
+ * refuses it; `sessionEndsAt` (ms) is the family's absolute expiry, which it never outlives.
+ */
+export async function signAccessToken(
+  context: OperationContext,
+  user: UserRecord,
+  familyId: string | null,
+  sessionEndsAt = Number.POSITIVE_INFINITY,
+): Promise<{ token: string; expiresAt: Date; validitySeconds: number }> {
+  const iat = nowSeconds(context.clock);
+  const exp = Math.min(iat + context.lifetimes.accessToken, Math.floor(sessionEndsAt / 1000));
+  const claims = {
+    ...userClaims(user, null, context.principalData),
+    iat,
+    exp,
+    ...(familyId ? { fid: familyId } : {}),
+  };
+  const token = await context.codec.sign('access', claims as SignedClaims);
+  return { token, expiresAt: new Date(exp * 1000), validitySeconds: exp - iat };
+}
+
+/** Scheme B's delegated token, naming the acting administrator (RFC 8693 `act`). */
+export async function signDelegatedToken(
+  context: OperationContext,
+  user: UserRecord,
+  actor: Actor,
+  customData: string | null,
+): Promise<{ jws: string; expiresAt: Date }> {
+  const iat = nowSeconds(context.clock);
+  const exp = iat + context.lifetimes.delegatedToken;
+  const claims = {
+    ...userClaims(user, null, context.principalData),
+    act: { sub: actor.userId, usr: actor.username },
+    cdt: customData,
+    iat,
+    exp,
+  };
+  const jws = await context.codec.sign('delegated', claims as SignedClaims);
+  return { jws, expiresAt: new Date(exp * 1000) };
+}

@@ -1,0 +1,45 @@
+import { z } from 'zod';
+import { TollgateError } from '../errors.js';
+import type { UserDirectory } from '../ports.js';
+import { fromStore } from '../store-errors.js';
+import type { UserRecord } from '../types.js';
+import { parseInput } from './input.js';
+import type { LoginLimiter } from './login-limits.js';
+
+/** A login name as every API takes it (an email address in the demo data). */
+export const usernameField = z.string().min(1).max(320);
+export const passwordField = z.string().min(1).max(1024);
+
+/** A password login's input. */
+export interface PasswordLogin {
+  readonly username: string;
+  readonly password: string;
+  /** The caller's IP, for the per-IP brute-force limit (adapters pass what their framework trusts). */
+  readonly clientIp?: string | undefined;
+}
+
+export const PasswordLoginInput = z.object({
+  username: usernameField,
+  password: passwordField,
+  clientIp: z.string().optional(),
+});
+
+/**
+ * Checks a username and password under the brute-force limits. An unknown user and a wrong password
+ * are both `invalid_credentials` (and cost the same: the directory hashes either way).
+ */
+export function createPasswordLogin(
+  users: UserDirectory,
+  limiter: LoginLimiter | null,
+): (input: PasswordLogin) => Promise<UserRecord> {
+  return async (input) => {
+    const { username, password, clientIp } = parseInput(PasswordLoginInput, input);
+    const verify = async () => {
+      const found = await fromStore(() => users.verifyPassword(username, password));
+      return found && !found.disabled ? found : null;
+    };
+    const user = limiter ? await limiter.attempt({ username, clientIp }, verify) : await verify();
+    if (!user) throw new TollgateError('invalid_credentials');
+    return user;
+  };
+}

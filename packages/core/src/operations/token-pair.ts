@@ -1,0 +1,131 @@
+import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
+import { MAX_CREDENTIAL_LENGTH } from '../credentials/authorization.js';
+import { TollgateError } from '../errors.js';
+import { fromStore } from '../store-errors.js';
+import {
+  generateRefreshToken,
+  hashOpaqueToken,
+  isWellFormedRefreshToken,
+  UAT_PREFIX,
+} from '../tokens/opaque.js';
+import type { UserRecord } from '../types.js';
+import { activeUser, familyRevocationExpiry, type OperationContext } from './context.js';
+import { parseInput } from './input.js';
+import { signAccessToken } from './issue.js';
+import type { PasswordLogin } from './login.js';
+
+export const RefreshTokenInput = z.object({ refreshToken: z.string().min(1).max(MAX_CREDENTIAL_LENGTH) });
+
+export interface TokenPairResult {
+  readonly customerId: string;
+  readonly token: string;
+  readonly refreshToken: string;
+  /** Seconds the access token is valid. */
+  readonly validityTime: number;
+  readonly expiresAt: Date;
+  readonly refreshTokenExpiresAt: Date;
+}
+
+/** Scheme C: an access token and a rotating refresh token (seed `token-pair.txt`). */
+export interface TokenPairOperations {
+  /** Password login to an access token and a rotating refresh token. */
+  login(input: PasswordLogin): Promise<TokenPairResult>;
+  /** Rotates a refresh token; a reused one revokes its whole family. */
+  refresh(input: z.input<typeof RefreshTokenInput>): Promise<TokenPairResult>;
+  /** Logout: revokes the family of a refresh token. False for an unknown token. */
+  revoke(input: z.input<typeof RefreshTokenInput>): Promise<boolean>;
+}
+
+export function createTokenPairOperations(context: OperationContext): TokenPairOperations {
+  const { store, clock, lifetimes, revocations } = context;
+
+  const pair = async (
+    user: UserRecord,
+    familyId: string,
+    refreshToken: string,
+    refreshExpiresAt: number,
+    sessionEndsAt: number,
+  ): Promise<TokenPairResult> => {
+    const access = await signAccessToken(context, user, familyId, sessionEndsAt);
+    return {
+      customerId: user.customerId,
+      token: access.token,
+      refreshToken,
+      validityTime: access.validitySeconds,
+      expiresAt: access.expiresAt,
+      refreshTokenExpiresAt: new Date(refreshExpiresAt),
+    };
+  };
+
+  return {
+    async login(credentials) {
+      const user = await context.login(credentials);
+      const now = clock.now();
+      const familyId = randomUUID();
+      const absoluteExpiresAt = now + lifetimes.session * 1000;
+      const refreshToken = generateRefreshToken();
+      const refreshExpiresAt = Math.min(now + lifetimes.refreshToken * 1000, absoluteExpiresAt);
+      await fromStore(() =>
+        store.createRefreshFamily({
+          family: { id: familyId, userId: user.id, createdAt: now, absoluteExpiresAt },
+          token: { hash: hashOpaqueToken(refreshToken), issuedAt: now, expiresAt: refreshExpiresAt },
+        }),
+      );
+      return pair(user, familyId, refreshToken, refreshExpiresAt, absoluteExpiresAt);
+    },
+
+    async refresh(input) {
+      const { refreshToken } = parseInput(RefreshTokenInput, input);
+      if (!isWellFormedRefreshToken(refreshToken)) {
+        const otherKind = refreshToken.startsWith(UAT_PREFIX) || refreshToken.includes('.');
+        throw new TollgateError(otherKind ? 'wrong_token_kind' : 'invalid_token');
+      }
+      const now = clock.now();
+      const next = generateRefreshToken();
+      const revocationExpiresAt = familyRevocationExpiry(context, now);
+      const result = await fromStore(() =>
+        store.rotateRefreshToken({
+          presentedHash: hashOpaqueToken(refreshToken),
+          next: {
+            hash: hashOpaqueToken(next),
+            issuedAt: now,
+            expiresAt: now + lifetimes.refreshToken * 1000,
+          },
+          now,
+          revocationExpiresAt,
+        }),
+      );
+      switch (result.outcome) {
+        case 'not_found':
+          throw new TollgateError('invalid_token');
+        case 'expired':
+          throw new TollgateError('token_expired');
+        case 'revoked':
+          revocations.note('family', result.family.id, revocationExpiresAt);
+          throw new TollgateError('token_revoked');
+        case 'reused':
+          revocations.publish('family', result.family.id, revocationExpiresAt);
+          throw new TollgateError('refresh_token_reused');
+        case 'rotated': {
+          const user = await activeUser(context.users, result.family.userId);
+          const { family } = result;
+          return pair(user, family.id, next, result.next.expiresAt, family.absoluteExpiresAt);
+        }
+      }
+    },
+
+    async revoke(input) {
+      const { refreshToken } = parseInput(RefreshTokenInput, input);
+      if (!isWellFormedRefreshToken(refreshToken)) return false;
+      const now = clock.now();
+      const revocationExpiresAt = familyRevocationExpiry(context, now);
+      const familyId = await fromStore(() =>
+        store.revokeRefreshFamilyByToken({ hash: hashOpaqueToken(refreshToken), now, revocationExpiresAt }),
+      );
+      if (familyId === null) return false;
+      revocations.publish('family', familyId, revocationExpiresAt);
+      return true;
+    },
+  };
+}

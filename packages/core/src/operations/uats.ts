@@ -1,0 +1,140 @@
+import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
+import { TollgateError } from '../errors.js';
+import type { UatRecord } from '../ports.js';
+import { fromStore } from '../store-errors.js';
+import { generateUat, hashOpaqueToken } from '../tokens/opaque.js';
+import type { Principal } from '../types.js';
+import { activeUser, type OperationContext } from './context.js';
+import { parseInput } from './input.js';
+import { requireUatManager } from './policy.js';
+
+export const uatNameField = z.string().min(1).max(200);
+/** An ISO 8601 instant with an explicit offset. */
+export const uatExpiryField = z.iso.datetime({ offset: true });
+export const uatPermissionsField = z
+  .array(z.string().min(1).max(100))
+  .min(1)
+  .max(100)
+  .refine((permissions) => new Set(permissions).size === permissions.length, {
+    message: 'Each permission may be given only once.',
+  });
+
+export const CreateUatInput = z.object({
+  name: uatNameField,
+  expiresAt: z.union([z.date(), uatExpiryField]),
+  permissions: uatPermissionsField,
+});
+
+export interface UatSummary {
+  readonly id: string;
+  readonly name: string;
+  readonly prefix: string;
+  readonly permissions: readonly string[];
+  readonly createdAt: Date;
+  readonly expiresAt: Date;
+  readonly lastUsedAt: Date | null;
+  readonly revokedAt: Date | null;
+}
+
+export interface CreatedUat extends UatSummary {
+  /** The token value: shown once, never stored. */
+  readonly token: string;
+}
+
+/** Scheme D: user authorization tokens (seed `uat-and-jwt.txt`). */
+export interface UatOperations {
+  /** Creates a UAT for the caller (a company admin, not authenticated by a UAT or a delegated login). */
+  create(input: {
+    readonly caller: Principal;
+    readonly name: string;
+    /** An ISO 8601 instant with an offset, or a Date. */
+    readonly expiresAt: Date | string;
+    readonly permissions: readonly string[];
+  }): Promise<CreatedUat>;
+  /** The caller's UATs, newest first, without their values. */
+  list(input: { readonly caller: Principal }): Promise<readonly UatSummary[]>;
+  /** Revokes one of the caller's UATs; it stops working at once. Someone else's id: `not_found`. */
+  revoke(input: { readonly caller: Principal; readonly id: string }): Promise<void>;
+}
+
+const toSummary = (record: UatRecord): UatSummary => ({
+  id: record.id,
+  name: record.name,
+  prefix: record.prefix,
+  permissions: record.permissions,
+  createdAt: new Date(record.createdAt),
+  expiresAt: new Date(record.expiresAt),
+  lastUsedAt: record.lastUsedAt === null ? null : new Date(record.lastUsedAt),
+  revokedAt: record.revokedAt === null ? null : new Date(record.revokedAt),
+});
+
+export function createUatOperations(context: OperationContext): UatOperations {
+  const { store, users, clock, uatMaxLifetimeMs, revocations } = context;
+  const maxDays = uatMaxLifetimeMs / 86_400_000;
+
+  return {
+    async create({ caller, ...input }) {
+      requireUatManager(caller);
+      const { name, expiresAt, permissions } = parseInput(CreateUatInput, input);
+      const expiry = expiresAt instanceof Date ? expiresAt.getTime() : Date.parse(expiresAt);
+      if (!Number.isFinite(expiry)) {
+        throw new TollgateError('malformed_request', {
+          message: 'expires_at must be an ISO 8601 date-time with an offset',
+        });
+      }
+      const now = clock.now();
+      if (expiry <= now) {
+        throw new TollgateError('invalid_expiry', { message: 'The expiry date must be in the future.' });
+      }
+      if (expiry > now + uatMaxLifetimeMs) {
+        throw new TollgateError('invalid_expiry', {
+          message: `The expiry date must be at most ${maxDays} days ahead.`,
+        });
+      }
+      const catalogue = await fromStore(() => users.listPermissions());
+      const unknown = permissions.find((p) => !catalogue.includes(p));
+      if (unknown !== undefined) {
+        throw new TollgateError('invalid_permission', { message: `"${unknown}" is not a valid permission.` });
+      }
+      // The creator's current rights, not the snapshot in its token.
+      const creator = await activeUser(users, caller.userId);
+      if (permissions.some((p) => !creator.permissions.includes(p))) {
+        throw new TollgateError('insufficient_permission');
+      }
+      const { token, displayPrefix } = generateUat();
+      const record: UatRecord = {
+        id: randomUUID(),
+        userId: creator.id,
+        name,
+        hash: hashOpaqueToken(token),
+        prefix: displayPrefix,
+        permissions: [...permissions],
+        createdAt: now,
+        expiresAt: expiry,
+        revokedAt: null,
+        lastUsedAt: null,
+      };
+      await fromStore(() => store.insertUat(record));
+      return { ...toSummary(record), token };
+    },
+
+    async list({ caller }) {
+      requireUatManager(caller);
+      const records = await fromStore(() => store.listUatsByUser(caller.userId));
+      return records.map(toSummary);
+    },
+
+    async revoke({ caller, id }) {
+      requireUatManager(caller);
+      parseInput(z.object({ id: z.string().min(1).max(128) }), { id });
+      const now = clock.now();
+      const revocationExpiresAt = now + uatMaxLifetimeMs;
+      const found = await fromStore(() =>
+        store.revokeUat({ id, userId: caller.userId, now, revocationExpiresAt }),
+      );
+      if (!found) throw new TollgateError('not_found');
+      revocations.publish('uat', id, revocationExpiresAt);
+    },
+  };
+}

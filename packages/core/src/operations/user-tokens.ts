@@ -1,0 +1,111 @@
+import { z } from 'zod';
+import { MAX_CREDENTIAL_LENGTH } from '../credentials/authorization.js';
+import { TollgateError } from '../errors.js';
+import { fromStore } from '../store-errors.js';
+import { decodeSecurityToken } from '../tokens/security-token.js';
+import type { Environment, Principal } from '../types.js';
+import { activeUser, checkEnvironment, nowSeconds, type OperationContext } from './context.js';
+import { parseInput } from './input.js';
+import { signUserToken } from './issue.js';
+import { type PasswordLogin, passwordField, usernameField } from './login.js';
+import { requireAdministrator, requireInDomain } from './policy.js';
+
+export const environmentField = z.string().min(1).max(128);
+/** A user token as it travels in a URL path. */
+export const pathTokenField = z.string().min(1).max(MAX_CREDENTIAL_LENGTH);
+
+// The direct API takes an empty environment for none, as it always has; the routes refuse it.
+const optionalEnvironment = z.preprocess(
+  (value) => (value === '' ? null : value),
+  environmentField.nullish(),
+);
+
+export const UserTokenLoginInput = z.object({
+  username: usernameField,
+  password: passwordField,
+  environment: optionalEnvironment,
+  clientIp: z.string().optional(),
+});
+export const IssueUserTokenInput = z.object({ username: usernameField, environment: optionalEnvironment });
+export const RefreshUserTokenInput = z.object({ token: pathTokenField, environment: optionalEnvironment });
+
+export interface UserTokenResult {
+  readonly token: string;
+  readonly environment: string | null;
+  readonly expiresAt: Date;
+}
+
+/** Scheme A: user tokens bound to an environment (seed `user-tokens-environments.txt`). */
+export interface UserTokenOperations {
+  /** Password login to a user token, optionally bound to an environment. Customers only. */
+  login(
+    input: PasswordLogin & { readonly environment?: string | null | undefined },
+  ): Promise<UserTokenResult>;
+  /** An administrator issues a user token for a customer user. */
+  issue(input: {
+    readonly caller: Principal;
+    readonly username: string;
+    readonly environment?: string | null | undefined;
+  }): Promise<UserTokenResult>;
+  /** A new user token for a valid one, keeping its environment unless another is given. */
+  refresh(input: {
+    readonly token: string;
+    readonly environment?: string | null | undefined;
+  }): Promise<UserTokenResult>;
+  /** The environments the user of a (possibly environment-less) user token may use. */
+  environments(input: { readonly token: string }): Promise<readonly Environment[]>;
+}
+
+export function createUserTokenOperations(context: OperationContext): UserTokenOperations {
+  const { users, codec, clock, lifetimes } = context;
+
+  const verifyPathToken = (token: string) => {
+    // Decoded like `authenticate` does, so a delegated security token is told apart as a wrong kind.
+    const verified = codec.verify(decodeSecurityToken(token), clock.now());
+    if (!context.sourceKinds.path.includes(verified.kind)) throw new TollgateError('wrong_token_kind');
+    const sst = verified.claims.sst;
+    if (typeof sst !== 'number') throw new TollgateError('invalid_token');
+    if (sst + lifetimes.session <= nowSeconds(clock)) throw new TollgateError('session_expired');
+    const env = verified.claims.env;
+    return { claims: verified.claims, sessionStart: sst, environment: typeof env === 'string' ? env : null };
+  };
+
+  return {
+    async login(input) {
+      const { environment, ...credentials } = parseInput(UserTokenLoginInput, input);
+      const user = await context.login(credentials);
+      if (user.kind === 'administrator') throw new TollgateError('administrator_not_allowed');
+      await checkEnvironment(users, user, environment ?? null);
+      return signUserToken(context, user, environment ?? null, nowSeconds(clock));
+    },
+
+    async issue({ caller, ...input }) {
+      requireAdministrator(caller);
+      const { username, environment } = parseInput(IssueUserTokenInput, input);
+      const user = await fromStore(() => users.findUserByUsername(username));
+      if (!user || user.disabled) throw new TollgateError('unknown_user');
+      if (user.kind === 'administrator') throw new TollgateError('administrator_not_allowed');
+      requireInDomain(caller, user.domain);
+      await checkEnvironment(users, user, environment ?? null);
+      return signUserToken(context, user, environment ?? null, nowSeconds(clock));
+    },
+
+    async refresh(input) {
+      const { token, environment } = parseInput(RefreshUserTokenInput, input);
+      const presented = verifyPathToken(token);
+      const user = await activeUser(users, presented.claims.sub);
+      const env = environment ?? presented.environment;
+      // Kept environments are checked again: the user may have lost access since.
+      await checkEnvironment(users, user, env);
+      return signUserToken(context, user, env, presented.sessionStart);
+    },
+
+    async environments(input) {
+      const { token } = parseInput(z.object({ token: pathTokenField }), input);
+      const presented = verifyPathToken(token);
+      const user = await activeUser(users, presented.claims.sub);
+      const catalogue = await fromStore(() => users.listEnvironments());
+      return catalogue.filter((env) => user.environments.includes(env.id));
+    },
+  };
+}

@@ -1,0 +1,81 @@
+import type { SourceKinds } from './authn/authenticate.js';
+import type { RevocationSyncOptions } from './authn/revocation-state.js';
+import type { Clock } from './clock.js';
+import type { LoginLimitsOptions } from './operations/login-limits.js';
+import type { RevocationChannel, TokenStore, UserDirectory } from './ports.js';
+import type { KeySet } from './tokens/keys.js';
+import type { PrincipalData, UserRecord } from './types.js';
+
+/** Token lifetimes, in seconds. */
+export interface Lifetimes {
+  /** Access tokens (token pair, JWT login). Default 3600. */
+  readonly accessToken: number;
+  /** User tokens (scheme A). Default 3600. */
+  readonly userToken: number;
+  /** Delegated security tokens. Default 28800 (8 h). */
+  readonly delegatedToken: number;
+  /** Each refresh token. Default 1209600 (14 days). */
+  readonly refreshToken: number;
+  /** Absolute lifetime of a login: no chain of refreshes outlives it. Default 2592000 (30 days). */
+  readonly session: number;
+}
+
+export const DEFAULT_LIFETIMES: Lifetimes = Object.freeze({
+  accessToken: 3600,
+  userToken: 3600,
+  delegatedToken: 8 * 3600,
+  refreshToken: 14 * 86400,
+  session: 30 * 86400,
+});
+
+export interface TollgateOptions {
+  /** `iss` of every token; checked on every token. */
+  readonly issuer: string;
+  /** `aud` of every token; checked on every token. */
+  readonly audience: string;
+  readonly keys: KeySet;
+  readonly store: TokenStore;
+  readonly users: UserDirectory;
+  readonly clock?: Clock;
+  readonly lifetimes?: Partial<Lifetimes>;
+  /** Clock skew tolerated on `exp`/`nbf`, in seconds. Default 0. */
+  readonly leewaySeconds?: number;
+  readonly sourceKinds?: Partial<SourceKinds>;
+  /** Name of the session cookie carrying a delegated token. Default `tollgate_session`. */
+  readonly cookieName?: string;
+  /** Longest UAT lifetime a user may ask for, in days. Default 365. */
+  readonly uatMaxLifetimeDays?: number;
+  readonly cache?: {
+    /** Verified credentials kept in memory. Default 10000. */
+    readonly maxEntries?: number;
+    /** How long a verified UAT is trusted before the store is read again (ms). Default 60000. */
+    readonly opaqueTtlMs?: number;
+    /**
+     * How long a user's record (rights) read for a UAT's first lookup is reused for that user's other
+     * UATs (ms). Default 5000, never longer than `opaqueTtlMs`; 0 reads it every time.
+     */
+    readonly userTtlMs?: number;
+  };
+  readonly revocations?: Partial<RevocationSyncOptions>;
+  /**
+   * Pushes revocations to the other app instances at once (e.g. `createRedisRevocationChannel`
+   * of `@tollgate/store-redis`). While it is disconnected, revocable credentials (UATs, access
+   * tokens of a refresh family) are refused with `store_unavailable` rather than trusted.
+   */
+  readonly revocationChannel?: RevocationChannel;
+  /**
+   * Brute-force limits on every password login: per account and per client IP, counted in this
+   * process by default. `false` turns them off (only for tests and trusted callers).
+   */
+  readonly loginLimits?: LoginLimitsOptions | false;
+  /**
+   * Deletes expired refresh tokens, families, UATs and revocations in the background, in bounded
+   * batches (`TokenStore.purgeExpired`). Default: every 10 minutes, 500 rows a batch. `false`: never
+   * (call `purgeExpired()` from your own scheduler). Safe to run on every instance at once.
+   */
+  readonly housekeeping?: { readonly intervalMs?: number; readonly batchSize?: number } | false;
+  /** Computes the app's data of a principal from its user (see `TollgateRegister`). */
+  readonly principalData?: (user: UserRecord) => PrincipalData;
+  /** Failures of background work (revocation sync, UAT last-used updates). Never given a token. */
+  readonly onBackgroundError?: (error: unknown) => void;
+}

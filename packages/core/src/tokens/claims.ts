@@ -1,0 +1,111 @@
+import { randomUUID } from 'node:crypto';
+import type { UatRecord } from '../ports.js';
+import type { Actor, CredentialSource, JwtKind, Principal, PrincipalData, UserRecord } from '../types.js';
+import type { TollgateClaims } from './jwt-codec.js';
+
+/** Computes the app's data of a principal from its user (the `principalData` option). */
+export type PrincipalDataOf = ((user: UserRecord) => PrincipalData) | undefined;
+
+/** The claims every user-bearing JWT carries: who the user is and their rights at issuance. */
+export function userClaims(
+  user: UserRecord,
+  environment: string | null,
+  principalData: PrincipalDataOf,
+): Record<string, unknown> {
+  const claims: Record<string, unknown> = {
+    sub: user.id,
+    jti: randomUUID(),
+    usr: user.username,
+    eml: user.email,
+    ukd: user.kind,
+    cid: user.customerId,
+    dom: user.domain,
+    rol: user.roles,
+    prm: user.permissions,
+    env: environment,
+  };
+  if (principalData) claims.dat = principalData(user);
+  return claims;
+}
+
+const isStringArray = (value: unknown): value is string[] =>
+  Array.isArray(value) && value.every((item) => typeof item === 'string');
+
+/**
+ * The principal of a verified JWT, or null when its claims are not the ones Tollgate issues
+ * (only possible for a token signed by a key Tollgate trusts but did not sign with itself).
+ */
+export function principalFromClaims(
+  kind: JwtKind,
+  claims: TollgateClaims,
+  source: CredentialSource,
+): Principal | null {
+  const { usr, eml, ukd, cid, dom, rol, prm, env } = claims;
+  if (
+    typeof usr !== 'string' ||
+    typeof eml !== 'string' ||
+    (ukd !== 'customer' && ukd !== 'administrator') ||
+    typeof cid !== 'string' ||
+    typeof dom !== 'string' ||
+    !isStringArray(rol) ||
+    !isStringArray(prm) ||
+    (env !== null && typeof env !== 'string')
+  ) {
+    return null;
+  }
+  let actor: Actor | null = null;
+  let customData: string | null = null;
+  if (kind === 'delegated') {
+    const act = claims.act as { sub?: unknown; usr?: unknown } | null | undefined;
+    if (!act || typeof act.sub !== 'string' || typeof act.usr !== 'string') return null;
+    actor = Object.freeze({ userId: act.sub, username: act.usr });
+    customData = typeof claims.cdt === 'string' ? claims.cdt : null;
+  }
+  return Object.freeze({
+    userId: claims.sub,
+    username: usr,
+    email: eml,
+    kind: ukd,
+    customerId: cid,
+    domain: dom,
+    roles: Object.freeze(rol),
+    permissions: Object.freeze(prm),
+    environment: env,
+    source,
+    tokenKind: kind,
+    tokenId: claims.jti,
+    actor,
+    customData,
+    expiresAt: claims.exp * 1000,
+    data: claims.dat as PrincipalData | undefined,
+  });
+}
+
+/** The principal of a UAT: its user's identity, its own permissions within the user's current ones. */
+export function principalFromUat(
+  record: UatRecord,
+  user: UserRecord,
+  source: CredentialSource,
+  principalData: PrincipalDataOf,
+): Principal {
+  return Object.freeze({
+    userId: user.id,
+    username: user.username,
+    email: user.email,
+    kind: user.kind,
+    customerId: user.customerId,
+    domain: user.domain,
+    roles: Object.freeze([...user.roles]),
+    permissions: Object.freeze(
+      record.permissions.filter((permission) => user.permissions.includes(permission)),
+    ),
+    environment: null,
+    source,
+    tokenKind: 'uat',
+    tokenId: record.id,
+    actor: null,
+    customData: null,
+    expiresAt: record.expiresAt,
+    data: principalData ? principalData(user) : undefined,
+  });
+}
