@@ -42,7 +42,9 @@ export const jwtId = {
   repeated: (alg: SigningAlgorithm, who: string) => `${alg}.repeated.${who}`,
 };
 
-const subOfPrincipal = (result: unknown) => (result as { userId?: unknown }).userId;
+// What `authenticate` answers: `{ ok: true, principal }` (synchronously for a JWT).
+const subOfPrincipal = (result: unknown) =>
+  (result as { ok: boolean; principal?: { userId?: unknown } }).principal?.userId;
 const subOfPayload = (result: unknown) => (result as { sub?: unknown }).sub;
 const subOfJose = (result: unknown) => (result as { payload: { sub?: unknown } }).payload.sub;
 
@@ -120,10 +122,20 @@ export async function createJwtCases(alg: SigningAlgorithm, options: JwtCaseOpti
             audience: AUDIENCE,
           });
   const floor = createFloorVerifier(alg, key.publicKey);
-  const viaTollgate = (token: string) => tollgate.requirePrincipal({ authorization: `Bearer ${token}` });
+  const viaTollgate = (token: string) => tollgate.authenticate({ authorization: `Bearer ${token}` });
 
   const verifiers: [string, (token: string) => unknown, (result: unknown) => unknown][] = [
-    ['Tollgate', viaTollgate, subOfPrincipal],
+    [
+      'Tollgate',
+      (token) => {
+        // A refusal is a value: thrown here so the checks below treat every verifier alike.
+        const result = viaTollgate(token);
+        if (result instanceof Promise) throw new Error('a JWT was not answered synchronously');
+        if (!result.ok) throw result.error;
+        return result;
+      },
+      subOfPrincipal,
+    ],
     ['jose', jose, subOfJose],
     ['fast-jwt', fastJwt, subOfPayload],
     ['fast-jwt (cache on)', fastJwtCached, subOfPayload],

@@ -215,14 +215,14 @@ const SCENARIOS: readonly Scenario[] = [
   {
     id: 'uat-repeated',
     title: 'authenticate(UAT), repeated (the same token each call)',
-    run: (b) => measure(1, () => b.tollgate.requirePrincipal({ authorization: b.repeatedUat })),
+    run: (b) => measure(1, () => Promise.resolve(b.tollgate.authenticate({ authorization: b.repeatedUat }))),
   },
   {
     id: 'uat-first',
     title: 'authenticate(UAT), first lookup (a new token each call, one at a time)',
     run: (b) => {
       const next = cycle(b.uats);
-      return measure(1, () => b.tollgate.requirePrincipal({ authorization: next() }));
+      return measure(1, () => Promise.resolve(b.tollgate.authenticate({ authorization: next() })));
     },
   },
   {
@@ -230,7 +230,7 @@ const SCENARIOS: readonly Scenario[] = [
     title: 'authenticate(UAT), first lookup, 32 in flight',
     run: (b) => {
       const next = cycle(b.uats);
-      return measure(CONFIG.clients, () => b.tollgate.requirePrincipal({ authorization: next() }));
+      return measure(CONFIG.clients, () => Promise.resolve(b.tollgate.authenticate({ authorization: next() })));
     },
   },
   {

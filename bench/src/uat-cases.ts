@@ -140,7 +140,7 @@ export async function createUatCases(
         group: firstGroup,
         name: 'Tollgate authenticate',
         // The header is built per call, as for the JWTs: its hash is not cached.
-        run: () => tollgate.requirePrincipal({ authorization: `UAT ${nextToken()}` }),
+        run: () => tollgate.authenticate({ authorization: `UAT ${nextToken()}` }),
         compareTo: firstCompare,
       },
       {
@@ -155,7 +155,7 @@ export async function createUatCases(
         id: uatId.repeated,
         group: againGroup,
         name: 'Tollgate authenticate',
-        run: () => tollgate.requirePrincipal({ authorization: `UAT ${repeated}` }),
+        run: () => tollgate.authenticate({ authorization: `UAT ${repeated}` }),
         compareTo: [{ label: 'vs HS256 fast-jwt hit', id: jwtId.repeated('HS256', 'fast-jwt-cache') }],
       },
     ];
