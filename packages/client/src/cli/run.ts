@@ -12,11 +12,19 @@ import type { TokenStorage } from '../storage.js';
 import type { FetchLike } from '../transport.js';
 import type { UatSummary } from '../types.js';
 
+/** Standard input as the CLI reads it: a stream, a terminal when `isTTY` (then with `setRawMode`). */
+export type CliStdin = NodeJS.ReadableStream & {
+  readonly isTTY?: boolean;
+  setRawMode?(mode: boolean): unknown;
+};
+
 /** What the CLI touches outside itself; `runCli` defaults each to the process's own. */
 export interface CliIo {
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly stdout: (text: string) => void;
   readonly stderr: (text: string) => void;
+  /** Where the default `readSecret` and `readLine` read (default `process.stdin`). */
+  readonly stdin: CliStdin;
   /** A secret: typed without echo on a terminal; otherwise the first line of standard input. */
   readonly readSecret: (prompt: string) => Promise<string>;
   /** A visible answer on a terminal; null when there is no terminal to ask. */
@@ -74,37 +82,41 @@ const SCHEME_LABEL: Record<SessionState['scheme'], string> = {
   uat: 'user authorization token (scheme D)',
 };
 
-function processIo(): CliIo {
+/** The process's own streams and environment, with `overrides` on top. */
+function cliIo(overrides: Partial<CliIo>): CliIo {
+  const stdin: CliStdin = overrides.stdin ?? process.stdin;
+  const stderr = overrides.stderr ?? ((text: string) => process.stderr.write(text));
   return {
     env: process.env,
     stdout: (text) => process.stdout.write(text),
-    stderr: (text) => process.stderr.write(text),
-    readSecret: (prompt) => (process.stdin.isTTY ? promptHidden(prompt) : readFirstLine()),
+    readSecret: (prompt) => (stdin.isTTY ? promptHidden(stdin, stderr, prompt) : readFirstLine(stdin)),
     readLine: async (prompt) => {
-      if (!process.stdin.isTTY) return null;
-      const rl = createInterface({ input: process.stdin, output: process.stderr });
+      if (!stdin.isTTY) return null;
+      const rl = createInterface({ input: stdin, output: process.stderr });
       try {
         return await rl.question(prompt);
       } finally {
         rl.close();
       }
     },
+    ...overrides,
+    stdin,
+    stderr,
   };
 }
 
-function promptHidden(prompt: string): Promise<string> {
-  const stdin = process.stdin;
-  process.stderr.write(prompt);
-  stdin.setRawMode(true);
+function promptHidden(stdin: CliStdin, stderr: (text: string) => void, prompt: string): Promise<string> {
+  stderr(prompt);
+  stdin.setRawMode?.(true);
   stdin.setEncoding('utf8');
   stdin.resume();
   return new Promise((resolve, reject) => {
     let value = '';
     const finish = () => {
       stdin.off('data', onData);
-      stdin.setRawMode(false);
+      stdin.setRawMode?.(false);
       stdin.pause();
-      process.stderr.write('\n');
+      stderr('\n');
     };
     const onData = (chunk: string) => {
       for (const char of chunk) {
@@ -125,8 +137,8 @@ function promptHidden(prompt: string): Promise<string> {
   });
 }
 
-async function readFirstLine(): Promise<string> {
-  const rl = createInterface({ input: process.stdin, terminal: false });
+async function readFirstLine(stdin: CliStdin): Promise<string> {
+  const rl = createInterface({ input: stdin, terminal: false });
   try {
     for await (const line of rl) return line;
     return '';
@@ -140,7 +152,7 @@ async function readFirstLine(): Promise<string> {
  * 2 usage). Prints no token, except a UAT's value once on `uat create`.
  */
 export async function runCli(argv: readonly string[], overrides: Partial<CliIo> = {}): Promise<number> {
-  const io: CliIo = { ...processIo(), ...overrides };
+  const io = cliIo(overrides);
   const dir = io.env.TOLLGATE_CONFIG_DIR || join(homedir(), '.config', 'tollgate');
   const file = join(dir, 'session.json');
   const context: Context = {
@@ -177,6 +189,20 @@ export async function runCli(argv: readonly string[], overrides: Partial<CliIo> 
     }
   } catch (error) {
     return report(context, error);
+  }
+}
+
+/**
+ * What the `tollgate` bin runs: `runCli`, with an unexpected failure (a bug, an unwritable config
+ * directory) reported on one line, no stack, as exit code 1. Never rejects.
+ */
+export async function main(argv: readonly string[], overrides: Partial<CliIo> = {}): Promise<number> {
+  try {
+    return await runCli(argv, overrides);
+  } catch (error) {
+    const stderr = overrides.stderr ?? ((text: string) => process.stderr.write(text));
+    stderr(`tollgate: unexpected failure: ${error instanceof Error ? error.message : String(error)}\n`);
+    return 1;
   }
 }
 
