@@ -1,13 +1,16 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
+import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { main } from '../src/cli/run.js';
 import { type CreatedUat, createTollgateClient, type Me } from '../src/index.js';
 import { AVA, ETHAN, startTestServer, type TestServer } from './helpers.js';
 
-// The `tollgate` CLI, run from source as a separate process (node + tsx), against the real example.
+// The `tollgate` CLI against the real example server. Each command runs in-process through `main`
+// (what the bin runs) with its own argv, env and standard streams; one test runs the bin itself.
 
 const packageDir = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 let server: TestServer;
@@ -26,38 +29,38 @@ interface Run {
   readonly stderr: string;
 }
 
-/** A CLI with its own config directory (and HOME), and no TOLLGATE_* from this process. */
+function tempDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'tollgate-cli-'));
+  dirs.push(dir);
+  return dir;
+}
+
+/**
+ * A CLI with its own config directory and only the environment given here (nothing from this
+ * process). Standard input is empty unless `stdin` is given, and is not a terminal.
+ */
 function cli(extraEnv: Record<string, string> = {}) {
-  const home = mkdtempSync(join(tmpdir(), 'tollgate-cli-'));
-  dirs.push(home);
-  const configDir = join(home, 'config');
-  const env: Record<string, string> = {};
-  for (const [key, value] of Object.entries(process.env)) {
-    if (value !== undefined && !key.startsWith('TOLLGATE_')) env[key] = value;
-  }
-  Object.assign(env, { HOME: home, TOLLGATE_CONFIG_DIR: configDir, NO_COLOR: '1' }, extraEnv);
-  const run = (args: readonly string[], more: Record<string, string> = {}): Promise<Run> =>
-    new Promise((done, fail) => {
-      const child = spawn(
-        process.execPath,
-        ['--conditions=dev-source', '--import', 'tsx', 'src/cli.ts', ...args],
-        {
-          cwd: packageDir,
-          env: { ...env, ...more },
-          stdio: ['ignore', 'pipe', 'pipe'],
-        },
-      );
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (chunk: Buffer) => {
-        stdout += chunk.toString();
-      });
-      child.stderr.on('data', (chunk: Buffer) => {
-        stderr += chunk.toString();
-      });
-      child.on('error', fail);
-      child.on('close', (code) => done({ code, stdout, stderr }));
+  const configDir = join(tempDir(), 'config');
+  const env: Record<string, string> = { TOLLGATE_CONFIG_DIR: configDir, ...extraEnv };
+  const run = async (
+    args: readonly string[],
+    more: Record<string, string> = {},
+    stdin: readonly string[] = [],
+  ): Promise<Run> => {
+    let stdout = '';
+    let stderr = '';
+    const code = await main(args, {
+      env: { ...env, ...more },
+      stdin: Readable.from(stdin),
+      stdout: (text) => {
+        stdout += text;
+      },
+      stderr: (text) => {
+        stderr += text;
+      },
     });
+    return { code, stdout, stderr };
+  };
   return { run, configDir, sessionFile: join(configDir, 'session.json') };
 }
 
@@ -290,5 +293,81 @@ describe.concurrent('tollgate CLI', () => {
     expect(unreachable.code).toBe(1);
     expect(unreachable.stderr).toContain('cannot reach the server');
     expectNoTokens(wrong, login, whoami, logout);
+  });
+
+  it('an unexpected failure is one line on stderr, exit code 1, no stack', async () => {
+    const notADirectory = join(tempDir(), 'file');
+    writeFileSync(notADirectory, '');
+    const { run } = cli({ TOLLGATE_CONFIG_DIR: notADirectory, TOLLGATE_PASSWORD: ETHAN.password });
+    const login = await run(['login', '--url', server.url, '--scheme', 'jwt', '--username', ETHAN.username]);
+    expect(login.code).toBe(1);
+    expect(login.stderr).toMatch(/^tollgate: unexpected failure: .*(ENOTDIR|EEXIST).*\n$/);
+    expect(login.stdout).toBe('');
+  });
+
+  it('the password is the first line of standard input when that is not a terminal', async () => {
+    const { run } = cli();
+    const args = ['login', '--url', server.url, '--scheme', 'pair', '--username', ETHAN.username];
+    const login = await run(args, {}, [`${ETHAN.password}\nnot read\n`]);
+    expect(login.code, login.stderr).toBe(0);
+    expect(login.stderr).toBe(''); // no prompt without a terminal
+    const wrong = await run(args, {}, ['wrong\n', `${ETHAN.password}\n`]);
+    expect(wrong.code).toBe(1);
+    expect(wrong.stderr).toContain('invalid_credentials');
+    expect((await run(['whoami'])).stdout).toMatch(/sent as Bearer/);
+  });
+});
+
+// The one test of the bin itself: Node, tsx and src/cli.ts started once, as a user runs it. Starting
+// tsx takes seconds on a busy machine, so the timeout is far above what it needs.
+describe('tollgate bin', () => {
+  it('logs in with the password piped on stdin; exit code and output come from the process', {
+    timeout: 120_000,
+  }, async () => {
+    const { run, configDir, sessionFile } = cli();
+    const env: Record<string, string> = {};
+    for (const [key, value] of Object.entries(process.env)) {
+      if (value !== undefined && !key.startsWith('TOLLGATE_')) env[key] = value;
+    }
+    Object.assign(env, { HOME: tempDir(), TOLLGATE_CONFIG_DIR: configDir, NO_COLOR: '1' });
+    const child = spawn(
+      process.execPath,
+      [
+        '--conditions=dev-source',
+        '--import',
+        'tsx',
+        'src/cli.ts',
+        'login',
+        '--url',
+        server.url,
+        '--scheme',
+        'jwt',
+        '--username',
+        ETHAN.username,
+      ],
+      { cwd: packageDir, env, stdio: ['pipe', 'pipe', 'pipe'] },
+    );
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString();
+    });
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
+    child.stdin.end(`${ETHAN.password}\n`);
+    const code = await new Promise<number | null>((done, fail) => {
+      child.on('error', fail);
+      child.on('close', done);
+    });
+    expect(code, stderr).toBe(0);
+    expect(stderr).toBe('');
+    expect(stdout).toContain(`Signed in to ${server.url} as ${ETHAN.username} with a JWT login`);
+    expect(stdout).toContain(`Session saved in ${sessionFile}`);
+    expect(statSync(sessionFile).mode & 0o777).toBe(0o600);
+    expectNoTokens({ code, stdout, stderr });
+    const whoami = await run(['whoami']); // the session the bin saved works
+    expect(whoami.code, whoami.stderr).toBe(0);
+    expect(whoami.stdout).toMatch(/sent as JWT/);
   });
 });
