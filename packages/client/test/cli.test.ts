@@ -295,6 +295,144 @@ describe.concurrent('tollgate CLI', () => {
     expectNoTokens(wrong, login, whoami, logout);
   });
 
+  it('--version prints the package version', async () => {
+    const { run } = cli();
+    const { version } = JSON.parse(readFileSync(join(packageDir, 'package.json'), 'utf8')) as {
+      version: string;
+    };
+    expect(await run(['--version'])).toEqual({ code: 0, stdout: `${version}\n`, stderr: '' });
+    const extra = await run(['--version', 'now']);
+    expect(extra.code).toBe(2);
+    expect(extra.stderr).toMatch(/^tollgate: unexpected argument: now\n/);
+  });
+
+  it('every command has its help: <command> --help, -h and help <command>, on stdout, exit code 0', async () => {
+    const { run } = cli(); // not signed in: help needs no session and no server
+    const usage = await run(['--help']);
+    expect(usage.code).toBe(0);
+    expect(usage.stdout).toMatch(/^Usage: tollgate login\|whoami\|env\|uat\|logout\|help \[options\]\n/);
+    expect(usage.stdout).toContain('--version');
+    expect(await run(['-h'])).toEqual(usage);
+    expect(await run(['help'])).toEqual(usage);
+    expect(await run(['help', '--help'])).toEqual(usage);
+
+    const commands = [
+      ['login'],
+      ['logout'],
+      ['whoami'],
+      ['env'],
+      ['env', 'list'],
+      ['env', 'use'],
+      ['uat'],
+      ['uat', 'create'],
+      ['uat', 'list'],
+      ['uat', 'revoke'],
+    ];
+    const texts = new Set<string>();
+    for (const command of commands) {
+      const name = command.join(' ');
+      const long = await run([...command, '--help']);
+      expect(long, name).toMatchObject({ code: 0, stderr: '' });
+      expect(long.stdout, name).toMatch(new RegExp(`^Usage: tollgate ${name}\\b`));
+      expect(long.stdout, name).not.toContain('parseArgs');
+      expect(await run([...command, '-h']), name).toEqual(long);
+      expect(await run(['help', ...command]), name).toEqual(long);
+      expect(await run(['--help', ...command]), name).toEqual(long);
+      texts.add(long.stdout);
+    }
+    expect(texts.size).toBe(commands.length); // each its own text
+    const login = (await run(['login', '--help'])).stdout;
+    for (const option of ['--url', '--scheme', '--username', '--environment', '--help']) {
+      expect(login).toContain(option);
+    }
+    expect((await run(['uat', 'create', '-h'])).stdout).toMatch(/--permission P\s+.*repeat/);
+
+    // --help wins over the other arguments, before any `--`; nothing runs.
+    const anywhere = await run(['login', '--url', server.url, '--bogus', '--help', '--scheme', 'jwt']);
+    expect(anywhere).toEqual(await run(['login', '--help']));
+    expect((await run(['uat', 'revoke', 'some-id', '-h'])).code).toBe(0);
+    const afterDashes = await run(['env', 'use', '--', '--help']);
+    expect(afterDashes.code).toBe(2);
+    expect(afterDashes.stderr).toContain("not signed in: run 'tollgate login' first");
+
+    const unknown = await run(['help', 'frobnicate']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toMatch(/^tollgate: no help for: frobnicate\nUsage: tollgate /);
+  });
+
+  it('a bad option is a one-line error and the usage on stderr, exit code 2, no stack', async () => {
+    const { run } = cli({ TOLLGATE_PASSWORD: ETHAN.password });
+    const cases: [args: string[], error: string, usage: string, more: string][] = [
+      [['--bogus'], 'unknown option --bogus', 'Usage: tollgate login|whoami', 'tollgate help'],
+      [['frobnicate'], 'unknown command: frobnicate', 'Usage: tollgate login|whoami', 'tollgate help'],
+      [
+        ['login', '--url', server.url, '--scheme', 'jwt', '--bogus'],
+        'unknown option --bogus',
+        'Usage: tollgate login --url URL',
+        'tollgate login --help',
+      ],
+      [['login', '-x'], 'unknown option -x', 'Usage: tollgate login ', 'tollgate login --help'],
+      [['login', '--url'], '--url needs a value', 'Usage: tollgate login ', 'tollgate login --help'],
+      [
+        ['login', '--url', '--scheme', 'jwt'],
+        '--url needs a value',
+        'Usage: tollgate login ',
+        'tollgate login --help',
+      ],
+      [['logout', '--all'], 'unknown option --all', 'Usage: tollgate logout', 'tollgate logout --help'],
+      [['whoami', '--json=yes'], '--json takes no value', 'Usage: tollgate whoami', 'tollgate whoami --help'],
+      [['whoami', 'me'], 'unexpected argument: me', 'Usage: tollgate whoami', 'tollgate whoami --help'],
+      [['env'], 'env needs a command: list, use', 'Usage: tollgate env list', 'tollgate env --help'],
+      [['env', '--bogus'], 'unknown option --bogus', 'Usage: tollgate env list', 'tollgate env --help'],
+      [['env', 'drop'], 'unknown env command: drop', 'Usage: tollgate env list', 'tollgate env --help'],
+      [['env', 'list', '-q'], 'unknown option -q', 'Usage: tollgate env list', 'tollgate env list --help'],
+      [
+        ['env', 'use'],
+        'env use needs an environment id',
+        'Usage: tollgate env use',
+        'tollgate env use --help',
+      ],
+      [
+        ['env', 'use', 'a', 'b'],
+        'unexpected argument: b',
+        'Usage: tollgate env use',
+        'tollgate env use --help',
+      ],
+      [['uat', 'frob'], 'unknown uat command: frob', 'Usage: tollgate uat create', 'tollgate uat --help'],
+      [
+        ['uat', 'create', '--name', 'x', '--expire', '2030-01-01'],
+        'unknown option --expire',
+        'Usage: tollgate uat create',
+        'tollgate uat create --help',
+      ],
+      [
+        ['uat', 'list', '--all'],
+        'unknown option --all',
+        'Usage: tollgate uat list',
+        'tollgate uat list --help',
+      ],
+      [
+        ['uat', 'revoke'],
+        'uat revoke needs a UAT id',
+        'Usage: tollgate uat revoke',
+        'tollgate uat revoke --help',
+      ],
+    ];
+    for (const [args, error, usage, more] of cases) {
+      const result = await run(args);
+      const lines = result.stderr.split('\n');
+      expect(result.code, args.join(' ')).toBe(2);
+      expect(result.stdout, args.join(' ')).toBe('');
+      expect(lines[0], args.join(' ')).toBe(`tollgate: ${error}`);
+      expect(lines[1], args.join(' ')).toContain(usage);
+      expect(lines.at(-2), args.join(' ')).toBe(`Run '${more}' for more.`);
+      expect(result.stderr, args.join(' ')).not.toMatch(/^\s+at |To specify a positional argument/m);
+    }
+    const password = await run(['login', '--url', server.url, '--scheme', 'jwt', '--password=x']);
+    expect(password.code).toBe(2);
+    expect(password.stderr).toMatch(/^tollgate: the password is never an argument.*\nUsage: tollgate login /);
+  });
+
   it('an unexpected failure is one line on stderr, exit code 1, no stack', async () => {
     const notADirectory = join(tempDir(), 'file');
     writeFileSync(notADirectory, '');
