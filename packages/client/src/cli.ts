@@ -1,14 +1,7 @@
 #!/usr/bin/env node
-import { runCli } from './cli/run.js';
+import { main } from './cli/run.js';
 
-runCli(process.argv.slice(2)).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (error: unknown) => {
-    process.stderr.write(
-      `tollgate: unexpected failure: ${error instanceof Error ? error.message : String(error)}\n`,
-    );
-    process.exitCode = 1;
-  },
-);
+// All the work is in `main` (tested in-process): this file only hands it the process's arguments.
+main(process.argv.slice(2)).then((code) => {
+  process.exitCode = code;
+});

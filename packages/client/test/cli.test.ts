@@ -1,13 +1,16 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
+import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { main } from '../src/cli/run.js';
 import { type CreatedUat, createTollgateClient, type Me } from '../src/index.js';
 import { AVA, ETHAN, startTestServer, type TestServer } from './helpers.js';
 
-// The `tollgate` CLI, run from source as a separate process (node + tsx), against the real example.
+// The `tollgate` CLI against the real example server. Each command runs in-process through `main`
+// (what the bin runs) with its own argv, env and standard streams; one test runs the bin itself.
 
 const packageDir = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 let server: TestServer;
@@ -26,38 +29,38 @@ interface Run {
   readonly stderr: string;
 }
 
-/** A CLI with its own config directory (and HOME), and no TOLLGATE_* from this process. */
+function tempDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'tollgate-cli-'));
+  dirs.push(dir);
+  return dir;
+}
+
+/**
+ * A CLI with its own config directory and only the environment given here (nothing from this
+ * process). Standard input is empty unless `stdin` is given, and is not a terminal.
+ */
 function cli(extraEnv: Record<string, string> = {}) {
-  const home = mkdtempSync(join(tmpdir(), 'tollgate-cli-'));
-  dirs.push(home);
-  const configDir = join(home, 'config');
-  const env: Record<string, string> = {};
-  for (const [key, value] of Object.entries(process.env)) {
-    if (value !== undefined && !key.startsWith('TOLLGATE_')) env[key] = value;
-  }
-  Object.assign(env, { HOME: home, TOLLGATE_CONFIG_DIR: configDir, NO_COLOR: '1' }, extraEnv);
-  const run = (args: readonly string[], more: Record<string, string> = {}): Promise<Run> =>
-    new Promise((done, fail) => {
-      const child = spawn(
-        process.execPath,
-        ['--conditions=dev-source', '--import', 'tsx', 'src/cli.ts', ...args],
-        {
-          cwd: packageDir,
-          env: { ...env, ...more },
-          stdio: ['ignore', 'pipe', 'pipe'],
-        },
-      );
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (chunk: Buffer) => {
-        stdout += chunk.toString();
-      });
-      child.stderr.on('data', (chunk: Buffer) => {
-        stderr += chunk.toString();
-      });
-      child.on('error', fail);
-      child.on('close', (code) => done({ code, stdout, stderr }));
+  const configDir = join(tempDir(), 'config');
+  const env: Record<string, string> = { TOLLGATE_CONFIG_DIR: configDir, ...extraEnv };
+  const run = async (
+    args: readonly string[],
+    more: Record<string, string> = {},
+    stdin: readonly string[] = [],
+  ): Promise<Run> => {
+    let stdout = '';
+    let stderr = '';
+    const code = await main(args, {
+      env: { ...env, ...more },
+      stdin: Readable.from(stdin),
+      stdout: (text) => {
+        stdout += text;
+      },
+      stderr: (text) => {
+        stderr += text;
+      },
     });
+    return { code, stdout, stderr };
+  };
   return { run, configDir, sessionFile: join(configDir, 'session.json') };
 }
 
@@ -290,5 +293,219 @@ describe.concurrent('tollgate CLI', () => {
     expect(unreachable.code).toBe(1);
     expect(unreachable.stderr).toContain('cannot reach the server');
     expectNoTokens(wrong, login, whoami, logout);
+  });
+
+  it('--version prints the package version', async () => {
+    const { run } = cli();
+    const { version } = JSON.parse(readFileSync(join(packageDir, 'package.json'), 'utf8')) as {
+      version: string;
+    };
+    expect(await run(['--version'])).toEqual({ code: 0, stdout: `${version}\n`, stderr: '' });
+    const extra = await run(['--version', 'now']);
+    expect(extra.code).toBe(2);
+    expect(extra.stderr).toMatch(/^tollgate: unexpected argument: now\n/);
+  });
+
+  it('every command has its help: <command> --help, -h and help <command>, on stdout, exit code 0', async () => {
+    const { run } = cli(); // not signed in: help needs no session and no server
+    const usage = await run(['--help']);
+    expect(usage.code).toBe(0);
+    expect(usage.stdout).toMatch(/^Usage: tollgate login\|whoami\|env\|uat\|logout\|help \[options\]\n/);
+    expect(usage.stdout).toContain('--version');
+    expect(await run(['-h'])).toEqual(usage);
+    expect(await run(['help'])).toEqual(usage);
+    expect(await run(['help', '--help'])).toEqual(usage);
+
+    const commands = [
+      ['login'],
+      ['logout'],
+      ['whoami'],
+      ['env'],
+      ['env', 'list'],
+      ['env', 'use'],
+      ['uat'],
+      ['uat', 'create'],
+      ['uat', 'list'],
+      ['uat', 'revoke'],
+    ];
+    const texts = new Set<string>();
+    for (const command of commands) {
+      const name = command.join(' ');
+      const long = await run([...command, '--help']);
+      expect(long, name).toMatchObject({ code: 0, stderr: '' });
+      expect(long.stdout, name).toMatch(new RegExp(`^Usage: tollgate ${name}\\b`));
+      expect(long.stdout, name).not.toContain('parseArgs');
+      expect(await run([...command, '-h']), name).toEqual(long);
+      expect(await run(['help', ...command]), name).toEqual(long);
+      expect(await run(['--help', ...command]), name).toEqual(long);
+      texts.add(long.stdout);
+    }
+    expect(texts.size).toBe(commands.length); // each its own text
+    const login = (await run(['login', '--help'])).stdout;
+    for (const option of ['--url', '--scheme', '--username', '--environment', '--help']) {
+      expect(login).toContain(option);
+    }
+    expect((await run(['uat', 'create', '-h'])).stdout).toMatch(/--permission P\s+.*repeat/);
+
+    // --help wins over the other arguments, before any `--`; nothing runs.
+    const anywhere = await run(['login', '--url', server.url, '--bogus', '--help', '--scheme', 'jwt']);
+    expect(anywhere).toEqual(await run(['login', '--help']));
+    expect((await run(['uat', 'revoke', 'some-id', '-h'])).code).toBe(0);
+    const afterDashes = await run(['env', 'use', '--', '--help']);
+    expect(afterDashes.code).toBe(2);
+    expect(afterDashes.stderr).toContain("not signed in: run 'tollgate login' first");
+
+    const unknown = await run(['help', 'frobnicate']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toMatch(/^tollgate: no help for: frobnicate\nUsage: tollgate /);
+  });
+
+  it('a bad option is a one-line error and the usage on stderr, exit code 2, no stack', async () => {
+    const { run } = cli({ TOLLGATE_PASSWORD: ETHAN.password });
+    const cases: [args: string[], error: string, usage: string, more: string][] = [
+      [['--bogus'], 'unknown option --bogus', 'Usage: tollgate login|whoami', 'tollgate help'],
+      [['frobnicate'], 'unknown command: frobnicate', 'Usage: tollgate login|whoami', 'tollgate help'],
+      [
+        ['login', '--url', server.url, '--scheme', 'jwt', '--bogus'],
+        'unknown option --bogus',
+        'Usage: tollgate login --url URL',
+        'tollgate login --help',
+      ],
+      [['login', '-x'], 'unknown option -x', 'Usage: tollgate login ', 'tollgate login --help'],
+      [['login', '--url'], '--url needs a value', 'Usage: tollgate login ', 'tollgate login --help'],
+      [
+        ['login', '--url', '--scheme', 'jwt'],
+        '--url needs a value',
+        'Usage: tollgate login ',
+        'tollgate login --help',
+      ],
+      [['logout', '--all'], 'unknown option --all', 'Usage: tollgate logout', 'tollgate logout --help'],
+      [['whoami', '--json=yes'], '--json takes no value', 'Usage: tollgate whoami', 'tollgate whoami --help'],
+      [['whoami', 'me'], 'unexpected argument: me', 'Usage: tollgate whoami', 'tollgate whoami --help'],
+      [['env'], 'env needs a command: list, use', 'Usage: tollgate env list', 'tollgate env --help'],
+      [['env', '--bogus'], 'unknown option --bogus', 'Usage: tollgate env list', 'tollgate env --help'],
+      [['env', 'drop'], 'unknown env command: drop', 'Usage: tollgate env list', 'tollgate env --help'],
+      [['env', 'list', '-q'], 'unknown option -q', 'Usage: tollgate env list', 'tollgate env list --help'],
+      [
+        ['env', 'use'],
+        'env use needs an environment id',
+        'Usage: tollgate env use',
+        'tollgate env use --help',
+      ],
+      [
+        ['env', 'use', 'a', 'b'],
+        'unexpected argument: b',
+        'Usage: tollgate env use',
+        'tollgate env use --help',
+      ],
+      [['uat', 'frob'], 'unknown uat command: frob', 'Usage: tollgate uat create', 'tollgate uat --help'],
+      [
+        ['uat', 'create', '--name', 'x', '--expire', '2030-01-01'],
+        'unknown option --expire',
+        'Usage: tollgate uat create',
+        'tollgate uat create --help',
+      ],
+      [
+        ['uat', 'list', '--all'],
+        'unknown option --all',
+        'Usage: tollgate uat list',
+        'tollgate uat list --help',
+      ],
+      [
+        ['uat', 'revoke'],
+        'uat revoke needs a UAT id',
+        'Usage: tollgate uat revoke',
+        'tollgate uat revoke --help',
+      ],
+    ];
+    for (const [args, error, usage, more] of cases) {
+      const result = await run(args);
+      const lines = result.stderr.split('\n');
+      expect(result.code, args.join(' ')).toBe(2);
+      expect(result.stdout, args.join(' ')).toBe('');
+      expect(lines[0], args.join(' ')).toBe(`tollgate: ${error}`);
+      expect(lines[1], args.join(' ')).toContain(usage);
+      expect(lines.at(-2), args.join(' ')).toBe(`Run '${more}' for more.`);
+      expect(result.stderr, args.join(' ')).not.toMatch(/^\s+at |To specify a positional argument/m);
+    }
+    const password = await run(['login', '--url', server.url, '--scheme', 'jwt', '--password=x']);
+    expect(password.code).toBe(2);
+    expect(password.stderr).toMatch(/^tollgate: the password is never an argument.*\nUsage: tollgate login /);
+  });
+
+  it('an unexpected failure is one line on stderr, exit code 1, no stack', async () => {
+    const notADirectory = join(tempDir(), 'file');
+    writeFileSync(notADirectory, '');
+    const { run } = cli({ TOLLGATE_CONFIG_DIR: notADirectory, TOLLGATE_PASSWORD: ETHAN.password });
+    const login = await run(['login', '--url', server.url, '--scheme', 'jwt', '--username', ETHAN.username]);
+    expect(login.code).toBe(1);
+    expect(login.stderr).toMatch(/^tollgate: unexpected failure: .*(ENOTDIR|EEXIST).*\n$/);
+    expect(login.stdout).toBe('');
+  });
+
+  it('the password is the first line of standard input when that is not a terminal', async () => {
+    const { run } = cli();
+    const args = ['login', '--url', server.url, '--scheme', 'pair', '--username', ETHAN.username];
+    const login = await run(args, {}, [`${ETHAN.password}\nnot read\n`]);
+    expect(login.code, login.stderr).toBe(0);
+    expect(login.stderr).toBe(''); // no prompt without a terminal
+    const wrong = await run(args, {}, ['wrong\n', `${ETHAN.password}\n`]);
+    expect(wrong.code).toBe(1);
+    expect(wrong.stderr).toContain('invalid_credentials');
+    expect((await run(['whoami'])).stdout).toMatch(/sent as Bearer/);
+  });
+});
+
+// The one test of the bin itself: Node, tsx and src/cli.ts started once, as a user runs it. Starting
+// tsx takes seconds on a busy machine, so the timeout is far above what it needs.
+describe('tollgate bin', () => {
+  it('logs in with the password piped on stdin; exit code and output come from the process', {
+    timeout: 120_000,
+  }, async () => {
+    const { run, configDir, sessionFile } = cli();
+    const env: Record<string, string> = {};
+    for (const [key, value] of Object.entries(process.env)) {
+      if (value !== undefined && !key.startsWith('TOLLGATE_')) env[key] = value;
+    }
+    Object.assign(env, { HOME: tempDir(), TOLLGATE_CONFIG_DIR: configDir, NO_COLOR: '1' });
+    const child = spawn(
+      process.execPath,
+      [
+        '--conditions=dev-source',
+        '--import',
+        'tsx',
+        'src/cli.ts',
+        'login',
+        '--url',
+        server.url,
+        '--scheme',
+        'jwt',
+        '--username',
+        ETHAN.username,
+      ],
+      { cwd: packageDir, env, stdio: ['pipe', 'pipe', 'pipe'] },
+    );
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString();
+    });
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
+    child.stdin.end(`${ETHAN.password}\n`);
+    const code = await new Promise<number | null>((done, fail) => {
+      child.on('error', fail);
+      child.on('close', done);
+    });
+    expect(code, stderr).toBe(0);
+    expect(stderr).toBe('');
+    expect(stdout).toContain(`Signed in to ${server.url} as ${ETHAN.username} with a JWT login`);
+    expect(stdout).toContain(`Session saved in ${sessionFile}`);
+    expect(statSync(sessionFile).mode & 0o777).toBe(0o600);
+    expectNoTokens({ code, stdout, stderr });
+    const whoami = await run(['whoami']); // the session the bin saved works
+    expect(whoami.code, whoami.stderr).toBe(0);
+    expect(whoami.stdout).toMatch(/sent as JWT/);
   });
 });

@@ -3,6 +3,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import { parseArgs } from 'node:util';
+import packageJson from '../../package.json' with { type: 'json' };
 import { createTollgateClient, type TollgateClient } from '../client.js';
 import { TollgateClientError } from '../errors.js';
 import { createFileStorage } from '../file-storage.js';
@@ -12,11 +13,19 @@ import type { TokenStorage } from '../storage.js';
 import type { FetchLike } from '../transport.js';
 import type { UatSummary } from '../types.js';
 
+/** Standard input as the CLI reads it: a stream, a terminal when `isTTY` (then with `setRawMode`). */
+export type CliStdin = NodeJS.ReadableStream & {
+  readonly isTTY?: boolean;
+  setRawMode?(mode: boolean): unknown;
+};
+
 /** What the CLI touches outside itself; `runCli` defaults each to the process's own. */
 export interface CliIo {
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly stdout: (text: string) => void;
   readonly stderr: (text: string) => void;
+  /** Where the default `readSecret` and `readLine` read (default `process.stdin`). */
+  readonly stdin: CliStdin;
   /** A secret: typed without echo on a terminal; otherwise the first line of standard input. */
   readonly readSecret: (prompt: string) => Promise<string>;
   /** A visible answer on a terminal; null when there is no terminal to ask. */
@@ -24,7 +33,9 @@ export interface CliIo {
   readonly fetch?: FetchLike;
 }
 
-const USAGE = `Usage: tollgate <command> [options]
+const USAGE = `Usage: tollgate login|whoami|env|uat|logout|help [options]
+       tollgate <command> --help
+       tollgate --version
 
 Commands:
   login --url URL --scheme jwt|pair|user [--username U] [--environment E]
@@ -37,7 +48,11 @@ Commands:
   uat list [--json]       your user authorization tokens
   uat revoke <id>         revoke one; it stops working at once
   logout                  forget the session (a token pair is also revoked on the server)
-  help                    this text
+  help [command]          this text, or a command's help (as does: tollgate <command> --help)
+
+Options:
+  -h, --help              help (after a command: that command's)
+  --version               the version of tollgate (@tollgate/client)
 
 Environment:
   TOLLGATE_CONFIG_DIR     where the session file is kept (default ~/.config/tollgate), mode 0600
@@ -49,7 +64,124 @@ Exit codes: 0 done; 1 refused by the server (its code is printed) or the server 
 2 usage error (bad arguments, no session, a command the session's scheme cannot do).
 `;
 
-class UsageError extends Error {}
+const JSON_OPTION = '  --json                  print JSON\n';
+const HELP_OPTION = '  -h, --help              this text\n';
+
+/** Each command's help; its first paragraph (the `Usage:` lines) is printed with a usage error. */
+const HELP = {
+  login: `Usage: tollgate login --url URL --scheme jwt|pair|user [--username U] [--environment E]
+
+Sign in and save the session in $TOLLGATE_CONFIG_DIR/session.json (default ~/.config/tollgate).
+The password comes from TOLLGATE_PASSWORD, a prompt without echo, or the first line of standard
+input when that is not a terminal. It is never an argument.
+
+Options:
+  --url URL               the server (default TOLLGATE_URL)
+  --scheme jwt|pair|user  jwt: JWT login (scheme D), no refresh
+                          pair: token pair (scheme C), refreshed automatically
+                          user: user token (scheme A), refreshed automatically, with environments
+  --username U            default TOLLGATE_USERNAME, else a prompt on a terminal
+  --environment E         the environment to sign in to (--scheme user only)
+${HELP_OPTION}`,
+  logout: `Usage: tollgate logout
+
+Forget the saved session. A token pair is also revoked on the server.
+
+Options:
+${HELP_OPTION}`,
+  whoami: `Usage: tollgate whoami [--json]
+
+Who the saved session is: the user, the server, how it signed in, customer, roles, permissions,
+environment and when the token expires.
+
+Options:
+${JSON_OPTION}${HELP_OPTION}`,
+  env: `Usage: tollgate env list [--json]
+       tollgate env use <id>
+
+The environments of a user token session (tollgate login --scheme user).
+
+Commands:
+  env list [--json]       the environments you may use; * marks the session's
+  env use <id>            switch the session to an environment
+
+Run 'tollgate env <command> --help' for a command's options.
+`,
+  'env list': `Usage: tollgate env list [--json]
+
+The environments you may use (scheme user); * marks the session's.
+
+Options:
+${JSON_OPTION}${HELP_OPTION}`,
+  'env use': `Usage: tollgate env use <id>
+
+Switch the session to the environment <id> (scheme user). The server refuses an environment
+the user may not use.
+
+Options:
+${HELP_OPTION}`,
+  uat: `Usage: tollgate uat create --name N --expires YYYY-MM-DD --permission P [--permission Q …] [--json]
+       tollgate uat list [--json]
+       tollgate uat revoke <id>
+
+User authorization tokens (UATs): tokens for scripts, sent as "Authorization: UAT <token>".
+
+Commands:
+  uat create              create one; its value is printed once
+  uat list                yours, with their status (active, revoked, expired)
+  uat revoke <id>         revoke one; it stops working at once
+
+Run 'tollgate uat <command> --help' for a command's options.
+`,
+  'uat create': `Usage: tollgate uat create --name N --expires YYYY-MM-DD --permission P [--permission Q …] [--json]
+
+Create a user authorization token. Its value is printed once, last; keep it secret.
+
+Options:
+  --name N                a name to tell it by
+  --expires YYYY-MM-DD    valid through that day: it expires at 23:59:59 UTC
+  --permission P          a permission it carries (repeat for more; at least one)
+${JSON_OPTION}${HELP_OPTION}`,
+  'uat list': `Usage: tollgate uat list [--json]
+
+Your user authorization tokens: id, name, prefix, expiry, status and permissions (never the value).
+
+Options:
+${JSON_OPTION}${HELP_OPTION}`,
+  'uat revoke': `Usage: tollgate uat revoke <id>
+
+Revoke the user authorization token <id>; it stops working at once. Revoking one twice is
+not an error.
+
+Options:
+${HELP_OPTION}`,
+  help: USAGE,
+} as const;
+type HelpTopic = keyof typeof HELP;
+
+/** `--help` or `-h` before any `--`. */
+function wantsHelp(args: readonly string[]): boolean {
+  for (const arg of args) {
+    if (arg === '--') return false;
+    if (arg === '--help' || arg === '-h') return true;
+  }
+  return false;
+}
+
+/** Thrown to print a command's help (stdout, exit code 0) instead of running it. */
+class HelpRequest {
+  constructor(readonly topic: HelpTopic) {}
+}
+
+/** A mistake of the user's: exit code 2. With a topic, that command's usage is printed too. */
+class UsageError extends Error {
+  constructor(
+    message: string,
+    readonly topic?: HelpTopic,
+  ) {
+    super(message);
+  }
+}
 
 interface CliState {
   readonly version: 1;
@@ -74,37 +206,41 @@ const SCHEME_LABEL: Record<SessionState['scheme'], string> = {
   uat: 'user authorization token (scheme D)',
 };
 
-function processIo(): CliIo {
+/** The process's own streams and environment, with `overrides` on top. */
+function cliIo(overrides: Partial<CliIo>): CliIo {
+  const stdin: CliStdin = overrides.stdin ?? process.stdin;
+  const stderr = overrides.stderr ?? ((text: string) => process.stderr.write(text));
   return {
     env: process.env,
     stdout: (text) => process.stdout.write(text),
-    stderr: (text) => process.stderr.write(text),
-    readSecret: (prompt) => (process.stdin.isTTY ? promptHidden(prompt) : readFirstLine()),
+    readSecret: (prompt) => (stdin.isTTY ? promptHidden(stdin, stderr, prompt) : readFirstLine(stdin)),
     readLine: async (prompt) => {
-      if (!process.stdin.isTTY) return null;
-      const rl = createInterface({ input: process.stdin, output: process.stderr });
+      if (!stdin.isTTY) return null;
+      const rl = createInterface({ input: stdin, output: process.stderr });
       try {
         return await rl.question(prompt);
       } finally {
         rl.close();
       }
     },
+    ...overrides,
+    stdin,
+    stderr,
   };
 }
 
-function promptHidden(prompt: string): Promise<string> {
-  const stdin = process.stdin;
-  process.stderr.write(prompt);
-  stdin.setRawMode(true);
+function promptHidden(stdin: CliStdin, stderr: (text: string) => void, prompt: string): Promise<string> {
+  stderr(prompt);
+  stdin.setRawMode?.(true);
   stdin.setEncoding('utf8');
   stdin.resume();
   return new Promise((resolve, reject) => {
     let value = '';
     const finish = () => {
       stdin.off('data', onData);
-      stdin.setRawMode(false);
+      stdin.setRawMode?.(false);
       stdin.pause();
-      process.stderr.write('\n');
+      stderr('\n');
     };
     const onData = (chunk: string) => {
       for (const char of chunk) {
@@ -125,8 +261,8 @@ function promptHidden(prompt: string): Promise<string> {
   });
 }
 
-async function readFirstLine(): Promise<string> {
-  const rl = createInterface({ input: process.stdin, terminal: false });
+async function readFirstLine(stdin: CliStdin): Promise<string> {
+  const rl = createInterface({ input: stdin, terminal: false });
   try {
     for await (const line of rl) return line;
     return '';
@@ -140,7 +276,7 @@ async function readFirstLine(): Promise<string> {
  * 2 usage). Prints no token, except a UAT's value once on `uat create`.
  */
 export async function runCli(argv: readonly string[], overrides: Partial<CliIo> = {}): Promise<number> {
-  const io: CliIo = { ...processIo(), ...overrides };
+  const io = cliIo(overrides);
   const dir = io.env.TOLLGATE_CONFIG_DIR || join(homedir(), '.config', 'tollgate');
   const file = join(dir, 'session.json');
   const context: Context = {
@@ -162,28 +298,65 @@ export async function runCli(argv: readonly string[], overrides: Partial<CliIo> 
         return await envCommand(context, rest);
       case 'uat':
         return await uatCommand(context, rest);
-      case undefined:
+      case '--version':
+        noPositionals(rest, 'help');
+        context.out(packageJson.version);
+        return 0;
       case 'help':
       case '--help':
       case '-h':
-        if (command === undefined) {
-          io.stderr(USAGE);
-          return 2;
-        }
-        io.stdout(USAGE);
-        return 0;
+        return help(context, rest);
+      case undefined:
+        io.stderr(USAGE);
+        return 2;
       default:
-        throw new UsageError(`unknown command: ${command}`);
+        throw new UsageError(
+          command.startsWith('-') ? `unknown option ${command}` : `unknown command: ${command}`,
+          'help',
+        );
     }
   } catch (error) {
+    if (error instanceof HelpRequest) return help(context, [error.topic]);
     return report(context, error);
   }
+}
+
+/**
+ * What the `tollgate` bin runs: `runCli`, with an unexpected failure (a bug, an unwritable config
+ * directory) reported on one line, no stack, as exit code 1. Never rejects.
+ */
+export async function main(argv: readonly string[], overrides: Partial<CliIo> = {}): Promise<number> {
+  try {
+    return await runCli(argv, overrides);
+  } catch (error) {
+    const stderr = overrides.stderr ?? ((text: string) => process.stderr.write(text));
+    stderr(`tollgate: unexpected failure: ${error instanceof Error ? error.message : String(error)}\n`);
+    return 1;
+  }
+}
+
+/** `tollgate help [command …]`: the usage, or a command's help, on stdout. */
+function help(context: Context, words: readonly string[]): number {
+  const topic = words.filter((word) => word !== '--help' && word !== '-h').join(' ');
+  if (topic === '') {
+    context.io.stdout(USAGE);
+    return 0;
+  }
+  if (!Object.hasOwn(HELP, topic)) throw new UsageError(`no help for: ${topic}`, 'help');
+  context.io.stdout(HELP[topic as HelpTopic]);
+  return 0;
 }
 
 function report(context: Context, error: unknown): number {
   const { io } = context;
   if (error instanceof UsageError) {
-    io.stderr(`tollgate: ${error.message}\nRun 'tollgate help' for usage.\n`);
+    if (error.topic === undefined) {
+      io.stderr(`tollgate: ${error.message}\nRun 'tollgate help' for usage.\n`);
+      return 2;
+    }
+    const usage = HELP[error.topic].split('\n\n')[0];
+    const more = error.topic === 'help' ? 'tollgate help' : `tollgate ${error.topic} --help`;
+    io.stderr(`tollgate: ${error.message}\n${usage}\nRun '${more}' for more.\n`);
     return 2;
   }
   if (error instanceof TollgateClientError) {
@@ -216,23 +389,53 @@ function report(context: Context, error: unknown): number {
   throw error;
 }
 
+/** The command's options; its help when asked for, a one-line usage error for a bad option. */
 function parse<const T extends Record<string, { type: 'string' | 'boolean'; multiple?: boolean }>>(
   args: readonly string[],
   options: T,
+  topic: HelpTopic,
 ) {
+  if (wantsHelp(args)) throw new HelpRequest(topic);
   try {
     return parseArgs({ args: [...args], options, allowPositionals: true, strict: true });
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
-    if (/'--password'/.test(message)) {
-      throw new UsageError('the password is never an argument: set TOLLGATE_PASSWORD or answer the prompt');
+    const code = (error as { code?: unknown }).code;
+    const option = /'(-{1,2}[\w-]+)/.exec(message)?.[1];
+    if (option === '--password') {
+      throw new UsageError(
+        'the password is never an argument: set TOLLGATE_PASSWORD or answer the prompt',
+        topic,
+      );
     }
-    throw new UsageError(message.split('\n')[0] ?? message);
+    if (option && code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
+      throw new UsageError(`unknown option ${option}`, topic);
+    }
+    if (option && code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') {
+      const takesNone = /does not take an argument/.test(message);
+      throw new UsageError(takesNone ? `${option} takes no value` : `${option} needs a value`, topic);
+    }
+    throw new UsageError(message.split('\n')[0] ?? message, topic);
   }
 }
 
-function noPositionals(positionals: readonly string[]): void {
-  if (positionals.length > 0) throw new UsageError(`unexpected argument: ${positionals[0]}`);
+function noPositionals(positionals: readonly string[], topic: HelpTopic): void {
+  if (positionals.length > 0) throw new UsageError(`unexpected argument: ${positionals[0]}`, topic);
+}
+
+/** The subcommand of `env` or `uat`, its help when asked for, or a usage error. */
+function subcommand<const S extends string>(
+  group: 'env' | 'uat',
+  known: readonly S[],
+  sub: string | undefined,
+): S {
+  if (sub === '--help' || sub === '-h') throw new HelpRequest(group);
+  if (sub === undefined) throw new UsageError(`${group} needs a command: ${known.join(', ')}`, group);
+  if (sub.startsWith('-')) throw new UsageError(`unknown option ${sub}`, group);
+  if (!(known as readonly string[]).includes(sub)) {
+    throw new UsageError(`unknown ${group} command: ${sub}`, group);
+  }
+  return sub as S;
 }
 
 function sessionStorage(context: Context, url: string): TokenStorage {
@@ -280,32 +483,37 @@ async function saved(
 }
 
 async function login(context: Context, args: readonly string[]): Promise<number> {
-  const { values, positionals } = parse(args, {
-    url: { type: 'string' },
-    scheme: { type: 'string' },
-    username: { type: 'string' },
-    environment: { type: 'string' },
-  });
-  noPositionals(positionals);
+  const { values, positionals } = parse(
+    args,
+    {
+      url: { type: 'string' },
+      scheme: { type: 'string' },
+      username: { type: 'string' },
+      environment: { type: 'string' },
+    },
+    'login',
+  );
+  noPositionals(positionals, 'login');
   const { io, out } = context;
   const url = values.url ?? io.env.TOLLGATE_URL;
-  if (!url) throw new UsageError('login needs --url (or TOLLGATE_URL)');
+  if (!url) throw new UsageError('login needs --url (or TOLLGATE_URL)', 'login');
   try {
     const parsed = new URL(url);
     if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new TypeError('not http(s)');
   } catch {
-    throw new UsageError(`not an http(s) URL: ${url}`);
+    throw new UsageError(`not an http(s) URL: ${url}`, 'login');
   }
   const scheme = values.scheme as CliScheme | undefined;
-  if (!scheme || !SCHEMES.includes(scheme)) throw new UsageError('login needs --scheme jwt, pair or user');
+  if (!scheme || !SCHEMES.includes(scheme))
+    throw new UsageError('login needs --scheme jwt, pair or user', 'login');
   if (values.environment !== undefined && scheme !== 'user') {
-    throw new UsageError('--environment goes with --scheme user (user tokens carry an environment)');
+    throw new UsageError('--environment goes with --scheme user (user tokens carry an environment)', 'login');
   }
   const username =
     values.username ?? io.env.TOLLGATE_USERNAME ?? ((await io.readLine('Username: '))?.trim() || undefined);
-  if (!username) throw new UsageError('login needs --username (or TOLLGATE_USERNAME)');
+  if (!username) throw new UsageError('login needs --username (or TOLLGATE_USERNAME)', 'login');
   const password = io.env.TOLLGATE_PASSWORD ?? (await io.readSecret('Password: '));
-  if (!password) throw new UsageError('no password: set TOLLGATE_PASSWORD or answer the prompt');
+  if (!password) throw new UsageError('no password: set TOLLGATE_PASSWORD or answer the prompt', 'login');
 
   const client = clientFor(context, url);
   let session: AnySession;
@@ -343,8 +551,8 @@ function describeExpiry(context: Context, session: AnySession): void {
 }
 
 async function logout(context: Context, args: readonly string[]): Promise<number> {
-  const { positionals } = parse(args, {});
-  noPositionals(positionals);
+  const { positionals } = parse(args, {}, 'logout');
+  noPositionals(positionals, 'logout');
   const state = await Promise.resolve(context.store.get()).catch(() => null);
   if (!state) {
     await context.store.clear();
@@ -358,8 +566,8 @@ async function logout(context: Context, args: readonly string[]): Promise<number
 }
 
 async function whoami(context: Context, args: readonly string[]): Promise<number> {
-  const { values, positionals } = parse(args, { json: { type: 'boolean' } });
-  noPositionals(positionals);
+  const { values, positionals } = parse(args, { json: { type: 'boolean' } }, 'whoami');
+  noPositionals(positionals, 'whoami');
   const { client, session, url } = await saved(context);
   const me = await client.uatJwt.me(session);
   if (values.json) {
@@ -391,10 +599,11 @@ async function userSession(context: Context): Promise<UserTokenSession> {
 }
 
 async function envCommand(context: Context, args: readonly string[]): Promise<number> {
-  const [sub, ...rest] = args;
+  const [name, ...rest] = args;
+  const sub = subcommand('env', ['list', 'use'], name);
   if (sub === 'list') {
-    const { values, positionals } = parse(rest, { json: { type: 'boolean' } });
-    noPositionals(positionals);
+    const { values, positionals } = parse(rest, { json: { type: 'boolean' } }, 'env list');
+    noPositionals(positionals, 'env list');
     const session = await userSession(context);
     const environments = await session.environments();
     if (values.json) {
@@ -407,25 +616,23 @@ async function envCommand(context: Context, args: readonly string[]): Promise<nu
     }
     return 0;
   }
-  if (sub === 'use') {
-    const { positionals } = parse(rest, {});
-    const [id, extra] = positionals;
-    if (!id || extra !== undefined) throw new UsageError('usage: tollgate env use <id>');
-    const session = await userSession(context);
-    await session.switchEnvironment(id);
-    context.out(`Environment: ${session.environment}`);
-    return 0;
-  }
-  throw new UsageError(sub ? `unknown env command: ${sub}` : 'usage: tollgate env list|use <id>');
+  const { positionals } = parse(rest, {}, 'env use');
+  const [id, extra] = positionals;
+  if (!id) throw new UsageError('env use needs an environment id', 'env use');
+  if (extra !== undefined) throw new UsageError(`unexpected argument: ${extra}`, 'env use');
+  const session = await userSession(context);
+  await session.switchEnvironment(id);
+  context.out(`Environment: ${session.environment}`);
+  return 0;
 }
 
 /** `YYYY-MM-DD` → the last second of that day, UTC ("valid until that date"). */
 function endOfDay(date: string): string {
   if (!/^\d{4}-\d{2}-\d{2}$/.test(date))
-    throw new UsageError(`--expires wants a date as YYYY-MM-DD, not ${date}`);
+    throw new UsageError(`--expires wants a date as YYYY-MM-DD, not ${date}`, 'uat create');
   const parsed = new Date(`${date}T23:59:59Z`);
   if (Number.isNaN(parsed.getTime()) || parsed.toISOString().slice(0, 10) !== date) {
-    throw new UsageError(`not a calendar date: ${date}`);
+    throw new UsageError(`not a calendar date: ${date}`, 'uat create');
   }
   return parsed.toISOString();
 }
@@ -436,20 +643,26 @@ function uatStatus(uat: UatSummary, now: number): string {
 }
 
 async function uatCommand(context: Context, args: readonly string[]): Promise<number> {
-  const [sub, ...rest] = args;
+  const [name, ...rest] = args;
+  const sub = subcommand('uat', ['create', 'list', 'revoke'], name);
   const { out } = context;
   if (sub === 'create') {
-    const { values, positionals } = parse(rest, {
-      name: { type: 'string' },
-      expires: { type: 'string' },
-      permission: { type: 'string', multiple: true },
-      json: { type: 'boolean' },
-    });
-    noPositionals(positionals);
-    if (!values.name) throw new UsageError('uat create needs --name');
-    if (!values.expires) throw new UsageError('uat create needs --expires YYYY-MM-DD');
+    const { values, positionals } = parse(
+      rest,
+      {
+        name: { type: 'string' },
+        expires: { type: 'string' },
+        permission: { type: 'string', multiple: true },
+        json: { type: 'boolean' },
+      },
+      'uat create',
+    );
+    noPositionals(positionals, 'uat create');
+    if (!values.name) throw new UsageError('uat create needs --name', 'uat create');
+    if (!values.expires) throw new UsageError('uat create needs --expires YYYY-MM-DD', 'uat create');
     const permissions = values.permission ?? [];
-    if (permissions.length === 0) throw new UsageError('uat create needs at least one --permission');
+    if (permissions.length === 0)
+      throw new UsageError('uat create needs at least one --permission', 'uat create');
     const expiresAt = endOfDay(values.expires);
     const { client, session } = await saved(context);
     const created = await client.uatJwt.createToken(session, { name: values.name, expiresAt, permissions });
@@ -466,8 +679,8 @@ async function uatCommand(context: Context, args: readonly string[]): Promise<nu
     return 0;
   }
   if (sub === 'list') {
-    const { values, positionals } = parse(rest, { json: { type: 'boolean' } });
-    noPositionals(positionals);
+    const { values, positionals } = parse(rest, { json: { type: 'boolean' } }, 'uat list');
+    noPositionals(positionals, 'uat list');
     const { client, session } = await saved(context);
     const uats = await client.uatJwt.listTokens(session);
     if (values.json) {
@@ -500,14 +713,12 @@ async function uatCommand(context: Context, args: readonly string[]): Promise<nu
       );
     return 0;
   }
-  if (sub === 'revoke') {
-    const { positionals } = parse(rest, {});
-    const [id, extra] = positionals;
-    if (!id || extra !== undefined) throw new UsageError('usage: tollgate uat revoke <id>');
-    const { client, session } = await saved(context);
-    await client.uatJwt.revokeToken(session, id);
-    out(`Revoked UAT ${id}.`);
-    return 0;
-  }
-  throw new UsageError(sub ? `unknown uat command: ${sub}` : 'usage: tollgate uat create|list|revoke');
+  const { positionals } = parse(rest, {}, 'uat revoke');
+  const [id, extra] = positionals;
+  if (!id) throw new UsageError('uat revoke needs a UAT id', 'uat revoke');
+  if (extra !== undefined) throw new UsageError(`unexpected argument: ${extra}`, 'uat revoke');
+  const { client, session } = await saved(context);
+  await client.uatJwt.revokeToken(session, id);
+  out(`Revoked UAT ${id}.`);
+  return 0;
 }
