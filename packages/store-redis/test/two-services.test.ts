@@ -5,7 +5,6 @@
  * failed logins. A second instance of service A, reaching A's database through a proxy (another
  * host:port), derives the same namespace, and so shares both with A.
  */
-import { randomBytes } from 'node:crypto';
 import {
   createKeySet,
   createTollgate,
@@ -15,10 +14,9 @@ import {
   type Tollgate,
   type TollgateOptions,
 } from '@tollgate/core';
-import { openPostgresStore, type PostgresStore } from '@tollgate/store-postgres';
-import { createFastPasswordHasher, demoSeed, startTcpProxy } from '@tollgate/store-tests';
-import pg from 'pg';
-import { beforeAll, describe, expect, it, onTestFinished } from 'vitest';
+import type { PostgresStore } from '@tollgate/store-postgres';
+import { demoSeed, startTcpProxy } from '@tollgate/store-tests';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { type RedisRevocationChannel, redisLimiterFactory, redisNamespaceFor } from '../src/index.js';
 import {
   ACCOUNTS,
@@ -32,40 +30,14 @@ import {
   redisClient,
   rejectsWith,
 } from './helpers.js';
+import { DATABASE_URL, databaseUrl, ensureDatabase, freshSchema, undoStack } from './postgres.js';
 
-const DATABASE_URL = process.env.TOLLGATE_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 /** Service B's database, created if missing (and left for the next run). */
 const DATABASE_B = 'tollgate_ns_b';
 const { ethan, bob } = ACCOUNTS;
 const TEST_TIMEOUT_MS = 30_000;
 
-const urlOf = (database: string): string => {
-  const url = new URL(DATABASE_URL);
-  url.pathname = `/${database}`;
-  return url.toString();
-};
-
-async function withClient<T>(url: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return await work(client);
-  } finally {
-    await client.end();
-  }
-}
-
-beforeAll(async () => {
-  await withClient(DATABASE_URL, async (admin) => {
-    const found = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [DATABASE_B]);
-    if (found.rowCount !== 0) return;
-    // Another run may create it between the check and here: that is fine too.
-    await admin.query(`CREATE DATABASE ${pg.escapeIdentifier(DATABASE_B)}`).catch((error: unknown) => {
-      const code = (error as { code?: unknown }).code;
-      if (code !== '42P04' && code !== '23505') throw error;
-    });
-  });
-}, TEST_TIMEOUT_MS);
+beforeAll(() => ensureDatabase(DATABASE_B), TEST_TIMEOUT_MS);
 
 /**
  * Service A (database `test`), its second instance A2 (the same database through a TCP proxy) and
@@ -73,39 +45,17 @@ beforeAll(async () => {
  * Redis keys, when the test ends.
  */
 async function services() {
-  const schema = `tollgate_ns_${randomBytes(5).toString('hex')}`;
-  const cleanups: (() => Promise<unknown>)[] = [];
-  onTestFinished(async () => {
-    for (const cleanup of cleanups.reverse()) await cleanup();
-  });
-  cleanups.push(() =>
-    Promise.all(
-      [urlOf(new URL(DATABASE_URL).pathname.slice(1)), urlOf(DATABASE_B)].map((url) =>
-        withClient(url, (admin) =>
-          admin.query(`DROP SCHEMA IF EXISTS ${pg.escapeIdentifier(schema)} CASCADE`),
-        ),
-      ),
-    ),
-  );
+  const later = undoStack();
+  const { schema, open } = freshSchema(later, [DATABASE_URL, databaseUrl(DATABASE_B)]);
 
   const target = new URL(DATABASE_URL);
   const proxy = await startTcpProxy({ target: { host: target.hostname, port: Number(target.port || 5432) } });
-  cleanups.push(() => proxy.close());
+  later(() => proxy.close());
   const viaProxy = new URL(DATABASE_URL);
   viaProxy.hostname = '127.0.0.1';
   viaProxy.port = String(proxy.port);
 
-  const open = async (connectionString: string): Promise<PostgresStore> => {
-    const store = await openPostgresStore({
-      connectionString,
-      schema,
-      poolSize: 2,
-      passwordHasher: createFastPasswordHasher(),
-    });
-    cleanups.push(() => store.close());
-    return store;
-  };
-  const [storeA, storeB] = await Promise.all([open(DATABASE_URL), open(urlOf(DATABASE_B))]);
+  const [storeA, storeB] = await Promise.all([open(DATABASE_URL), open(databaseUrl(DATABASE_B))]);
   const storeA2 = await open(viaProxy.toString());
   await Promise.all([storeA.seed(demoSeed), storeB.seed(demoSeed)]);
 
@@ -133,7 +83,7 @@ async function services() {
       store: store.tokens,
       users: store.users,
     });
-    cleanups.push(async () => instance.close());
+    later(async () => instance.close());
     return instance;
   };
   return { schema, stores: { a: storeA, a2: storeA2, b: storeB }, namespaces, keysA, keysB, tollgate };
