@@ -2,6 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import type { Server } from 'node:http';
+import { hostname } from 'node:os';
+import path from 'node:path';
 import {
   createKeySet,
   createTollgate,
@@ -18,7 +20,12 @@ import {
 } from '@tollgate/core';
 import { type AppRouteDoc, redactUrl } from '@tollgate/core/http';
 import { openPostgresStore } from '@tollgate/store-postgres';
-import { createRedisRevocationChannel, redisLimiterFactory } from '@tollgate/store-redis';
+import {
+  createRedisRevocationChannel,
+  type DatabaseIdentity,
+  redisLimiterFactory,
+  redisNamespaceFor,
+} from '@tollgate/store-redis';
 import { demoData, openSqliteStore } from '@tollgate/store-sqlite';
 import { Redis } from 'ioredis';
 import pg from 'pg';
@@ -166,6 +173,8 @@ interface ExampleStores {
   readonly tokens: TokenStore;
   readonly users: UserDirectory;
   readonly signingKey: () => Promise<SigningKey>;
+  /** Which database this is: what names the service's keys in Redis. */
+  readonly identity: DatabaseIdentity;
   readonly close: () => Promise<void>;
 }
 
@@ -186,6 +195,7 @@ async function openStores(options: ExampleServerOptions): Promise<ExampleStores>
         tokens: store.tokens,
         users: store.users,
         signingKey: () => sharedSigningKey(pool),
+        identity: store.identity,
         close: async () => {
           await store.close();
           await pool.end();
@@ -199,7 +209,12 @@ async function openStores(options: ExampleServerOptions): Promise<ExampleStores>
   const database = options.database ?? 'tollgate.db';
   const store = openSqliteStore({ filename: database, ...hasher });
   await store.seed(demoData);
-  return { ...store, signingKey: () => loadSigningKey(database), close: () => store.close() };
+  // A file is one database for the processes of this host; an in-memory one is this process's alone.
+  const identity = {
+    server: `sqlite@${hostname()}`,
+    database: database === ':memory:' ? `:memory:${randomUUID()}` : path.resolve(database),
+  };
+  return { ...store, signingKey: () => loadSigningKey(database), identity, close: () => store.close() };
 }
 
 export interface ExampleSetup {
@@ -227,15 +242,16 @@ export async function openExample(options: ExampleServerOptions): Promise<Exampl
       // Fail fast while Redis is down (no offline queue): requests answer 503 rather than wait.
       redis = new Redis(options.redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 1 });
       redis.on('error', (error) => logger.warn({ err: error }, 'redis connection error'));
-      // Instances on one database (schema) are one service: they share a channel and counters.
-      const namespace = `tollgate:${options.databaseSchema ?? 'public'}`;
-      const revocationChannel = createRedisRevocationChannel({ redis, channel: `${namespace}:revocations` });
+      // Instances on one database (server, database, schema) are one service: they share a channel and
+      // counters, which no service on another database sees, whatever its schema.
+      const namespace = redisNamespaceFor(stores.identity);
+      const revocationChannel = createRedisRevocationChannel({ redis, namespace });
       // Until both are up, logins and revocable credentials would be refused (503).
       if (redis.status !== 'ready') await once(redis, 'ready');
       await revocationChannel.ready();
       shared = {
         revocationChannel,
-        loginLimits: { limiterFactory: redisLimiterFactory(redis), keyPrefix: `${namespace}:login` },
+        loginLimits: { limiterFactory: redisLimiterFactory(redis, { namespace }) },
       };
     }
     const tollgate = createTollgate({

@@ -8,6 +8,7 @@ import {
 import { demoData } from '@tollgate/core/testing';
 import type pg from 'pg';
 import { openDatabase } from './database.js';
+import { type PostgresIdentity, readIdentity } from './identity.js';
 import { migrate } from './migrations.js';
 import { createPostgresTokenStore } from './token-store.js';
 import { createPostgresUserDirectory } from './user-directory.js';
@@ -18,6 +19,7 @@ export {
   DEFAULT_SCHEMA,
   DEFAULT_STATEMENT_TIMEOUT_MS,
 } from './database.js';
+export type { PostgresIdentity } from './identity.js';
 export { MIGRATIONS, type Migration } from './migrations.js';
 
 interface CommonOptions {
@@ -53,6 +55,12 @@ export interface PostgresStore {
   readonly tokens: TokenStore;
   readonly users: UserDirectory;
   /**
+   * Which database this is (server, database, schema), read once when the store opens: the same on
+   * every instance of the service, whatever host name, port or proxy each one uses. For naming the
+   * service's keys elsewhere, e.g. `redisNamespaceFor(store.identity)` of `@tollgate/store-redis`.
+   */
+  readonly identity: PostgresIdentity;
+  /**
    * Seeds the user directory, only if it is empty (no users, organisations, environments or
    * permissions). Idempotent, and safe when several processes start on one database at once.
    */
@@ -70,11 +78,13 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
   const db = openDatabase(options);
   try {
     await migrate(db);
+    const identity = await readIdentity(db);
     const tokens = createPostgresTokenStore(db);
     const users = createPostgresUserDirectory(db, options.passwordHasher ?? createScryptPasswordHasher());
     return {
       tokens,
       users: users.directory,
+      identity,
       seed: (seed) => users.seed(seed),
       close: () => db.close(),
     };

@@ -1,4 +1,5 @@
 export { type RedisLimiterOptions, redisLimiterFactory } from './limiter.js';
+export { type DatabaseIdentity, redisNamespaceFor } from './namespace.js';
 export {
   createRedisRevocationChannel,
   DEFAULT_REVOCATION_CHANNEL,

@@ -1,5 +1,6 @@
 import type { RevocationChannel, RevocationListener, RevocationNotice } from '@tollgate/core';
 import { Redis, type RedisOptions } from 'ioredis';
+import { validateNamespace } from './namespace.js';
 
 export const DEFAULT_REVOCATION_CHANNEL = 'tollgate:revocations';
 
@@ -17,7 +18,21 @@ export interface RedisRevocationChannelOptions {
    * subscriber and a publisher, and never uses, reconfigures or closes a client you pass.
    */
   readonly redis: Redis | string;
-  /** The pub/sub channel; every instance of one deployment must use the same. Default `tollgate:revocations`. */
+  /**
+   * The service's namespace in Redis: the channel is `<namespace>:revocations`. Every instance of
+   * one service must use the same, and no other service on this Redis may: give
+   * `redisNamespaceFor(store.identity)` (unique to the database) or a name of your own. Letters,
+   * digits, `_`, `.` and `-` in segments joined by single `:`, at most 100 characters; anything else
+   * throws a TypeError. Not with `channel`.
+   *
+   * Omitted (and no `channel`): `tollgate:revocations`, shared with every other Tollgate service on
+   * this Redis that omits it too, so fit only for a Redis serving one service.
+   */
+  readonly namespace?: string;
+  /**
+   * The whole pub/sub channel name, when it must be exactly this one; `namespace` is the usual way.
+   * Not with `namespace`.
+   */
   readonly channel?: string;
   readonly reconnect?: ReconnectOptions;
   /** `publish` rejects when Redis has not acknowledged within this (ms). Default 1000. */
@@ -39,6 +54,8 @@ export interface RedisRevocationChannelOptions {
 }
 
 export interface RedisRevocationChannel extends RevocationChannel {
+  /** The pub/sub channel it publishes and listens on, e.g. `tollgate:3f0c9e1a5b7d2468:revocations`. */
+  readonly channelName: string;
   /**
    * Resolves once the channel is subscribed and the publisher connected (at once if it is now);
    * rejects after `timeoutMs` (default `readyTimeoutMs`) or when the channel is closed.
@@ -120,7 +137,12 @@ interface Waiter {
  * connection is lost; Tollgate closes the gap from the store's log, which stays the source of truth.
  */
 export function createRedisRevocationChannel(options: RedisRevocationChannelOptions): RedisRevocationChannel {
-  const channel = options.channel ?? DEFAULT_REVOCATION_CHANNEL;
+  if (options.namespace !== undefined && options.channel !== undefined)
+    throw new TypeError('give namespace or channel, not both');
+  const channel =
+    options.namespace !== undefined
+      ? `${validateNamespace(options.namespace)}:revocations`
+      : (options.channel ?? DEFAULT_REVOCATION_CHANNEL);
   if (typeof channel !== 'string' || channel.length === 0)
     throw new TypeError('channel must be a non-empty string');
   const initialDelayMs = positive('reconnect.initialDelayMs', options.reconnect?.initialDelayMs ?? 50);
@@ -272,6 +294,8 @@ export function createRedisRevocationChannel(options: RedisRevocationChannelOpti
   publisher.on('ready', settleWaiters);
 
   return {
+    channelName: channel,
+
     get connected() {
       return subscribed && !closed;
     },

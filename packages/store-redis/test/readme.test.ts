@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { createHash } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
@@ -7,19 +7,22 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
+import { redisNamespaceFor } from '../src/index.js';
 import { REDIS_URL } from './helpers.js';
 
 const packageDir = fileURLToPath(new URL('..', import.meta.url));
 const coreDir = path.join(packageDir, '../core');
 const temp = fs.mkdtempSync(path.join(os.tmpdir(), 'tollgate-redis-readme-'));
+// The database the snippet's store stands for: one of its own each run, so its namespace is too.
+const identity = { server: `readme-test-${randomUUID()}`, database: 'memory' };
 
 afterAll(async () => {
   fs.rmSync(temp, { recursive: true, force: true });
-  // The snippet's successful login leaves a (zero) counter under the default prefix.
+  // The snippet's successful login leaves a (zero) counter under its namespace.
   const redis = new Redis(REDIS_URL);
   try {
-    const account = createHash('sha256').update('bob@acme.test').digest('base64url');
-    await redis.del(`tollgate:login:account:${account}`);
+    const keys = await redis.keys(`${redisNamespaceFor(identity)}:*`);
+    if (keys.length > 0) await redis.del(...keys);
   } finally {
     redis.disconnect();
   }
@@ -38,14 +41,19 @@ function snippet(): string {
   return code;
 }
 
-// What the snippet's `./stores.js` stands for: memory stores with the demo data, instead of PostgreSQL.
+// What the snippet's `./stores.js` stands for: memory stores with the demo data, shaped as a
+// PostgreSQL store (tokens, users, identity, close).
 const stores = `
 import { createMemoryTokenStore, createMemoryUserDirectory, createScryptPasswordHasher } from '${path.join(coreDir, 'src/index.ts')}';
 import demo from '${path.join(coreDir, 'demo-data.json')}' with { type: 'json' };
-export const store = createMemoryTokenStore();
-export const users = await createMemoryUserDirectory(demo, {
-  passwordHasher: createScryptPasswordHasher({ logN: 10, r: 8, p: 1 }),
-});
+export const store = {
+  tokens: createMemoryTokenStore(),
+  users: await createMemoryUserDirectory(demo, {
+    passwordHasher: createScryptPasswordHasher({ logN: 10, r: 8, p: 1 }),
+  }),
+  identity: ${JSON.stringify(identity)},
+  close: async () => {},
+};
 `;
 
 describe('README', () => {
@@ -80,5 +88,12 @@ describe('README', () => {
       code: 0,
       signal: null,
     });
+    // Its counters were kept under the namespace of its database.
+    const redis = new Redis(REDIS_URL);
+    try {
+      expect(await redis.keys(`${redisNamespaceFor(identity)}:tollgate:login:account:*`)).toHaveLength(1);
+    } finally {
+      redis.disconnect();
+    }
   }, 30_000);
 });
