@@ -230,7 +230,9 @@ const SCENARIOS: readonly Scenario[] = [
     title: 'authenticate(UAT), first lookup, 32 in flight',
     run: (b) => {
       const next = cycle(b.uats);
-      return measure(CONFIG.clients, () => Promise.resolve(b.tollgate.authenticate({ authorization: next() })));
+      return measure(CONFIG.clients, () =>
+        Promise.resolve(b.tollgate.authenticate({ authorization: next() })),
+      );
     },
   },
   {

@@ -46,10 +46,10 @@ describe('Redis away, PostgreSQL up', () => {
     later(async () => tollgate.close());
     await revocationChannel.ready();
 
-    const jwt = { authorization: `JWT ${(await tollgate.loginForAccessToken(ethan)).token}` };
-    const caller = await tollgate.authenticate(jwt);
+    const jwt = { authorization: `JWT ${(await tollgate.accessTokens.login(ethan)).token}` };
+    const caller = await tollgate.requirePrincipal(jwt);
     const newUat = async () => {
-      const created = await tollgate.createUat({
+      const created = await tollgate.uats.create({
         caller,
         name: 'outage',
         expiresAt: new Date(Date.now() + 30 * DAY),
@@ -58,7 +58,7 @@ describe('Redis away, PostgreSQL up', () => {
       return { id: created.id, header: { authorization: `UAT ${created.token}` } };
     };
     const before = await newUat();
-    const pair = await tollgate.loginForTokenPair(bob);
+    const pair = await tollgate.tokenPair.login(bob);
 
     // Both connections down, and known to be.
     const lost = new Promise<void>((resolve) =>
@@ -71,35 +71,44 @@ describe('Redis away, PostgreSQL up', () => {
 
     // Stopped (503): password logins (their counters are in Redis), and credentials whose revocation
     // this instance can no longer hear of.
-    await rejectsWith(tollgate.loginForAccessToken(bob), 'store_unavailable');
-    await rejectsWith(tollgate.loginForTokenPair(bob), 'store_unavailable');
-    await rejectsWith(tollgate.authenticate(before.header), 'store_unavailable');
-    await rejectsWith(tollgate.authenticate({ authorization: `Bearer ${pair.token}` }), 'store_unavailable');
+    await rejectsWith(tollgate.accessTokens.login(bob), 'store_unavailable');
+    await rejectsWith(tollgate.tokenPair.login(bob), 'store_unavailable');
+    await rejectsWith(tollgate.requirePrincipal(before.header), 'store_unavailable');
+    await rejectsWith(
+      tollgate.requirePrincipal({ authorization: `Bearer ${pair.token}` }),
+      'store_unavailable',
+    );
 
     // Going on, on PostgreSQL alone. JWTs carry their rights and have no revocable session.
-    await expect(tollgate.authenticate(jwt)).resolves.toMatchObject({ userId: ethan.id });
+    await expect(tollgate.requirePrincipal(jwt)).resolves.toMatchObject({ userId: ethan.id });
     // Refresh: the rotation is one PostgreSQL transaction, reuse detection included...
-    const next = await tollgate.refreshTokenPair({ refreshToken: pair.refreshToken });
+    const next = await tollgate.tokenPair.refresh({ refreshToken: pair.refreshToken });
     expect(next.refreshToken).not.toBe(pair.refreshToken);
     // ...and the access token it issues is refused like any other of a family, until the channel is back.
-    await rejectsWith(tollgate.authenticate({ authorization: `Bearer ${next.token}` }), 'store_unavailable');
+    await rejectsWith(
+      tollgate.requirePrincipal({ authorization: `Bearer ${next.token}` }),
+      'store_unavailable',
+    );
     // A stolen refresh token presented again is still caught, and its family revoked in the store.
-    await rejectsWith(tollgate.refreshTokenPair({ refreshToken: pair.refreshToken }), 'refresh_token_reused');
+    await rejectsWith(
+      tollgate.tokenPair.refresh({ refreshToken: pair.refreshToken }),
+      'refresh_token_reused',
+    );
     // UAT creation: a new UAT was never revoked, and its creator's rights are read from the store.
     const during = await newUat();
-    await expect(tollgate.listUats({ caller })).resolves.toHaveLength(2);
+    await expect(tollgate.uats.list({ caller })).resolves.toHaveLength(2);
     // Revocation: recorded in the store's log, which every instance re-reads before trusting its cache
     // again; only the notice to the other instances fails (reported to onBackgroundError).
-    await tollgate.revokeUat({ caller, id: before.id });
+    await tollgate.uats.revoke({ caller, id: before.id });
 
     proxy.restore();
     await revocationChannel.ready(5000);
     await connected(redis);
-    await rejectsWith(tollgate.authenticate(before.header), 'token_revoked');
-    await expect(tollgate.authenticate(during.header)).resolves.toMatchObject({ tokenId: during.id });
+    await rejectsWith(tollgate.requirePrincipal(before.header), 'token_revoked');
+    await expect(tollgate.requirePrincipal(during.header)).resolves.toMatchObject({ tokenId: during.id });
     // The family whose refresh token was reused during the outage is revoked.
-    await rejectsWith(tollgate.authenticate({ authorization: `Bearer ${next.token}` }), 'token_revoked');
-    await expect(tollgate.loginForAccessToken(bob)).resolves.toMatchObject({ token: expect.any(String) });
+    await rejectsWith(tollgate.requirePrincipal({ authorization: `Bearer ${next.token}` }), 'token_revoked');
+    await expect(tollgate.accessTokens.login(bob)).resolves.toMatchObject({ token: expect.any(String) });
     // What failed meanwhile: the two notices (the reused family, the revoked UAT), not the work itself.
     expect(backgroundErrors).toHaveLength(2);
     expect(backgroundErrors.some((error) => error instanceof TollgateError)).toBe(false);
