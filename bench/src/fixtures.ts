@@ -112,9 +112,9 @@ export async function expectTollgateRejects(
 }
 
 /**
- * Proves the calls of a cyclic pass are cache misses: a miss builds a new principal, a hit returns
- * the cached one. After one whole pass over the pool (the cache is then full, as when measured),
- * the next `checked` calls must return none of the principals the first pass got for those tokens.
+ * Proves the calls of a first pass are cache misses: a miss builds a new principal, a hit returns the
+ * cached one. Over one pass each token is new; on the second pass, the first `checked` calls must
+ * still return none of the principals the first pass got (the doorkeeper cached none of them yet).
  */
 export async function expectAllMisses(
   name: string,
@@ -123,15 +123,18 @@ export async function expectAllMisses(
   checked = 512,
 ): Promise<void> {
   const first = [];
-  for (const authorization of headers) first.push(await tollgate.requirePrincipal({ authorization }));
+  for (const authorization of headers.slice(0, checked))
+    first.push(await tollgate.requirePrincipal({ authorization }));
   for (let i = 0; i < Math.min(checked, headers.length); i++) {
     const again = await tollgate.requirePrincipal({ authorization: headers[i]! });
     assert(again !== first[i], `${name}: call ${i} of the second pass was a cache hit`);
   }
 }
 
-/** Proves a repeated credential is a cache hit: the same principal object comes back. */
+/** Proves a repeated credential is a cache hit: the same principal object comes back (after a warm-up). */
 export async function expectHit(name: string, tollgate: Tollgate, authorization: string): Promise<void> {
+  // A JWT is cached on its second sighting: the first only passes the doorkeeper.
+  await tollgate.requirePrincipal({ authorization });
   const a = await tollgate.requirePrincipal({ authorization });
   const b = await tollgate.requirePrincipal({ authorization });
   assert(a === b, `${name}: the repeated credential was not served from the cache`);

@@ -75,3 +75,44 @@ describe('cache slots', () => {
     expect(cachedPrincipal({ authorization: `UAT ${t.uat}` })).toBe(principal);
   });
 });
+
+describe('the doorkeeper: a JWT is cached on its second sighting', () => {
+  /** The same access token under a fresh jti each time: a stream of distinct logins. */
+  const freshTokens = (count: number) =>
+    Promise.all(
+      Array.from({ length: count }, (_, i) =>
+        h.codec.sign('access', { ...decodeSegment(t.access, 1), jti: `doorkeeper-${i}` } as never),
+      ),
+    );
+
+  it('the first sighting is verified and not cached; the second is cached; later ones are hits', async () => {
+    const [token] = await freshTokens(1);
+    const request = { authorization: `JWT ${token}` };
+    const first = h.tg.authenticate(request);
+    const second = h.tg.authenticate(request);
+    const third = h.tg.authenticate(request);
+    expect(first).toMatchObject({ ok: true });
+    expect(second).toMatchObject({ ok: true });
+    if (first instanceof Promise || second instanceof Promise || !first.ok || !second.ok)
+      throw new Error('sync');
+    expect(second.principal).not.toBe(first.principal); // verified twice
+    expect(third).toBe(second); // the cached answer itself
+  });
+
+  it('a flood of tokens seen once evicts nothing that was cached', async () => {
+    const [kept] = await freshTokens(1);
+    const request = { authorization: `JWT ${kept}` };
+    h.tg.authenticate(request);
+    const cached = h.tg.authenticate(request);
+    // Three times as many distinct tokens as a small cache holds, each seen once.
+    const small = await createHarness({ keys: h.keys, cacheEntries: 100 });
+    const smallRequest = { authorization: `JWT ${kept}` };
+    small.tg.authenticate(smallRequest);
+    const smallCached = small.tg.authenticate(smallRequest);
+    for (const token of await freshTokens(300)) {
+      expect(small.tg.authenticate({ authorization: `JWT ${token}` })).toMatchObject({ ok: true });
+    }
+    expect(small.tg.authenticate(smallRequest)).toBe(smallCached);
+    expect(h.tg.authenticate(request)).toBe(cached);
+  });
+});

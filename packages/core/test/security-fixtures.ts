@@ -109,7 +109,13 @@ export interface Harness {
 }
 
 export async function createHarness(
-  options: { alg?: SigningAlgorithm; keys?: KeySet; leewaySeconds?: number; store?: TokenStore } = {},
+  options: {
+    alg?: SigningAlgorithm;
+    keys?: KeySet;
+    leewaySeconds?: number;
+    store?: TokenStore;
+    cacheEntries?: number;
+  } = {},
 ): Promise<Harness> {
   const keys =
     options.keys ?? createKeySet({ current: await generateSigningKey({ alg: options.alg ?? 'EdDSA' }) });
@@ -124,6 +130,7 @@ export async function createHarness(
     users: await demoDirectory(),
     clock,
     leewaySeconds,
+    ...(options.cacheEntries ? { cache: { maxEntries: options.cacheEntries } } : {}),
   });
   const codec = new JwtCodec({
     keys,

@@ -44,11 +44,11 @@ function snippet(): string {
 // What the snippet's `./stores.js` stands for: memory stores with the demo data, shaped as a
 // PostgreSQL store (tokens, users, identity, close).
 const stores = `
-import { createMemoryTokenStore, createMemoryUserDirectory, createScryptPasswordHasher } from '${path.join(coreDir, 'src/index.ts')}';
-import demo from '${path.join(coreDir, 'demo-data.json')}' with { type: 'json' };
+import { createScryptPasswordHasher } from '${path.join(coreDir, 'src/index.ts')}';
+import { createMemoryTokenStore, createMemoryUserDirectory, demoData } from '${path.join(coreDir, 'src/testing/index.ts')}';
 export const store = {
   tokens: createMemoryTokenStore(),
-  users: await createMemoryUserDirectory(demo, {
+  users: await createMemoryUserDirectory(demoData, {
     passwordHasher: createScryptPasswordHasher({ logN: 10, r: 8, p: 1 }),
   }),
   identity: ${JSON.stringify(identity)},

@@ -114,11 +114,23 @@ export function createAuthenticator(deps: {
     const fid = verified.claims.fid;
     const revocation = typeof fid === 'string' ? revocationKey('family', fid) : null;
     const validUntil = codec.acceptedUntilMs(verified.claims.exp);
-    return unlessRevoked(
-      revocation,
-      now,
-      () => cache.accept({ credential: key, principal, validUntil, revocationKey: revocation }).result,
-    );
+    if (revocation !== null && !revocations.isFresh(now)) {
+      return revocations.sync().then(() => admitJwt(key, principal, validUntil, revocation), asRefusal);
+    }
+    return admitJwt(key, principal, validUntil, revocation);
+  };
+
+  /** A verified JWT, unless revoked; cached only when seen before (verifying again costs less). */
+  const admitJwt = (
+    key: string,
+    principal: Principal,
+    validUntil: number,
+    revocation: string | null,
+  ): AuthResult => {
+    if (revocation !== null && revocations.has(revocation)) return refusal('token_revoked');
+    return cache.seenBefore(key)
+      ? cache.accept({ credential: key, principal, validUntil, revocationKey: revocation }).result
+      : { ok: true, principal };
   };
 
   const verifyUat = (credential: Credential, key: string, now: number): AuthResult | Promise<AuthResult> => {

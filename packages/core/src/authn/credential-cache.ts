@@ -37,6 +37,31 @@ const SLOT_LENGTH = 32;
 const slotOf = (key: string): string => (key.length > SLOT_LENGTH ? key.slice(-SLOT_LENGTH) : key);
 
 /**
+ * The doorkeeper: which credentials were seen once, as a tag (a hash of their last 16 characters: a
+ * signature's, random) in a slot chosen by their last three. A JWT is cached only when seen a second
+ * time, so a stream of tokens each seen once (a busy server's first sightings, a flood) neither pays
+ * for nor churns the cache. Tags, not the strings: nothing seen once is kept alive. A false match
+ * only caches a token one sighting early.
+ */
+const DOORKEEPER_SIZE = 4096;
+const TAG_LENGTH = 16;
+
+function tagOf(key: string): number {
+  let tag = 0;
+  for (let i = Math.max(0, key.length - TAG_LENGTH); i < key.length; i++) {
+    tag = (Math.imul(tag, 31) + key.charCodeAt(i)) | 0;
+  }
+  return tag | 1; // never 0, the empty slot
+}
+
+const doorkeeperIndex = (key: string): number => {
+  const n = key.length;
+  return (
+    (key.charCodeAt(n - 1) * 961 + key.charCodeAt(n - 2) * 31 + key.charCodeAt(n - 3)) & (DOORKEEPER_SIZE - 1)
+  );
+};
+
+/**
  * What `authenticate` already knows about credentials, by the credential as presented (never by a
  * claim). Bounded, first in first out; a credential landing in an occupied slot takes it over.
  */
@@ -48,6 +73,7 @@ export class CredentialCache {
   // hole earlier deletes left at the front of V8's table (~7 µs a miss at 10000 entries). Every key
   // before its position has been deleted, so its next key is always the oldest one.
   #evictionOrder: IterableIterator<string> | undefined;
+  readonly #seenOnce = new Int32Array(DOORKEEPER_SIZE);
 
   constructor(options: CredentialCacheOptions) {
     this.#options = options;
@@ -64,6 +90,18 @@ export class CredentialCache {
     }
     const refused = this.#refused.get(slot);
     return refused !== undefined && refused.credential === key ? refused : undefined;
+  }
+
+  /** True when `key` was seen before (then it should be cached); remembers it otherwise. */
+  seenBefore(key: string): boolean {
+    const index = doorkeeperIndex(key);
+    const tag = tagOf(key);
+    if (this.#seenOnce[index] === tag) {
+      this.#seenOnce[index] = 0;
+      return true;
+    }
+    this.#seenOnce[index] = tag;
+    return false;
   }
 
   accept(entry: Omit<Accepted, 'verdict' | 'result'> & { readonly principal: Principal }): Accepted {
