@@ -88,11 +88,16 @@ export const SCREENSHOT_DIR =
     ? join(REPO, 'docs/images')
     : join(REPO, 'examples/portal/test-output');
 
-export async function screenshot(page: Page, name: string): Promise<void> {
+/** The whole page, or with `fullPage: false` what the 1100×800 window shows. */
+export async function screenshot(
+  page: Page,
+  name: string,
+  options: { fullPage?: boolean } = {},
+): Promise<void> {
   await mkdir(SCREENSHOT_DIR, { recursive: true });
   await page.screenshot({
     path: join(SCREENSHOT_DIR, `portal-${name}.png`),
-    fullPage: true,
+    fullPage: options.fullPage ?? true,
     animations: 'disabled',
   });
 }

@@ -196,7 +196,7 @@ describe.skipIf(skipReason !== null)('portal in Chromium', () => {
         headers: { authorization: `Bearer ${await pageToken(page)}` },
       });
       expect(await answer.json()).toEqual({ environment: id, user: ETHAN.email });
-      if (id === 'staging') await screenshot(page, 'environments');
+      if (id === 'staging') await screenshot(page, 'environments', { fullPage: false });
     }
     expect(problems).toEqual([]);
   });
