@@ -7,6 +7,8 @@ const { url } = running;
 
 console.log(`listening on ${url}`);
 console.log(`
+Self-service page (sign in, UATs, environments): ${url}/portal/
+
 Try it (demo accounts in the README):
   curl -s '${url}/Authentication?username=ethan.buckley@datastoreltd.biz&password=S0qUx56pW!&environment=staging'
   curl -s -X POST ${url}/api/v2/auth/token -H 'content-type: application/json' \\

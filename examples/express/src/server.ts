@@ -11,6 +11,7 @@ import {
 import { createTollgateExpress } from '@tollgate/express';
 import express from 'express';
 import { pinoHttp } from 'pino-http';
+import { portal } from './portal.js';
 
 export type { ExampleServerOptions, RunningServer } from '@tollgate/example-shared';
 
@@ -39,6 +40,8 @@ export async function startServer(options: ExampleServerOptions = {}): Promise<R
       tg.http.openapi({ title: 'Tollgate example (Express)', version: '1.0.0', appRoutes: DEMO_ROUTES }),
     );
   });
+  // The self-service page (examples/portal): static files under a strict CSP, calling the API above.
+  app.use('/portal', ...portal());
   app.use(tg.router());
 
   // The demo routes: each needs one permission; bodies go through Tollgate's bounded JSON parser.

@@ -1,0 +1,303 @@
+// The portal in a real Chromium against the real Express example: sign in, UATs, environments,
+// a delegated session's banner, and a cross-site form against a cookie-authenticated route.
+import { createTollgateClient } from '@tollgate/client';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SESSION_KEY } from '../src/api.js';
+import { addDays, utcDay } from '../src/dates.js';
+import {
+  AVA,
+  BOB,
+  ETHAN,
+  type Example,
+  launchChromium,
+  nextRequest,
+  OTHER_SITE,
+  ROOT,
+  screenshot,
+  skipReason,
+  startExample,
+  startOtherOrigin,
+  watchPage,
+} from './harness.js';
+
+if (skipReason) console.warn(skipReason);
+
+describe.skipIf(skipReason !== null)('portal in Chromium', () => {
+  let example: Example;
+  let browser: Browser;
+  const contexts: BrowserContext[] = [];
+
+  beforeAll(async () => {
+    [example, browser] = await Promise.all([startExample(), launchChromium()]);
+  });
+
+  afterAll(async () => {
+    await Promise.all(contexts.map((context) => context.close().catch(() => undefined)));
+    await browser?.close();
+    await example?.close();
+  });
+
+  /** A fresh browser context (its own cookies and storage) and page, watched for errors. */
+  async function openPage(options: { clipboard?: boolean } = {}) {
+    const context = await browser.newContext({ viewport: { width: 1100, height: 800 } });
+    contexts.push(context);
+    if (options.clipboard) {
+      await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: example.url });
+    }
+    const page = await context.newPage();
+    return { context, page, ...watchPage(page) };
+  }
+
+  async function signIn(page: Page, account: { email: string; password: string }, method: 'jwt' | 'user') {
+    await page.goto(`${example.url}/portal/`);
+    if (method === 'user') await page.getByLabel('User token').check();
+    await page.getByLabel('Email', { exact: true }).fill(account.email);
+    await page.getByLabel('Password', { exact: true }).fill(account.password);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.locator('#signed-in-as', { hasText: account.email }).waitFor();
+  }
+
+  /** The page's own token, from this tab's sessionStorage (where the portal keeps it). */
+  async function pageToken(page: Page): Promise<string> {
+    const stored = await page.evaluate((key) => sessionStorage.getItem(key), SESSION_KEY);
+    expect(stored).not.toBeNull();
+    return (JSON.parse(stored!) as { token: string }).token;
+  }
+
+  const createBrand = (authorization: string) =>
+    fetch(`${example.url}/api/v2/brands/`, { method: 'POST', headers: { authorization } });
+
+  it('serves the page with a strict CSP and cache headers', async () => {
+    const index = await fetch(`${example.url}/portal/`);
+    expect(index.status).toBe(200);
+    expect(index.headers.get('content-security-policy')).toContain("script-src 'self'");
+    expect(index.headers.get('content-security-policy')).toContain("default-src 'none'");
+    expect(index.headers.get('cache-control')).toBe('no-cache');
+    const html = await index.text();
+    const script = /src="\.\/(portal-[A-Z0-9]+\.js)"/.exec(html)?.[1];
+    expect(script).toBeDefined();
+    const bundle = await fetch(`${example.url}/portal/${script}`);
+    expect(bundle.status).toBe(200);
+    expect(bundle.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
+    await bundle.arrayBuffer();
+    const bare = await fetch(`${example.url}/portal`, { redirect: 'manual' });
+    expect(bare.status).toBe(301);
+    expect(bare.headers.get('location')).toBe('/portal/');
+  });
+
+  it('signs in, creates a UAT, copies its value, and revokes it: the API then refuses it', async () => {
+    const { context, page, problems } = await openPage({ clipboard: true });
+    await signIn(page, ETHAN, 'jwt');
+    await page.getByRole('heading', { name: 'Your tokens' }).waitFor();
+    await page.locator('#tokens-caption', { hasText: '0 tokens' }).waitFor();
+    // Every input has a label (its accessible name).
+    const unlabelled = await page
+      .locator('input')
+      .evaluateAll((inputs) =>
+        inputs
+          .filter(
+            (input) => (input as HTMLInputElement).labels?.length === 0 && !input.getAttribute('aria-label'),
+          )
+          .map((input) => input.outerHTML),
+      );
+    expect(unlabelled).toEqual([]);
+    // Only the permissions ethan holds are offered (all five).
+    expect(await page.getByRole('group', { name: 'Permissions' }).getByRole('checkbox').count()).toBe(5);
+
+    const day = addDays(utcDay(Date.now()), 30);
+    await page.getByLabel('Name').fill('ci brands');
+    await page.getByLabel('Valid until').fill(day);
+    await page.getByRole('checkbox', { name: 'brand_create' }).check();
+    await page.getByRole('button', { name: 'Create token' }).click();
+    const valueInput = page.getByLabel('Token value');
+    await valueInput.waitFor();
+    const shown = await valueInput.inputValue();
+    expect(shown).toMatch(/^tgu_/);
+    await page.getByRole('button', { name: 'Copy', exact: true }).click();
+    await page.getByRole('status').filter({ hasText: 'Copied to the clipboard.' }).waitFor();
+    const copied = await page.evaluate(() => navigator.clipboard.readText());
+    expect(copied).toBe(shown);
+    await page.locator('#tokens-caption', { hasText: '1 token' }).waitFor();
+    await screenshot(page, 'uat-created');
+
+    // The value works from anywhere: a plain fetch with `Authorization: UAT <value>`.
+    expect((await createBrand(`UAT ${copied}`)).status).toBe(201);
+
+    // The date picker's day was sent as the end of that day in UTC.
+    const tokens = await fetch(`${example.url}/api/v2/me/tokens/`, {
+      headers: { authorization: `JWT ${await pageToken(page)}` },
+    }).then((response) => response.json() as Promise<Array<{ name: string; expires_at: string }>>);
+    expect(tokens.map((token) => [token.name, token.expires_at])).toEqual([
+      ['ci brands', `${day}T23:59:59.000Z`],
+    ]);
+
+    await page.getByRole('button', { name: 'Done: I have saved it' }).click();
+    await page.getByRole('button', { name: 'Reload the list' }).click();
+    const row = page.getByRole('row', { name: /ci brands/ });
+    await row.getByRole('cell', { name: /UTC/ }).nth(1).waitFor(); // "last used" is now a time
+    await row.getByRole('button', { name: 'Revoke ci brands' }).click();
+    await row.getByRole('button', { name: 'Confirm: revoke ci brands' }).click();
+    await row.getByText('revoked', { exact: true }).waitFor();
+    await page.getByRole('status').filter({ hasText: 'revoked' }).waitFor();
+    await screenshot(page, 'uats');
+
+    const refused = await createBrand(`UAT ${copied}`);
+    expect(refused.status).toBe(401);
+    // The portal kept its token in this tab's sessionStorage: no cookie was needed or set.
+    expect(await context.cookies()).toEqual([]);
+    expect(problems).toEqual([]);
+  });
+
+  it('announces a wrong password (role=alert), by keyboard alone', async () => {
+    const { page, problems } = await openPage();
+    await page.goto(`${example.url}/portal/`);
+    // The email field has the focus on arrival; Tab moves on, Enter submits.
+    await page.locator('#email:focus').waitFor();
+    await page.keyboard.type(AVA.email);
+    await page.keyboard.press('Tab');
+    await page.keyboard.type('not the password');
+    const answered = page.waitForResponse((response) => response.url().endsWith('/api/v2/auth/jwt/'));
+    await page.keyboard.press('Enter');
+    expect((await answered).status()).toBe(400);
+    const alert = page.getByRole('alert').filter({ hasText: 'Wrong email or password.' });
+    await alert.waitFor();
+    // Focus is back on the password, with a visible focus ring.
+    const focused = await page.evaluate(() => {
+      const element = document.activeElement as HTMLElement;
+      return { id: element.id, outline: getComputedStyle(element).outlineStyle };
+    });
+    expect(focused).toEqual({ id: 'password', outline: 'solid' });
+    await screenshot(page, 'sign-in-error');
+    expect(problems).toEqual([]);
+  });
+
+  it('switches a user token between environments: /Environment/current follows', async () => {
+    const { page, problems } = await openPage();
+    await signIn(page, ETHAN, 'user');
+    const current = page.locator('#current-environment');
+    await current.filter({ hasText: 'none yet' }).waitFor();
+    const environments = page.getByRole('group', { name: 'Switch to' });
+    expect(await environments.getByRole('radio').count()).toBe(2); // production, staging
+
+    for (const [id, name] of [
+      ['staging', 'Staging'],
+      ['production', 'Production'],
+    ] as const) {
+      await environments.getByRole('radio', { name: new RegExp(`^${name}`) }).check();
+      await page.getByRole('button', { name: 'Switch environment' }).click();
+      await page.locator(`#current-environment[data-environment="${id}"]`).waitFor();
+      await page
+        .getByRole('status')
+        .filter({ hasText: `now working in ${name}` })
+        .waitFor();
+      // The page's new token, called from here.
+      const answer = await fetch(`${example.url}/Environment/current`, {
+        headers: { authorization: `Bearer ${await pageToken(page)}` },
+      });
+      expect(await answer.json()).toEqual({ environment: id, user: ETHAN.email });
+      if (id === 'staging') await screenshot(page, 'environments', { fullPage: false });
+    }
+    expect(problems).toEqual([]);
+  });
+
+  it('shows "signed in as X by Y" for a session an administrator opened', async () => {
+    const client = createTollgateClient({ baseUrl: example.url });
+    const admin = await client.tokenPair.login({ username: ROOT.email, password: ROOT.password });
+    const securityToken = await client.delegatedLogin.authenticateUserByToken({
+      admin,
+      domain: 'datastore',
+      userIdentity: AVA.email,
+      customData: 'support ticket 42',
+    });
+    const { page, problems } = await openPage();
+    await page.goto(`${example.url}/portal/`);
+    await page.getByRole('heading', { name: 'Sign in' }).waitFor();
+    // The tab's stored session, as the client stores one (what a hand-off would leave there).
+    await page.evaluate(
+      ([key, token]) =>
+        sessionStorage.setItem(
+          key,
+          JSON.stringify({
+            scheme: 'delegated',
+            token,
+            expiresAt: null,
+            obtainedAt: new Date().toISOString(),
+          }),
+        ),
+      [SESSION_KEY, securityToken] as const,
+    );
+    await page.reload();
+    const banner = page.locator('#signed-in-as');
+    await banner.filter({ hasText: `by ${ROOT.email}` }).waitFor();
+    expect((await banner.textContent())?.replace(/\s+/g, ' ').trim()).toBe(
+      `Signed in as ${AVA.email} by ${ROOT.email}`,
+    );
+    await page.getByText('support ticket 42').waitFor();
+    await page.getByText('opened by an administrator: it cannot create or manage tokens').waitFor();
+    await screenshot(page, 'delegated');
+    expect(problems).toEqual([]);
+  });
+
+  it('refuses a cross-site form POST to a cookie-authenticated route', async () => {
+    // bob's delegated login sets the HttpOnly session cookie in this browser context.
+    const client = createTollgateClient({ baseUrl: example.url });
+    const admin = await client.tokenPair.login({ username: ROOT.email, password: ROOT.password });
+    const { context, page } = await openPage();
+    const login = await context.request.post(`${example.url}/API3/authentication/authenticateUserByToken`, {
+      data: { domain: 'acme', userIdentity: BOB.email, customData: null, token: await admin.token() },
+    });
+    expect(login.status()).toBe(200);
+    const cookies = await context.cookies(example.url);
+    expect(cookies.map((cookie) => [cookie.name, cookie.httpOnly, cookie.sameSite])).toEqual([
+      ['tollgate_session', true, 'Lax'],
+    ]);
+    // The cookie alone is enough from the example's own origin.
+    const own = await context.request.post(`${example.url}/api/v2/brands/`, {
+      headers: { origin: example.url },
+      data: {},
+    });
+    expect(own.status()).toBe(201);
+
+    const target = `${example.url}/api/v2/brands/`;
+    const attacker = await startOtherOrigin(`<!doctype html>
+      <form method="POST" action="${target}"><input type="hidden" name="name" value="pwned"></form>
+      <script>
+        if (location.hash === '#fetch') {
+          fetch(${JSON.stringify(target)}, { method: 'POST', mode: 'no-cors', credentials: 'include' });
+        } else {
+          document.forms[0].submit();
+        }
+      </script>`);
+    try {
+      // 1. Another site (attacker.test → 127.0.0.1): the SameSite=Lax cookie is not even sent.
+      let seen = nextRequest(example, 'POST', '/api/v2/brands/');
+      await page.goto(`http://${OTHER_SITE}:${attacker.port}/`);
+      const crossSite = await seen;
+      expect(crossSite.origin).toBe(`http://${OTHER_SITE}:${attacker.port}`);
+      expect(crossSite.cookie).toBeUndefined();
+      expect(crossSite.status).toBeGreaterThanOrEqual(400);
+
+      // 2. Another origin of the same site (127.0.0.1, another port): the cookie is sent, and the
+      //    form is refused (its body is not JSON; were it read after authentication, the origin check).
+      seen = nextRequest(example, 'POST', '/api/v2/brands/');
+      await page.goto(`http://127.0.0.1:${attacker.port}/`);
+      const sameSite = await seen;
+      expect(sameSite.cookie).toMatch(/tollgate_session=/);
+      expect(sameSite.origin).toBe(`http://127.0.0.1:${attacker.port}`);
+      expect([
+        [403, 'csrf_origin_mismatch'],
+        [415, 'unsupported_media_type'],
+      ]).toContainEqual([sameSite.status, sameSite.code]);
+
+      // 3. The same origin sends a POST without a body (nothing to refuse but the origin): 403.
+      seen = nextRequest(example, 'POST', '/api/v2/brands/');
+      await page.goto(`http://127.0.0.1:${attacker.port}/#fetch`);
+      const bodiless = await seen;
+      expect(bodiless.cookie).toMatch(/tollgate_session=/);
+      expect([bodiless.status, bodiless.code]).toEqual([403, 'csrf_origin_mismatch']);
+    } finally {
+      await attacker.close();
+    }
+  });
+});
