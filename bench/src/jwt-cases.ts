@@ -174,7 +174,10 @@ export async function createJwtCases(alg: SigningAlgorithm, options: JwtCaseOpti
 
   const first = `${alg}, first sight (a new token each call)`;
   const again = `${alg}, repeated (the same token each call)`;
-  const firstCompare = [{ label: 'vs floor', id: jwtId.first(alg, 'floor') }];
+  const firstCompare = [
+    { label: 'vs floor', id: jwtId.first(alg, 'floor') },
+    { label: 'vs fast-jwt', id: jwtId.first(alg, 'fast-jwt') },
+  ];
   const againCompare = [
     { label: 'vs floor', id: jwtId.repeated(alg, 'floor') },
     { label: 'vs fast-jwt hit', id: jwtId.repeated(alg, 'fast-jwt-cache') },
