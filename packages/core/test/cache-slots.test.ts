@@ -115,4 +115,16 @@ describe('the doorkeeper: a JWT is cached on its second sighting', () => {
     expect(small.tg.authenticate(smallRequest)).toBe(smallCached);
     expect(h.tg.authenticate(request)).toBe(cached);
   });
+
+  it('a token seen again only after more first sightings than the cache holds is not admitted yet', async () => {
+    const small = await createHarness({ keys: h.keys, cacheEntries: 100 });
+    const [kept, ...others] = await freshTokens(151);
+    const request = { authorization: `JWT ${kept}` };
+    small.tg.authenticate(request);
+    for (const token of others) small.tg.authenticate({ authorization: `JWT ${token}` });
+    const late = small.tg.authenticate(request); // a first sighting again: verified, not cached
+    const soon = small.tg.authenticate(request); // seen just before: cached now
+    expect(soon).not.toBe(late);
+    expect(small.tg.authenticate(request)).toBe(soon);
+  });
 });

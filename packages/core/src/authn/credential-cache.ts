@@ -37,13 +37,12 @@ const SLOT_LENGTH = 32;
 const slotOf = (key: string): string => (key.length > SLOT_LENGTH ? key.slice(-SLOT_LENGTH) : key);
 
 /**
- * The doorkeeper: which credentials were seen once, as a tag (a hash of their last 16 characters: a
- * signature's, random) in a slot chosen by their last three. A JWT is cached only when seen a second
- * time, so a stream of tokens each seen once (a busy server's first sightings, a flood) neither pays
- * for nor churns the cache. Tags, not the strings: nothing seen once is kept alive. A false match
- * only caches a token one sighting early.
+ * The doorkeeper: which credentials were seen once lately, as a tag (a hash of their last 16
+ * characters: a signature's, random) in a slot the tag chooses. A JWT is cached only when seen again
+ * within the last `maxEntries` first sightings, so a stream of tokens each seen once (a busy server's
+ * first sightings, a flood) neither pays for nor churns the cache. Tags, not the strings: nothing seen
+ * once is kept alive. A false match only caches a token one sighting early.
  */
-const DOORKEEPER_SIZE = 4096;
 const TAG_LENGTH = 16;
 
 function tagOf(key: string): number {
@@ -53,13 +52,6 @@ function tagOf(key: string): number {
   }
   return tag | 1; // never 0, the empty slot
 }
-
-const doorkeeperIndex = (key: string): number => {
-  const n = key.length;
-  return (
-    (key.charCodeAt(n - 1) * 961 + key.charCodeAt(n - 2) * 31 + key.charCodeAt(n - 3)) & (DOORKEEPER_SIZE - 1)
-  );
-};
 
 /**
  * What `authenticate` already knows about credentials, by the credential as presented (never by a
@@ -73,10 +65,16 @@ export class CredentialCache {
   // hole earlier deletes left at the front of V8's table (~7 µs a miss at 10000 entries). Every key
   // before its position has been deleted, so its next key is always the oldest one.
   #evictionOrder: IterableIterator<string> | undefined;
-  readonly #seenOnce = new Int32Array(DOORKEEPER_SIZE);
+  readonly #seenTags: Int32Array;
+  readonly #seenAt: Float64Array;
+  #sightings = 0;
 
   constructor(options: CredentialCacheOptions) {
     this.#options = options;
+    // Twice as many slots as the window, at least, so few first sightings overwrite each other.
+    const slots = 2 ** Math.ceil(Math.log2(Math.max(1024, options.maxEntries * 1.5)));
+    this.#seenTags = new Int32Array(slots);
+    this.#seenAt = new Float64Array(slots);
   }
 
   /** Hit (accepted, still valid at `now`), refused, or undefined for a miss. A stale hit is dropped. */
@@ -92,15 +90,20 @@ export class CredentialCache {
     return refused !== undefined && refused.credential === key ? refused : undefined;
   }
 
-  /** True when `key` was seen before (then it should be cached); remembers it otherwise. */
+  /**
+   * True when `key` was seen within the last `maxEntries` first sightings (then it should be cached);
+   * otherwise it is remembered as seen once.
+   */
   seenBefore(key: string): boolean {
-    const index = doorkeeperIndex(key);
     const tag = tagOf(key);
-    if (this.#seenOnce[index] === tag) {
-      this.#seenOnce[index] = 0;
+    const index = tag & (this.#seenTags.length - 1);
+    const sighting = ++this.#sightings;
+    if (this.#seenTags[index] === tag && sighting - this.#seenAt[index]! <= this.#options.maxEntries) {
+      this.#seenTags[index] = 0;
       return true;
     }
-    this.#seenOnce[index] = tag;
+    this.#seenTags[index] = tag;
+    this.#seenAt[index] = sighting;
     return false;
   }
 
