@@ -68,19 +68,6 @@ export function createAuthenticator(deps: {
 }): Authenticator {
   const { clock, codec, cache, revocations, uats, sourceKinds, cookieName } = deps;
 
-  /** The result unless `key` is revoked; waits only when the revocation state is too stale to trust. */
-  const unlessRevoked = (
-    key: string | null,
-    now: number,
-    accept: () => AuthResult,
-  ): AuthResult | Promise<AuthResult> => {
-    if (key === null) return accept();
-    if (revocations.isFresh(now)) return revocations.has(key) ? refusal('token_revoked') : accept();
-    return revocations
-      .sync()
-      .then(() => (revocations.has(key) ? refusal('token_revoked') : accept()), asRefusal);
-  };
-
   const known = (
     found: Accepted | Refused,
     now: number,
@@ -94,7 +81,13 @@ export function createAuthenticator(deps: {
     if (sources !== undefined && !sources.includes(found.result.principal.source)) {
       return refusal('unsupported_scheme');
     }
-    return unlessRevoked(found.revocationKey, now, () => found.result);
+    const key = found.revocationKey;
+    if (key === null) return found.result;
+    // Waits only when the revocation state is too stale to trust.
+    if (revocations.isFresh(now)) return revocations.has(key) ? refusal('token_revoked') : found.result;
+    return revocations
+      .sync()
+      .then(() => (revocations.has(key) ? refusal('token_revoked') : found.result), asRefusal);
   };
 
   const verifyJwt = (credential: Credential, key: string, now: number): AuthResult | Promise<AuthResult> => {
