@@ -1,10 +1,11 @@
-import type {
-  RefreshFamilyRecord,
-  RevocationKind,
-  RevocationRecord,
-  RotateRefreshTokenResult,
-  TokenStore,
-  UatRecord,
+import {
+  decideRotation,
+  type RefreshFamilyRecord,
+  type RevocationKind,
+  type RevocationRecord,
+  type RotateRefreshTokenResult,
+  type TokenStore,
+  type UatRecord,
 } from '@tollgate/core';
 import { createCoalescedReader } from './coalesce.js';
 import type { Database, Session } from './database.js';
@@ -205,17 +206,22 @@ export function createPostgresTokenStore(db: Database): TokenStore {
         const row = rows[0];
         if (!row) return { outcome: 'not_found' };
         const family = toFamily(row);
-        // A rotated token reports reuse even once its family is revoked: a replay is a theft signal.
-        if (family.revokedAt !== null && row.rotated_at === null) return { outcome: 'revoked', family };
-        if (row.expires_at <= now || family.absoluteExpiresAt <= now) return { outcome: 'expired' };
-        if (row.rotated_at !== null) {
-          if (await revokeFamily(session, family.id, now, revocationExpiresAt)) {
-            return { outcome: 'reused', family: { ...family, revokedAt: now } };
-          }
-          return { outcome: 'reused', family };
+        const token = { expiresAt: row.expires_at, rotatedAt: row.rotated_at };
+        const decision = decideRotation({ token, family, now, nextExpiresAt: next.expiresAt });
+        switch (decision.action) {
+          case 'not_found':
+          case 'expired':
+            return { outcome: decision.action };
+          case 'revoked':
+            return { outcome: 'revoked', family };
+          case 'reused':
+            if (await revokeFamily(session, family.id, now, revocationExpiresAt)) {
+              return { outcome: 'reused', family: { ...family, revokedAt: now } };
+            }
+            return { outcome: 'reused', family };
         }
         const generation = row.generation + 1;
-        const expiresAt = Math.min(next.expiresAt, family.absoluteExpiresAt);
+        const expiresAt = decision.nextExpiresAt;
         const inserted = await session.query(sql.rotate, [
           presentedHash,
           now,

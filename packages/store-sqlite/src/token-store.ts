@@ -1,10 +1,11 @@
-import type {
-  RefreshFamilyRecord,
-  RevocationKind,
-  RevocationRecord,
-  RotateRefreshTokenResult,
-  TokenStore,
-  UatRecord,
+import {
+  decideRotation,
+  type RefreshFamilyRecord,
+  type RevocationKind,
+  type RevocationRecord,
+  type RotateRefreshTokenResult,
+  type TokenStore,
+  type UatRecord,
 } from '@tollgate/core';
 import type BetterSqlite3 from 'better-sqlite3';
 import { parseStringArray } from './json.js';
@@ -174,24 +175,34 @@ export function createSqliteTokenStore(db: BetterSqlite3.Database): TokenStore {
       const row = statements.tokenWithFamily.get(presentedHash);
       if (!row) return { outcome: 'not_found' };
       const family = toFamily(row);
-      // A rotated token reports reuse even once its family is revoked: a replay is a theft signal.
-      if (family.revokedAt !== null && row.rotated_at === null) return { outcome: 'revoked', family };
-      if (row.expires_at <= now || family.absoluteExpiresAt <= now) return { outcome: 'expired' };
-      if (row.rotated_at === null && statements.markRotated.run(now, presentedHash).changes === 1) {
-        const expiresAt = Math.min(next.expiresAt, family.absoluteExpiresAt);
-        statements.insertToken.run(next.hash, family.id, row.generation + 1, next.issuedAt, expiresAt);
-        return {
-          outcome: 'rotated',
-          family,
-          next: {
-            hash: next.hash,
-            familyId: family.id,
-            generation: row.generation + 1,
-            issuedAt: next.issuedAt,
-            expiresAt,
-            rotatedAt: null,
-          },
-        };
+      const token = { expiresAt: row.expires_at, rotatedAt: row.rotated_at };
+      const decision = decideRotation({ token, family, now, nextExpiresAt: next.expiresAt });
+      switch (decision.action) {
+        case 'not_found':
+        case 'expired':
+          return { outcome: decision.action };
+        case 'revoked':
+          return { outcome: 'revoked', family };
+        case 'rotate': {
+          // Losing the conditional update means another rotation won: a reuse, like a rotated row.
+          if (statements.markRotated.run(now, presentedHash).changes !== 1) break;
+          const expiresAt = decision.nextExpiresAt;
+          statements.insertToken.run(next.hash, family.id, row.generation + 1, next.issuedAt, expiresAt);
+          return {
+            outcome: 'rotated',
+            family,
+            next: {
+              hash: next.hash,
+              familyId: family.id,
+              generation: row.generation + 1,
+              issuedAt: next.issuedAt,
+              expiresAt,
+              rotatedAt: null,
+            },
+          };
+        }
+        case 'reused':
+          break;
       }
       return { outcome: 'reused', family: revokeFamily(family.id, now, revocationExpiresAt) };
     },
