@@ -2,10 +2,11 @@
  * The per-IP login limit counts the client IP as Express reports it (`req.ip`), so it honours the
  * app's `trust proxy` setting: behind a trusted proxy, each X-Forwarded-For client has its own count.
  */
+
+import { demoTollgate, ETHAN, type Listening, listen, postJson } from '@tollgate/test-kit';
 import express from 'express';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createTollgateExpress } from '../src/index.js';
-import { demoTollgate, ETHAN, type Listening, listen, postJson } from './helpers.js';
 
 const servers: Listening[] = [];
 afterAll(async () => {

@@ -6,10 +6,10 @@
  */
 import { createRequire } from 'node:module';
 import type { Tollgate } from '@tollgate/core';
+import { BOB, call, demoTollgate, ETHAN, type Listening, listen, postJson } from '@tollgate/test-kit';
 import type express from 'express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTollgateExpress } from '../src/index.js';
-import { BOB, call, demoTollgate, ETHAN, type Listening, listen, postJson } from './helpers.js';
 
 const express4 = createRequire(import.meta.url)('express4') as typeof express;
 

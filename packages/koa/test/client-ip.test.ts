@@ -2,10 +2,11 @@
  * The per-IP login limit counts the client IP as Koa reports it (`ctx.ip`), so it honours the
  * app's `proxy` setting: behind a trusted proxy, each X-Forwarded-For client has its own count.
  */
+
+import { demoTollgate, ETHAN, type Listening, listen, postJson } from '@tollgate/test-kit';
 import Koa from 'koa';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createTollgateKoa } from '../src/index.js';
-import { demoTollgate, ETHAN, type Listening, listen, postJson } from './helpers.js';
 
 const servers: Listening[] = [];
 afterAll(async () => {
@@ -18,7 +19,7 @@ async function serve(trustProxy: boolean): Promise<Listening> {
   });
   const app = new Koa({ proxy: trustProxy });
   app.use(createTollgateKoa(tollgate, { profiles: ['token-pair'] }).router());
-  const server = await listen(app);
+  const server = await listen(app.callback());
   servers.push(server);
   return server;
 }

@@ -9,9 +9,9 @@ import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { AVA, BOB, call, ETHAN, postJson } from '@tollgate/test-kit';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { TollgateKoa, TollgateKoaOptions } from '../src/index.js';
-import { AVA, BOB, call, ETHAN, postJson } from './helpers.js';
 
 const packageDir = fileURLToPath(new URL('..', import.meta.url));
 const readme = fs.readFileSync(path.join(packageDir, 'README.md'), 'utf8');

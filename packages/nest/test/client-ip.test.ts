@@ -5,9 +5,10 @@
 import 'reflect-metadata';
 import { Module } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
+import { call, demoTollgateOptions, ETHAN } from '@tollgate/test-kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TollgateModule } from '../src/index.js';
-import { call, demoTollgateOptions, ETHAN, type Running, start } from './helpers.js';
+import { type Running, start } from './nest-app.js';
 
 describe('client IP of the per-IP login limit (Nest on Express)', () => {
   let app: Running;

@@ -4,9 +4,10 @@
  */
 import { Controller, Get, Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
+import { AVA, call, demoTollgate, ETHAN, jwt, postJson } from '@tollgate/test-kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Principal, Public, RequirePermissions, TollgateGuard, TollgateModule } from '../src/index.js';
-import { AVA, call, demoTollgate, ETHAN, jwt, postJson, type Running, start } from './helpers.js';
+import { type Running, start } from './nest-app.js';
 
 @Controller()
 class AppController {

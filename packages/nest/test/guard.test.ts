@@ -4,19 +4,6 @@
  */
 import { Controller, Get, Module, UseGuards } from '@nestjs/common';
 import { TollgateError } from '@tollgate/core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  Actor,
-  Environment,
-  Principal,
-  Public,
-  RequireEnvironment,
-  RequirePermissions,
-  RequireRoles,
-  Schemes,
-  TollgateGuard,
-  TollgateModule,
-} from '../src/index.js';
 import {
   AVA,
   access,
@@ -30,11 +17,23 @@ import {
   postJson,
   type Reply,
   ROOT,
-  type Running,
   rawRequest,
-  start,
   userToken,
-} from './helpers.js';
+} from '@tollgate/test-kit';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  Actor,
+  Environment,
+  Principal,
+  Public,
+  RequireEnvironment,
+  RequirePermissions,
+  RequireRoles,
+  Schemes,
+  TollgateGuard,
+  TollgateModule,
+} from '../src/index.js';
+import { type Running, start } from './nest-app.js';
 
 @Controller('route')
 class PerRouteController {

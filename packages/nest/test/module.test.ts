@@ -17,6 +17,17 @@ import {
 } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { createKeySet, generateSigningKey, type SigningKey, type Tollgate } from '@tollgate/core';
+import {
+  BOB,
+  call,
+  DETAIL_MISSING,
+  demoTollgate,
+  demoTollgateOptions,
+  ETHAN,
+  jwt,
+  postJson,
+  rawRequest,
+} from '@tollgate/test-kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   Principal,
@@ -27,19 +38,7 @@ import {
   TollgateJsonMiddleware,
   TollgateModule,
 } from '../src/index.js';
-import {
-  BOB,
-  call,
-  DETAIL_MISSING,
-  demoTollgate,
-  demoTollgateOptions,
-  ETHAN,
-  jwt,
-  postJson,
-  type Running,
-  rawRequest,
-  start,
-} from './helpers.js';
+import { type Running, start } from './nest-app.js';
 
 @Controller('who')
 @UseGuards(TollgateGuard)

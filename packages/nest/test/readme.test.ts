@@ -9,10 +9,10 @@ import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { AVA, access, BOB, call, DETAIL_FORBIDDEN, DETAIL_MISSING, ETHAN, jwt } from '@tollgate/test-kit';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { TollgateModuleRootOptions } from '../src/index.js';
 import * as exported from '../src/index.js';
-import { AVA, access, BOB, call, DETAIL_FORBIDDEN, DETAIL_MISSING, ETHAN, jwt } from './helpers.js';
 
 const packageDir = fileURLToPath(new URL('..', import.meta.url));
 const readme = fs.readFileSync(path.join(packageDir, 'README.md'), 'utf8');

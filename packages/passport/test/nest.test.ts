@@ -24,11 +24,12 @@ import { type Principal, TollgateError } from '@tollgate/core';
 import type { TollgateHttp } from '@tollgate/core/http';
 import { writeNodeResponse } from '@tollgate/core/node';
 import { generateUat } from '@tollgate/core/testing';
+import { ETHAN, rawRequest } from '@tollgate/test-kit';
 import type { Request, Response } from 'express';
 import passport from 'passport';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tollgateRefusal, UatStrategy } from '../src/index.js';
-import { type Demo, demoTokens, demoTollgate, ETHAN, send } from './helpers.js';
+import { type Demo, demoTokens, demoTollgate } from './demo.js';
 
 const TOLLGATE_HTTP = Symbol('TOLLGATE_HTTP');
 
@@ -100,36 +101,38 @@ describe('@nestjs/passport AuthGuard', () => {
   });
 
   it('200 with a UAT: req.user is the principal', async () => {
-    const reply = await send(`${url}/api/me`, { headers: { authorization: `UAT ${uat}` } });
-    expect(reply.status, reply.body).toBe(200);
-    expect(reply.json()).toEqual({ username: ETHAN.username, source: 'UAT' });
+    const reply = await rawRequest(`${url}/api/me`, { headers: { authorization: `UAT ${uat}` } });
+    expect(reply.status, reply.text).toBe(200);
+    expect(reply.body).toEqual({ username: ETHAN.username, source: 'UAT' });
   });
 
   it('401 without one, and with another scheme', async () => {
-    expect((await send(`${url}/api/me`)).status).toBe(401);
+    expect((await rawRequest(`${url}/api/me`)).status).toBe(401);
     const jwt = (await demo.tollgate.accessTokens.login(ETHAN)).token;
-    expect((await send(`${url}/api/me`, { headers: { authorization: `JWT ${jwt}` } })).status).toBe(401);
+    expect((await rawRequest(`${url}/api/me`, { headers: { authorization: `JWT ${jwt}` } })).status).toBe(
+      401,
+    );
   });
 
   it('the typed guard keeps the code: rendered by the core in the profile’s shape', async () => {
-    const missing = await send(`${url}/api/profile-shaped`);
+    const missing = await rawRequest(`${url}/api/profile-shaped`);
     expect(missing.status).toBe(401);
-    expect(missing.headers['www-authenticate']).toBe('Bearer realm="tollgate"');
-    expect(missing.body).toBe('{"detail":"Authentication credentials were not provided."}');
-    const bad = await send(`${url}/api/profile-shaped`, { headers: { authorization: 'UAT garbage' } });
+    expect(missing.headers.get('www-authenticate')).toBe('Bearer realm="tollgate"');
+    expect(missing.text).toBe('{"detail":"Authentication credentials were not provided."}');
+    const bad = await rawRequest(`${url}/api/profile-shaped`, { headers: { authorization: 'UAT garbage' } });
     expect(bad.status).toBe(401);
-    expect(bad.headers['tollgate-error-code']).toBe('invalid_token');
-    const ok = await send(`${url}/api/profile-shaped`, { headers: { authorization: `UAT ${uat}` } });
-    expect(ok.status, ok.body).toBe(200);
+    expect(bad.headers.get('tollgate-error-code')).toBe('invalid_token');
+    const ok = await rawRequest(`${url}/api/profile-shaped`, { headers: { authorization: `UAT ${uat}` } });
+    expect(ok.status, ok.text).toBe(200);
   });
 
   it('a store failure is 503 store_unavailable, not a 401', async () => {
     demo.store.down = true;
     try {
       const headers = { authorization: `UAT ${generateUat().token}` };
-      const reply = await send(`${url}/api/profile-shaped`, { headers });
-      expect(reply.status, reply.body).toBe(503);
-      expect(reply.headers['tollgate-error-code']).toBe('store_unavailable');
+      const reply = await rawRequest(`${url}/api/profile-shaped`, { headers });
+      expect(reply.status, reply.text).toBe(503);
+      expect(reply.headers.get('tollgate-error-code')).toBe('store_unavailable');
     } finally {
       demo.store.down = false;
     }

@@ -7,6 +7,7 @@ import { type Principal, TollgateError } from '@tollgate/core';
 import type { TollgateHttp } from '@tollgate/core/http';
 import { writeNodeResponse } from '@tollgate/core/node';
 import { generateUat } from '@tollgate/core/testing';
+import { ETHAN, type Listening, listen, rawRequest } from '@tollgate/test-kit';
 import express, { type ErrorRequestHandler, type Request, type RequestHandler } from 'express';
 import { Passport } from 'passport';
 import { afterAll, beforeAll, describe, expect, expectTypeOf, it } from 'vitest';
@@ -20,7 +21,7 @@ import {
   tollgateRefusal,
   UatStrategy,
 } from '../src/index.js';
-import { type Demo, demoTokens, demoTollgate, ETHAN, type Listening, listen, send } from './helpers.js';
+import { type Demo, demoTokens, demoTollgate } from './demo.js';
 
 const NAMES = ['tollgate-jwt', 'tollgate-uat', 'tollgate-bearer', 'tollgate-session'];
 const INVALID_CHALLENGE = /^Bearer realm="tollgate", error="invalid_token", error_description="[^"]+"$/;
@@ -87,7 +88,7 @@ describe('@tollgate/passport strategies', () => {
     path: string,
     headers: Readonly<Record<string, string | readonly string[]>> = {},
     method = 'GET',
-  ) => send(`${server.url}${path}`, { method, headers });
+  ) => rawRequest(`${server.url}${path}`, { method, headers });
 
   describe('success: req.user is the principal', () => {
     it('types req.user as the core Principal, never any', () => {
@@ -107,9 +108,9 @@ describe('@tollgate/passport strategies', () => {
       ] as const;
       for (const [name, headers, username, source] of cases) {
         const reply = await get(`/plain/${name}`, headers);
-        expect(reply.status, `${name}: ${reply.body}`).toBe(200);
-        expect(reply.json()).toEqual({ username, source, session: false });
-        expect(reply.headers['set-cookie']).toBeUndefined();
+        expect(reply.status, `${name}: ${reply.text}`).toBe(200);
+        expect(reply.body).toEqual({ username, source, session: false });
+        expect(reply.headers.get('set-cookie')).toBeNull();
       }
     });
 
@@ -123,7 +124,7 @@ describe('@tollgate/passport strategies', () => {
         { cookie: `tollgate_session=${tokens.delegated}` },
       ]) {
         const reply = await get('/any', headers);
-        expect(reply.status, reply.body).toBe(200);
+        expect(reply.status, reply.text).toBe(200);
       }
     });
   });
@@ -145,22 +146,22 @@ describe('@tollgate/passport strategies', () => {
       expect(failure.error).toBeInstanceOf(TollgateError);
       expect(failure.challenge).toMatch(INVALID_CHALLENGE);
       expect(reply.status).toBe(401);
-      expect(reply.headers['www-authenticate']).toBe(failure.challenge);
-      expect(reply.headers['tollgate-error-code']).toBe('invalid_token');
-      expect(reply.body).toBe(JSON.stringify({ detail: failure.message }));
+      expect(reply.headers.get('www-authenticate')).toBe(failure.challenge);
+      expect(reply.headers.get('tollgate-error-code')).toBe('invalid_token');
+      expect(reply.text).toBe(JSON.stringify({ detail: failure.message }));
     });
 
     it('no credentials: credentials_missing with the bare challenge', async () => {
       const reply = await get('/one/tollgate-jwt');
       expect((last().info as TollgateFailure).challenge).toBe('Bearer realm="tollgate"');
       expect(reply.status).toBe(401);
-      expect(reply.headers['www-authenticate']).toBe('Bearer realm="tollgate"');
-      expect(reply.body).toBe('{"detail":"Authentication credentials were not provided."}');
+      expect(reply.headers.get('www-authenticate')).toBe('Bearer realm="tollgate"');
+      expect(reply.text).toBe('{"detail":"Authentication credentials were not provided."}');
     });
 
     it('another scheme than the strategy’s own: unsupported_scheme', async () => {
       const reply = await get('/one/tollgate-uat', { authorization: `JWT ${tokens.jwt}` });
-      expect(reply.headers['tollgate-error-code']).toBe('unsupported_scheme');
+      expect(reply.headers.get('tollgate-error-code')).toBe('unsupported_scheme');
       expect(reply.status).toBe(401);
     });
 
@@ -172,13 +173,13 @@ describe('@tollgate/passport strategies', () => {
       );
       expect(last()).toMatchObject({ status: 403, info: { code: 'csrf_origin_mismatch', challenge: null } });
       expect(reply.status).toBe(403);
-      expect(reply.headers['tollgate-error-code']).toBe('csrf_origin_mismatch');
+      expect(reply.headers.get('tollgate-error-code')).toBe('csrf_origin_mismatch');
       const own = await get(
         '/one/tollgate-session',
         { cookie: `tollgate_session=${tokens.delegated}`, origin: server.url },
         'POST',
       );
-      expect(own.status, own.body).toBe(200);
+      expect(own.status, own.text).toBe(200);
     });
 
     it('several strategies: the refusal of the one the credential was meant for', async () => {
@@ -198,15 +199,15 @@ describe('@tollgate/passport strategies', () => {
       ] as const;
       for (const [headers, status, code] of cases) {
         const reply = await get('/any', headers);
-        expect(reply.status, `${JSON.stringify(headers)}: ${reply.body}`).toBe(status);
-        expect(reply.headers['tollgate-error-code']).toBe(code);
+        expect(reply.status, `${JSON.stringify(headers)}: ${reply.text}`).toBe(status);
+        expect(reply.headers.get('tollgate-error-code')).toBe(code);
         const { info } = last();
         expect(Array.isArray(info) && info.length).toBe(NAMES.length);
         expect(tollgateRefusal(info).code).toBe(code);
       }
       const csrf = await get('/any', { cookie: `tollgate_session=${tokens.delegated}` }, 'POST');
       expect(csrf.status).toBe(403);
-      expect(csrf.headers['tollgate-error-code']).toBe('csrf_origin_mismatch');
+      expect(csrf.headers.get('tollgate-error-code')).toBe('csrf_origin_mismatch');
     });
 
     it('without a custom callback, passport answers with the failure’s status', async () => {
@@ -231,8 +232,8 @@ describe('@tollgate/passport strategies', () => {
       demo.store.down = true;
       try {
         const reply = await get('/any', unseen);
-        expect(reply.status, reply.body).toBe(503);
-        expect(reply.headers['tollgate-error-code']).toBe('store_unavailable');
+        expect(reply.status, reply.text).toBe(503);
+        expect(reply.headers.get('tollgate-error-code')).toBe('store_unavailable');
         const { error, info } = last();
         expect(error).toBeInstanceOf(TollgateError);
         expect((error as TollgateError).code).toBe('store_unavailable');
