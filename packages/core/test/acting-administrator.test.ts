@@ -12,6 +12,7 @@ import {
   buildDemo,
   DAY,
   type Demo,
+  type DemoAccount,
   ISSUER,
   jwtPayload,
   jwtPrincipal,
@@ -24,7 +25,7 @@ const { ethan, ava, bob, domainAdmin, root } = ACCOUNTS;
 const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
 
 /** A user token `admin` issued for `user`, and its principal. */
-async function issued(demo: Demo, admin: typeof root, user: typeof ethan, environment?: string) {
+async function issued(demo: Demo, admin: DemoAccount, user: DemoAccount, environment?: string) {
   const caller = await accessPrincipal(demo.tg, admin);
   const result = await demo.tg.userTokens.issue({ caller, username: user.username, environment });
   return { ...result, principal: await demo.tg.requirePrincipal(bearer(result.token)) };
