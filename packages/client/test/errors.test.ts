@@ -219,7 +219,11 @@ const PRODUCERS: Record<CatalogueCode, [Producer, number, string?] | { readonly 
   outside_domain: [
     async () =>
       refused(
-        client.userTokens.issue(await client.tokenPair.login(DOMAIN_ADMIN), { username: BOB.username }),
+        client.delegatedLogin.authenticateUserByToken({
+          admin: await client.tokenPair.login(DOMAIN_ADMIN),
+          domain: 'acme',
+          userIdentity: BOB.username,
+        }),
       ),
     403,
   ],

@@ -221,9 +221,10 @@ describe.concurrent('logins and issued tokens', () => {
 
     const domainAdmin = await client.tokenPair.login(DOMAIN_ADMIN);
     expect((await client.userTokens.issue(domainAdmin, { username: AVA.username })).environment).toBeNull();
+    // Outside its domain, a user is answered as unknown: the domain admin learns nothing about them.
     expect(await refused(client.userTokens.issue(domainAdmin, { username: BOB.username }))).toMatchObject({
-      status: 403,
-      code: 'outside_domain',
+      status: 404,
+      code: 'unknown_user',
     });
     expect(
       await refused(client.userTokens.issue(root, { username: 'ghost@datastoreltd.biz' })),

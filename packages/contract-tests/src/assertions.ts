@@ -164,6 +164,23 @@ export function expectError(reply: Reply, expected: ErrorExpectation): Record<st
   return body;
 }
 
+/** Headers that differ from one response to the next whatever was asked. */
+const PER_RESPONSE_HEADERS = new Set(['date', 'etag', 'x-request-id', 'request-id', 'x-response-time']);
+
+/**
+ * Two answers a client cannot tell apart: the same status, the same body byte for byte and the same
+ * headers (names and values), but for the per-response ones (`Date`, `ETag`, request ids).
+ */
+export function expectIndistinguishable(reply: Reply, reference: Reply): void {
+  const what = `${reply.method} ${reply.path} vs ${reference.path}`;
+  expect(reply.status, `${what}: status`).toBe(reference.status);
+  expect(reply.text, `${what}: body`).toBe(reference.text);
+  const headers = (of: Reply) =>
+    [...of.headers.entries()].filter(([name]) => !PER_RESPONSE_HEADERS.has(name.toLowerCase()));
+  expect(headers(reply), `${what}: headers`).toEqual(headers(reference));
+  expect(reply.headers.getSetCookie(), `${what}: Set-Cookie`).toEqual(reference.headers.getSetCookie());
+}
+
 /** 401 or 403 (a credential refused for this use), with an error code. */
 export function expectRefused(reply: Reply): void {
   expect([401, 403], String(reply)).toContain(reply.status);

@@ -150,6 +150,18 @@ export class ContractClient {
     return parseUserToken(await this.get(`/Authentication?${query}`), environment ?? null);
   }
 
+  /** A user token for `account` issued by an administrator (root by default) through GET /Authentication/UserToken. */
+  async issuedUserToken(
+    account: Account,
+    options: { environment?: string; adminToken?: string } = {},
+  ): Promise<UserToken> {
+    const query = new URLSearchParams({ username: account.username });
+    if (options.environment !== undefined) query.set('environment', options.environment);
+    const adminToken = options.adminToken ?? (await this.rootAccess());
+    const reply = await this.get(`/Authentication/UserToken?${query}`, bearer(adminToken));
+    return parseUserToken(reply, options.environment ?? null);
+  }
+
   // Scheme B
 
   /** A security token for `userIdentity`, delegated by the enterprise admin (or `adminToken`). */

@@ -1,7 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { expectError, expectExactJson, expectJson, list, record } from './assertions.js';
+import {
+  expectError,
+  expectExactJson,
+  expectIndistinguishable,
+  expectJson,
+  expectMe,
+  list,
+  record,
+} from './assertions.js';
 import { bearer, type ContractClient, parseUserToken, tamper } from './client.js';
-import { AVA, BOB, DOMAIN_ADMIN, ETHAN, NOBODY, ROOT } from './demo.js';
+import { AVA, BOB, DOMAIN_ADMIN, ETHAN, NOBODY, ORGANISATIONS, PERMISSIONS, ROOT } from './demo.js';
 
 const query = (fields: Readonly<Record<string, string>>): string =>
   new URLSearchParams({ ...fields }).toString();
@@ -179,9 +187,41 @@ export function defineSchemeA(client: ContractClient): void {
         expectError(await userToken({ username: ROOT.username }, headers), { status: 403, shape: 'default' });
       });
 
-      it('a domain admin asking for a user outside its domain (bob@acme.test) → 403', async () => {
-        const reply = await userToken({ username: BOB.username }, bearer(await client.domainAdminAccess()));
-        expectError(reply, { status: 403, shape: 'default' });
+      it('a domain admin asking for a user outside its domain → 404, the very answer for an unknown user', async () => {
+        const headers = bearer(await client.domainAdminAccess());
+        const unknown = await userToken({ username: NOBODY }, headers);
+        expectError(unknown, { status: 404, shape: 'default', code: 'unknown_user' });
+        // A customer of another organisation (with and without an environment), and an administrator there.
+        for (const fields of [
+          { username: BOB.username },
+          { username: BOB.username, environment: 'production' },
+          { username: ROOT.username },
+        ]) {
+          expectIndistinguishable(await userToken(fields, headers), unknown);
+        }
+      });
+
+      it('the user token it returns names the administrator as actor on /api/v2/me/', async () => {
+        const byRoot = await client.issuedUserToken(ETHAN, { environment: 'production' });
+        expectMe(await client.get('/api/v2/me/', bearer(byRoot.token)), {
+          email: ETHAN.username,
+          customerId: ORGANISATIONS.datastore.id,
+          authenticatedBy: 'Bearer',
+          roles: ['company_admin'],
+          permissions: PERMISSIONS,
+          actor: ROOT.username,
+          customData: null,
+        });
+        const byDomainAdmin = await client.issuedUserToken(AVA, {
+          adminToken: await client.domainAdminAccess(),
+        });
+        expectMe(await client.get('/api/v2/me/', bearer(byDomainAdmin.token)), {
+          email: AVA.username,
+          customerId: ORGANISATIONS.datastore.id,
+          authenticatedBy: 'Bearer',
+          actor: DOMAIN_ADMIN.username,
+          customData: null,
+        });
       });
 
       it('an environment the target may not use → 403', async () => {
@@ -237,6 +277,34 @@ export function defineSchemeA(client: ContractClient): void {
         expectError(await refresh(old.token, 'sandbox'), { status: 403, shape: 'default' });
         const ava = await client.userToken(AVA);
         expectError(await refresh(ava.token, 'production'), { status: 403, shape: 'default' });
+      });
+
+      it('a user token an administrator issued keeps its actor through refreshes, and still cannot mint', async () => {
+        const issued = await client.issuedUserToken(ETHAN, {
+          environment: 'production',
+          adminToken: await client.domainAdminAccess(),
+        });
+        const renewed = parseUserToken(await refresh(issued.token), 'production');
+        const switched = parseUserToken(await refresh(renewed.token, 'staging'), 'staging');
+        for (const { token } of [renewed, switched]) {
+          expectMe(await client.get('/api/v2/me/', bearer(token)), {
+            email: ETHAN.username,
+            customerId: ORGANISATIONS.datastore.id,
+            authenticatedBy: 'Bearer',
+            actor: DOMAIN_ADMIN.username,
+            customData: null,
+          });
+          const minted = await client.post(
+            '/api/v2/me/tokens/',
+            {
+              name: 'after-refresh',
+              expires_at: new Date(Date.now() + 86_400_000).toISOString(),
+              permissions: ['scans_download'],
+            },
+            bearer(token),
+          );
+          expectError(minted, { status: 403, shape: 'detail', code: 'delegated_token_not_allowed' });
+        }
       });
 
       it('a garbage token → 401', async () => {

@@ -3,6 +3,7 @@ import {
   BASE64URL,
   expectError,
   expectExactJson,
+  expectIndistinguishable,
   expectMe,
   expectNoStore,
   expectRefused,
@@ -180,6 +181,19 @@ export function defineSchemeB(client: ContractClient): void {
           status: 404,
           shape: 'default',
         });
+      });
+
+      it('a user of another organisation is answered exactly as an unknown one (status, body, headers)', async () => {
+        for (const token of [await client.domainAdminAccess(), await client.rootAccess()]) {
+          const ask = (userIdentity: string) =>
+            delegate({ domain: 'datastore', customData: 'probe', userIdentity, token });
+          const unknown = await ask(NOBODY);
+          expectError(unknown, { status: 404, shape: 'default', code: 'unknown_user' });
+          // A customer of Acme, and an administrator of the operator.
+          for (const userIdentity of [BOB.username, ROOT.username]) {
+            expectIndistinguishable(await ask(userIdentity), unknown);
+          }
+        }
       });
 
       it('a userIdentity that is an administrator → 403', async () => {

@@ -218,6 +218,28 @@ export function defineSchemeD(client: ContractClient): void {
         });
       });
 
+      it('with Authorization: Bearer (a user token an administrator issued) → 200, actor the administrator', async () => {
+        const { token } = await client.issuedUserToken(BOB);
+        expectMe(await me(bearer(token)), {
+          email: BOB.username,
+          customerId: ORGANISATIONS.acme.id,
+          authenticatedBy: 'Bearer',
+          actor: ROOT.username,
+          customData: null,
+        });
+      });
+
+      it('with Authorization: Bearer (a password-login user token) → 200, actor null', async () => {
+        const { token } = await client.userToken(BOB);
+        expectMe(await me(bearer(token)), {
+          email: BOB.username,
+          customerId: ORGANISATIONS.acme.id,
+          authenticatedBy: 'Bearer',
+          actor: null,
+          customData: null,
+        });
+      });
+
       it('with the session cookie (scheme B) → 200, authenticatedBy "cookie"', async () => {
         const token = await client.delegate(BOB.username, { domain: 'acme', customData: 'me-cookie' });
         expectMe(await me(sessionCookie(token)), {
@@ -280,6 +302,29 @@ export function defineSchemeD(client: ContractClient): void {
           TOKENS,
           { name: 'via-bearer', expires_at: inDays(1), permissions: ['brand_create'] },
           bearer(await client.access(ETHAN)),
+        );
+        expect(reply.status, String(reply)).toBe(201);
+      });
+
+      it('POST, GET and DELETE with a user token an administrator issued (it acts as ethan) → 403 delegated_token_not_allowed', async () => {
+        const { token } = await client.issuedUserToken(ETHAN);
+        const refused = { status: 403, shape: 'detail', code: 'delegated_token_not_allowed' } as const;
+        const body = { name: 'as-ethan', expires_at: inDays(364), permissions: ['brand_create'] };
+        expectError(await client.post(TOKENS, body, bearer(token)), refused);
+        expectError(await client.get(TOKENS, bearer(token)), refused);
+        const mine = await client.createUat(['scans_download']);
+        const path = `${TOKENS}${encodeURIComponent(mine.id)}/`;
+        expectError(await client.fetch(path, { method: 'DELETE', headers: bearer(token) }), refused);
+        // Ethan's own UAT was not revoked by that attempt.
+        expect((await client.get('/api/v2/scans/download', uatAuth(mine.token))).status).toBe(200);
+      });
+
+      it('POST with a password-login user token (Bearer, no actor) → 201, as before', async () => {
+        const { token } = await client.userToken(ETHAN);
+        const reply = await client.post(
+          TOKENS,
+          { name: 'from-user-token', expires_at: inDays(1), permissions: ['scans_download'] },
+          bearer(token),
         );
         expect(reply.status, String(reply)).toBe(201);
       });

@@ -43,7 +43,7 @@ export const ERROR_CATALOGUE = {
   outside_domain: { status: 403, message: 'The user is outside the administrator’s domain.' },
   delegated_token_not_allowed: {
     status: 403,
-    message: 'A token issued by delegated login cannot be used for this.',
+    message: 'A token acting for a user on an administrator’s behalf cannot be used for this.',
   },
   unknown_user: { status: 404, message: 'No such user.' },
   not_found: { status: 404, message: 'Not found.' },

@@ -72,7 +72,10 @@ export interface Principal {
   readonly tokenKind: TokenKind;
   /** The token's id (`jti` of a JWT, id of a UAT). */
   readonly tokenId: string;
-  /** The administrator who signed the user in, for a delegated token. */
+  /**
+   * The administrator acting for the user (RFC 8693 `act`): on a delegated token, and on a user token
+   * an administrator issued (and its refreshes). Such a token cannot mint credentials.
+   */
   readonly actor: Actor | null;
   readonly customData: string | null;
   /** When the credential stops being valid, in ms since the epoch. */

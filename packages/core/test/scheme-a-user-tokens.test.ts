@@ -218,7 +218,7 @@ describe('scheme A: issueUserToken (an administrator issues a token for a user)'
       ethan.username,
       'user',
       'production',
-      null,
+      { userId: root.id, username: root.username },
     ]);
     expect([p2.username, p2.customerId, p2.domain]).toEqual([bob.username, ORG.acme, 'acme']);
   });
@@ -239,10 +239,10 @@ describe('scheme A: issueUserToken (an administrator issues a token for a user)'
     expect([principal.username, principal.environment]).toEqual([ava.username, 'staging']);
   });
 
-  it('refuses a domain admin asking for a user outside its domain with outside_domain (403)', async () => {
+  it('refuses a domain admin asking for a user outside its domain with unknown_user (404), as for an unknown one', async () => {
     const { tg } = await buildDemo();
     const caller = await accessPrincipal(tg, domainAdmin);
-    await rejectsWith(tg.userTokens.issue({ caller, username: bob.username }), 'outside_domain', 403);
+    await rejectsWith(tg.userTokens.issue({ caller, username: bob.username }), 'unknown_user', 404);
   });
 
   it('refuses a customer caller with not_an_administrator (403), even a company_admin', async () => {

@@ -1,12 +1,10 @@
 import { z } from 'zod';
 import { MAX_CREDENTIAL_LENGTH } from '../credentials/authorization.js';
-import { TollgateError } from '../errors.js';
-import { fromStore } from '../store-errors.js';
 import { encodeSecurityToken } from '../tokens/security-token.js';
 import type { OperationContext } from './context.js';
 import { parseInput } from './input.js';
 import { signDelegatedToken } from './issue.js';
-import { requireAdministrator, requireInDomain } from './policy.js';
+import { findUserToActFor, requireAdministrator, requireInDomain } from './policy.js';
 
 export const DelegatedLoginInput = z.object({
   /** The administrator's access token. */
@@ -41,9 +39,7 @@ export function createDelegatedLoginOperations(context: OperationContext): Deleg
       const caller = result.principal;
       requireAdministrator(caller);
       requireInDomain(caller, domain);
-      const user = await fromStore(() => users.findUserByUsername(userIdentity));
-      if (!user || user.disabled || user.domain !== domain) throw new TollgateError('unknown_user');
-      if (user.kind === 'administrator') throw new TollgateError('administrator_not_allowed');
+      const user = await findUserToActFor(users, caller, userIdentity, domain);
       const { jws, expiresAt } = await signDelegatedToken(context, user, caller, customData ?? null);
       return { token: encodeSecurityToken(jws), expiresAt };
     },

@@ -1,20 +1,30 @@
-import { userClaims } from '../tokens/claims.js';
+import { actClaim, userClaims } from '../tokens/claims.js';
 import type { TollgateClaims } from '../tokens/jwt-codec.js';
 import type { Actor, UserRecord } from '../types.js';
 import { nowSeconds, type OperationContext } from './context.js';
 
 type SignedClaims = Omit<TollgateClaims, 'iss' | 'aud'>;
 
-/** Scheme A's user token: bound to an environment (or none), never outliving its session. */
+/**
+ * Scheme A's user token: bound to an environment (or none), never outliving its session. One an
+ * administrator issued names it as `actor` (RFC 8693 `act`), and so does every refresh of it.
+ */
 export async function signUserToken(
   context: OperationContext,
   user: UserRecord,
   environment: string | null,
   sessionStart: number,
+  actor: Actor | null = null,
 ): Promise<{ token: string; environment: string | null; expiresAt: Date }> {
   const iat = nowSeconds(context.clock);
   const exp = Math.min(iat + context.lifetimes.userToken, sessionStart + context.lifetimes.session);
-  const claims = { ...userClaims(user, environment, context.principalData), sst: sessionStart, iat, exp };
+  const claims = {
+    ...userClaims(user, environment, context.principalData),
+    ...(actor ? { act: actClaim(actor) } : {}),
+    sst: sessionStart,
+    iat,
+    exp,
+  };
   const token = await context.codec.sign('user', claims as SignedClaims);
   return { token, environment, expiresAt: new Date(exp * 1000) };
 }
@@ -52,7 +62,7 @@ export async function signDelegatedToken(
   const exp = iat + context.lifetimes.delegatedToken;
   const claims = {
     ...userClaims(user, null, context.principalData),
-    act: { sub: actor.userId, usr: actor.username },
+    act: actClaim(actor),
     cdt: customData,
     iat,
     exp,

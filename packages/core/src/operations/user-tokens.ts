@@ -2,13 +2,14 @@ import { z } from 'zod';
 import { MAX_CREDENTIAL_LENGTH } from '../credentials/authorization.js';
 import { TollgateError } from '../errors.js';
 import { fromStore } from '../store-errors.js';
+import { actorFromClaims } from '../tokens/claims.js';
 import { decodeSecurityToken } from '../tokens/security-token.js';
 import type { Environment, Principal } from '../types.js';
 import { activeUser, checkEnvironment, nowSeconds, type OperationContext } from './context.js';
 import { parseInput } from './input.js';
 import { signUserToken } from './issue.js';
 import { type PasswordLogin, passwordField, usernameField } from './login.js';
-import { requireAdministrator, requireInDomain } from './policy.js';
+import { findUserToActFor, requireAdministrator } from './policy.js';
 
 export const environmentField = z.string().min(1).max(128);
 /** A user token as it travels in a URL path. */
@@ -41,13 +42,16 @@ export interface UserTokenOperations {
   login(
     input: PasswordLogin & { readonly environment?: string | null | undefined },
   ): Promise<UserTokenResult>;
-  /** An administrator issues a user token for a customer user. */
+  /**
+   * An administrator issues a user token for a customer user; the token names it as `actor` and cannot
+   * mint credentials. Unknown, disabled and (for a domain admin) out-of-domain users: one `unknown_user`.
+   */
   issue(input: {
     readonly caller: Principal;
     readonly username: string;
     readonly environment?: string | null | undefined;
   }): Promise<UserTokenResult>;
-  /** A new user token for a valid one, keeping its environment unless another is given. */
+  /** A new user token for a valid one, keeping its environment (unless another is given) and its actor. */
   refresh(input: {
     readonly token: string;
     readonly environment?: string | null | undefined;
@@ -66,8 +70,15 @@ export function createUserTokenOperations(context: OperationContext): UserTokenO
     const sst = verified.claims.sst;
     if (typeof sst !== 'number') throw new TollgateError('invalid_token');
     if (sst + lifetimes.session <= nowSeconds(clock)) throw new TollgateError('session_expired');
+    const actor = actorFromClaims(verified.claims);
+    if (actor === undefined) throw new TollgateError('invalid_token');
     const env = verified.claims.env;
-    return { claims: verified.claims, sessionStart: sst, environment: typeof env === 'string' ? env : null };
+    return {
+      claims: verified.claims,
+      sessionStart: sst,
+      environment: typeof env === 'string' ? env : null,
+      actor,
+    };
   };
 
   return {
@@ -82,12 +93,9 @@ export function createUserTokenOperations(context: OperationContext): UserTokenO
     async issue({ caller, ...input }) {
       requireAdministrator(caller);
       const { username, environment } = parseInput(IssueUserTokenInput, input);
-      const user = await fromStore(() => users.findUserByUsername(username));
-      if (!user || user.disabled) throw new TollgateError('unknown_user');
-      if (user.kind === 'administrator') throw new TollgateError('administrator_not_allowed');
-      requireInDomain(caller, user.domain);
+      const user = await findUserToActFor(users, caller, username);
       await checkEnvironment(users, user, environment ?? null);
-      return signUserToken(context, user, environment ?? null, nowSeconds(clock));
+      return signUserToken(context, user, environment ?? null, nowSeconds(clock), caller);
     },
 
     async refresh(input) {
@@ -97,7 +105,8 @@ export function createUserTokenOperations(context: OperationContext): UserTokenO
       const env = environment ?? presented.environment;
       // Kept environments are checked again: the user may have lost access since.
       await checkEnvironment(users, user, env);
-      return signUserToken(context, user, env, presented.sessionStart);
+      // The actor is carried over: every token of the chain stays attributed to the administrator.
+      return signUserToken(context, user, env, presented.sessionStart, presented.actor);
     },
 
     async environments(input) {

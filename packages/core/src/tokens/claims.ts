@@ -31,6 +31,24 @@ export function userClaims(
 const isStringArray = (value: unknown): value is string[] =>
   Array.isArray(value) && value.every((item) => typeof item === 'string');
 
+/** The RFC 8693 `act` claim naming the administrator who acts for the token's user. */
+export function actClaim(actor: Actor): { sub: string; usr: string } {
+  return { sub: actor.userId, usr: actor.username };
+}
+
+/**
+ * The actor a JWT's `act` claim names: null when the claim is absent, undefined when it is there
+ * but not the one Tollgate writes (such a token is refused, never read as first-hand).
+ */
+export function actorFromClaims(claims: Readonly<Record<string, unknown>>): Actor | null | undefined {
+  const act = claims.act as { sub?: unknown; usr?: unknown } | null | undefined;
+  if (act === undefined) return null;
+  if (act === null || typeof act !== 'object' || typeof act.sub !== 'string' || typeof act.usr !== 'string') {
+    return undefined;
+  }
+  return Object.freeze({ userId: act.sub, username: act.usr });
+}
+
 /**
  * The principal of a verified JWT, or null when its claims are not the ones Tollgate issues
  * (only possible for a token signed by a key Tollgate trusts but did not sign with itself).
@@ -53,14 +71,11 @@ export function principalFromClaims(
   ) {
     return null;
   }
-  let actor: Actor | null = null;
-  let customData: string | null = null;
-  if (kind === 'delegated') {
-    const act = claims.act as { sub?: unknown; usr?: unknown } | null | undefined;
-    if (!act || typeof act.sub !== 'string' || typeof act.usr !== 'string') return null;
-    actor = Object.freeze({ userId: act.sub, username: act.usr });
-    customData = typeof claims.cdt === 'string' ? claims.cdt : null;
-  }
+  // A delegated token always names its actor; a user token does when an administrator issued it. Any
+  // JWT that names one is read as acting for its user, whatever its kind, so it can never mint.
+  const actor = actorFromClaims(claims);
+  if (actor === undefined || (kind === 'delegated' && actor === null)) return null;
+  const customData = kind === 'delegated' && typeof claims.cdt === 'string' ? claims.cdt : null;
   return Object.freeze({
     userId: claims.sub,
     username: usr,
