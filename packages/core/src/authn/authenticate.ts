@@ -3,7 +3,7 @@ import { parseAuthorizationHeader, splitAuthorization } from '../credentials/aut
 import { extractCredential, type RequestCredentials, soleAuthorization } from '../credentials/request.js';
 import { TollgateError, type TollgateErrorCode } from '../errors.js';
 import { principalFromClaims } from '../tokens/claims.js';
-import type { JwtCodec, VerifiedJwt } from '../tokens/jwt-codec.js';
+import { isLastingRefusal, type JwtCodec, type VerifiedJwt } from '../tokens/jwt-codec.js';
 import { isWellFormedUat, REFRESH_PREFIX, UAT_PREFIX } from '../tokens/opaque.js';
 import { decodeSecurityToken } from '../tokens/security-token.js';
 import type { Credential, CredentialSource, Principal, TokenKind } from '../types.js';
@@ -102,8 +102,9 @@ export function createAuthenticator(deps: {
     try {
       verified = codec.verify(decodeSecurityToken(credential.token), now);
     } catch (error) {
-      // The same string under the same keys gets the same verdict: remembered, not verified again.
-      if (error instanceof TollgateError && error.code === 'invalid_token') {
+      // The same string under the same keys gets the same verdict: remembered, not verified again
+      // (unless time can change it: a token dated ahead of the clock).
+      if (error instanceof TollgateError && error.code === 'invalid_token' && isLastingRefusal(error)) {
         return cache.refuse(key, credential.source, error).result;
       }
       return asRefusal(error);
