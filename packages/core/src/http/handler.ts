@@ -93,6 +93,12 @@ export function createHttpHandler(tollgate: Tollgate, handlerOptions: HttpHandle
   const options = resolveOptions(tollgate, handlerOptions);
   const routes = options.profiles.flatMap((profile) => PROFILE_ROUTES[profile]);
   const compiled = compileRoutes(routes, options.prefix);
+  // The parameters a strict route takes; any other is refused.
+  const strictQueries = new Map<RouteDefinition, ReadonlySet<string>>(
+    routes
+      .filter((route) => route.strictQuery)
+      .map((route) => [route, new Set(route.query ? Object.keys(route.query.shape) : [])]),
+  );
 
   const render = (error: unknown, shape: ErrorShape, allow?: readonly string[]): HttpResponse => {
     if (!(error instanceof TollgateError) || error.code === 'internal_error')
@@ -107,7 +113,9 @@ export function createHttpHandler(tollgate: Tollgate, handlerOptions: HttpHandle
     params: Record<string, string>,
     search: URLSearchParams,
   ): Promise<HttpResponse> => {
-    const query = route.query ? parseInput(route.query, queryRecord(search), 'query') : {};
+    const known = strictQueries.get(route);
+    const record = route.query || known ? queryRecord(search, known) : {};
+    const query = route.query ? parseInput(route.query, record, 'query') : {};
     const body = route.body
       ? parseInput(route.body, await readJsonBody(request, options.maxBodyBytes), 'body')
       : undefined;
