@@ -235,6 +235,23 @@ export function defineSchemeD(client: ContractClient): void {
         expect(reply.text).toBe(NOT_PROVIDED);
       });
 
+      it('WWW-Authenticate names the schemes the route accepts, not always Bearer', async () => {
+        const none = 'JWT realm="tollgate", UAT realm="tollgate", Bearer realm="tollgate"';
+        expect((await me({})).headers.get('www-authenticate')).toBe(none);
+        expect((await client.get('/api/v2/scans/download')).headers.get('www-authenticate')).toBe(none);
+        expect((await client.get('/api/v2/me/tokens/')).headers.get('www-authenticate')).toBe(
+          'JWT realm="tollgate", Bearer realm="tollgate"',
+        );
+        expect((await client.get('/Environment/current')).headers.get('www-authenticate')).toBe(
+          'Bearer realm="tollgate"',
+        );
+        const bad = (await me(jwtAuth('garbage'))).headers.get('www-authenticate') ?? '';
+        const params = 'realm="tollgate", error="invalid_token", error_description="';
+        expect(bad.startsWith(`JWT ${params}`), bad).toBe(true);
+        expect(bad).toContain(`, UAT ${params}`);
+        expect(bad).toContain(`, Bearer ${params}`);
+      });
+
       it('bad credentials (JWT, UAT, Bearer, cookie) → 401 {"detail": "..."}', async () => {
         for (const headers of [jwtAuth('garbage'), uatAuth('garbage'), bearer('garbage')]) {
           const reply = await me(headers);

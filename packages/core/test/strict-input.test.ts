@@ -1,12 +1,14 @@
 /**
  * Stricter input where silence misleads: scheme A's strict query, validation messages in DRF's
- * wording, a UAT expiry given as a date. Through the core's HTTP handler with plain request objects.
+ * wording, a UAT expiry given as a date, challenges naming the route's schemes. Through the core's
+ * HTTP handler with plain request objects.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
   createHttpHandler,
   type HttpRequest,
   type HttpResponse,
+  TollgateError,
   type TollgateHttp,
 } from './helpers/internals.js';
 import { ACCOUNTS, createHarness, type Harness, type IssuedTokens, issueAll } from './security-fixtures.js';
@@ -208,5 +210,56 @@ describe('a UAT expiry given as a date means the end of that day in UTC', () => 
       expect(response.status, value).toBe(400);
       expect(response.body, value).toBe(JSON.stringify({ expires_at: [message] }));
     }
+  });
+});
+
+describe('WWW-Authenticate names the schemes the route accepts', () => {
+  const ALL = 'JWT realm="tollgate", UAT realm="tollgate", Bearer realm="tollgate"';
+  const challengeOf = (response: HttpResponse) => response.headers['www-authenticate'];
+
+  it('profile routes: from their security', async () => {
+    expect(challengeOf(await send({ url: '/api/v2/me/' }))).toBe(ALL);
+    expect(challengeOf(await send({ url: '/api/v2/me/tokens/' }))).toBe(
+      'JWT realm="tollgate", Bearer realm="tollgate"',
+    );
+    expect(challengeOf(await send({ url: '/Environment/current' }))).toBe('Bearer realm="tollgate"');
+    // No Authorization scheme at all (a password login): Bearer, as RFC 9110 wants one challenge.
+    const login = await send({ url: '/Authentication?username=nobody%40x.test&password=wrong' });
+    expect(login.status).toBe(401);
+    expect(challengeOf(login)).toMatch(/^Bearer realm="tollgate", error="invalid_token"/);
+  });
+
+  it('guard: from the rule’s sources, also for a remembered refusal rendered once per rule', () => {
+    const bad = `${t.access.slice(0, -2)}${t.access.at(-2) === 'A' ? 'B' : 'A'}${t.access.at(-1)}`;
+    const request: HttpRequest = { method: 'GET', url: '/x', headers: { authorization: `JWT ${bad}` } };
+    const params = 'realm="tollgate", error="invalid_token", error_description=';
+    const rules = [
+      { rule: undefined, schemes: ['JWT', 'UAT', 'Bearer'] },
+      { rule: { sources: ['JWT', 'Bearer'] as const }, schemes: ['JWT', 'Bearer'] },
+      { rule: { sources: ['Bearer', 'cookie', 'JWT'] as const }, schemes: ['Bearer', 'JWT'] },
+      { rule: { sources: ['cookie'] as const }, schemes: ['Bearer'] },
+    ];
+    for (let round = 0; round < 2; round++) {
+      for (const { rule, schemes } of rules) {
+        const result = http.guard(request, rule);
+        if (result instanceof Promise || result.ok) throw new Error('expected a synchronous refusal');
+        const value = challengeOf(result.response) ?? '';
+        const named = value.split(/, (?=[A-Za-z]+ realm=)/).map((part) => part.slice(0, part.indexOf(' ')));
+        expect(named).toEqual(schemes);
+        expect(value.split(params).length - 1).toBe(schemes.length);
+      }
+    }
+    const none = http.guard({ method: 'GET', url: '/x', headers: {} }, { sources: ['UAT'] });
+    if (none instanceof Promise || none.ok) throw new Error('expected a synchronous refusal');
+    expect(challengeOf(none.response)).toBe('UAT realm="tollgate"');
+    expect(none.response.headers['tollgate-error-code']).toBe('credentials_missing');
+  });
+
+  it('renderError: every scheme unless told the route’s sources', () => {
+    const error = new TollgateError('credentials_missing');
+    expect(challengeOf(http.renderError(error))).toBe(ALL);
+    expect(challengeOf(http.renderError(error, 'detail', undefined, ['UAT', 'JWT']))).toBe(
+      'UAT realm="tollgate", JWT realm="tollgate"',
+    );
   });
 });

@@ -109,14 +109,20 @@ describe('authenticate()', () => {
       code: 'credentials_missing',
       message: 'Authentication credentials were not provided.',
     });
-    expect(reply.headers.get('www-authenticate')).toBe('Bearer realm="tollgate"');
+    // authenticate() takes every scheme: one challenge for each.
+    expect(reply.headers.get('www-authenticate')).toBe(
+      'JWT realm="tollgate", UAT realm="tollgate", Bearer realm="tollgate"',
+    );
+    const uatOnly = await call(`${server.url}/uat-only`);
+    expect(uatOnly.headers.get('www-authenticate')).toBe('UAT realm="tollgate"');
   });
 
   it('refuses a bad token with 401 invalid_token and an error challenge', async () => {
     const reply = await call(`${server.url}/whoami`, { headers: { authorization: 'JWT not.a.token' } });
     expect(reply.status).toBe(401);
     expect(reply.headers.get('tollgate-error-code')).toBe('invalid_token');
-    expect(reply.headers.get('www-authenticate')).toMatch(/^Bearer realm="tollgate", error="invalid_token"/);
+    expect(reply.headers.get('www-authenticate')).toMatch(/^JWT realm="tollgate", error="invalid_token"/);
+    expect(reply.headers.get('www-authenticate')).toMatch(/, Bearer realm="tollgate", error="invalid_token"/);
   });
 
   it('optional: no credentials → the route runs with principal null', async () => {
