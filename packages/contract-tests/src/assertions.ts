@@ -9,11 +9,8 @@ export const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,6})?Z$/;
 export const BASE64URL = /^[A-Za-z0-9_-]+$/;
 export const ERROR_CODE = /^[a-z][a-z0-9_]*$/;
 
-const CHALLENGE_NONE = 'Bearer realm="tollgate"';
-const CHALLENGE_INVALID =
-  /^Bearer realm="tollgate", error="invalid_token", error_description="(?:[^"\\]|\\.)*"$/;
-const CHALLENGE_ANY =
-  /^Bearer realm="tollgate"(?:, error="invalid_token", error_description="(?:[^"\\]|\\.)*")?$/;
+const REALM = 'realm="tollgate"';
+const INVALID_PARAMS = /^realm="tollgate", error="invalid_token", error_description="(?:[^"\\]|\\.)*"$/;
 
 /** Asserts `value` is a plain JSON object and returns it. */
 export function record(value: unknown, what = 'value'): Record<string, unknown> {
@@ -80,16 +77,51 @@ export function expectNoStore(reply: Reply): void {
 }
 
 /**
- * `none`: no credentials were sent (`Bearer realm="tollgate"` exactly); `invalid`: bad credentials were
- * sent in `Authorization` (error="invalid_token"); `any`: either (credentials in a body, path or password).
+ * `none`: no credentials were sent (each challenge is `<Scheme> realm="tollgate"` exactly); `invalid`: bad
+ * credentials were sent in `Authorization` (each with error="invalid_token"); `any`: either (credentials
+ * in a body, path or password).
  */
 export type Challenge = 'none' | 'invalid' | 'any';
 
-export function expectChallenge(reply: Reply, challenge: Challenge): void {
+const ALL_SCHEMES = ['JWT', 'UAT', 'Bearer'] as const;
+
+/**
+ * The `Authorization` schemes a route accepts, which its 401 challenges (docs/http-profiles.md): the
+ * UAT management routes JWT and Bearer; `/api/v2/me/` and the demo routes all three; the scheme A
+ * routes Bearer; a route taking no scheme (a password login, a token in the path or body) `Bearer`.
+ */
+export function acceptedSchemes(path: string): readonly string[] {
+  const pathname = path.split('?')[0] ?? path;
+  if (pathname.startsWith('/api/v2/me/tokens/')) return ['JWT', 'Bearer'];
+  if (pathname === '/api/v2/me/') return ALL_SCHEMES;
+  if (pathname.startsWith('/api/v2/') && !pathname.startsWith('/api/v2/auth/')) return ALL_SCHEMES;
+  return ['Bearer'];
+}
+
+/**
+ * `WWW-Authenticate` on a 401: one challenge per scheme the route accepts (`schemes`, default from the
+ * path), comma-separated in that order (RFC 9110 §11.6.1), each with the realm and per `challenge`.
+ */
+export function expectChallenge(
+  reply: Reply,
+  challenge: Challenge,
+  schemes: readonly string[] = acceptedSchemes(reply.path),
+): void {
   const value = reply.headers.get('www-authenticate') ?? '(absent)';
-  const what = `${reply.method} ${reply.path}: WWW-Authenticate`;
-  if (challenge === 'none') expect(value, what).toBe(CHALLENGE_NONE);
-  else expect(value, what).toMatch(challenge === 'invalid' ? CHALLENGE_INVALID : CHALLENGE_ANY);
+  const what = `${reply.method} ${reply.path}: WWW-Authenticate ${value}`;
+  // Split before each `<Scheme> realm=`: the parameters themselves never contain one.
+  const challenges = value.split(/, (?=[A-Za-z]+ realm=)/);
+  expect(
+    challenges.map((item) => item.slice(0, item.indexOf(' '))),
+    `${what}: the schemes challenged`,
+  ).toEqual([...schemes]);
+  const params = challenges.map((item) => item.slice(item.indexOf(' ') + 1));
+  for (const param of params) {
+    if (challenge === 'none') expect(param, what).toBe(REALM);
+    else if (challenge === 'invalid') expect(param, what).toMatch(INVALID_PARAMS);
+    else if (param !== REALM) expect(param, what).toMatch(INVALID_PARAMS);
+  }
+  expect(new Set(params).size, `${what}: the same parameters on every challenge`).toBe(1);
 }
 
 /** The three error body shapes: `{code,message}`, scheme C's envelope, scheme D's `{detail}`. */

@@ -47,6 +47,7 @@ export const MESSAGES = {
   noPermission: 'You do not have permission to perform this action.',
   unableToLogin: 'Unable to login with provided credentials.',
   required: 'This field is required.',
+  blank: 'This field may not be blank.',
 } as const;
 
 /** Scheme C's error envelope, per docs/http-profiles.md. */

@@ -9,7 +9,8 @@ import {
   record,
 } from './assertions.js';
 import { bearer, type ContractClient, parseUserToken, tamper } from './client.js';
-import { AVA, BOB, DOMAIN_ADMIN, ETHAN, NOBODY, ORGANISATIONS, PERMISSIONS, ROOT } from './demo.js';
+import { AVA, BOB, DOMAIN_ADMIN, ETHAN, MESSAGES, NOBODY, ORGANISATIONS, PERMISSIONS, ROOT } from './demo.js';
+import type { Reply } from './http.js';
 
 const query = (fields: Readonly<Record<string, string>>): string =>
   new URLSearchParams({ ...fields }).toString();
@@ -118,6 +119,67 @@ export function defineSchemeA(client: ContractClient): void {
           await client.post('/Authentication', { username: 42, password: ETHAN.password }),
           expected,
         );
+      });
+    });
+
+    describe('strict query: a misspelt, unknown or repeated parameter is named in a 400, never ignored', () => {
+      const unknownParam = (reply: Reply, name: string) => {
+        const body = expectError(reply, { status: 400, shape: 'default', code: 'malformed_request' });
+        expect(Object.keys(record(body.fields, 'fields')), `${reply.path}: fields`).toEqual([name]);
+      };
+
+      it('GET /Authentication with Environment= or environmentId= → 400 naming it, no token', async () => {
+        for (const name of ['Environment', 'environmentId']) {
+          const reply = await client.get(`/Authentication?${query({ ...ETHAN, [name]: 'staging' })}`);
+          unknownParam(reply, name);
+          expect(reply.text).not.toContain('token');
+        }
+      });
+
+      it('a repeated parameter → 400 naming it', async () => {
+        const reply = await client.get(
+          `/Authentication?${query(ETHAN)}&environment=staging&environment=production`,
+        );
+        unknownParam(reply, 'environment');
+      });
+
+      it('every scheme A GET route is strict', async () => {
+        const { token } = await client.userToken(ETHAN, 'staging');
+        const admin = bearer(await client.rootAccess());
+        unknownParam(
+          await client.get(
+            `/Authentication/UserToken?${query({ username: ETHAN.username, Environment: 'staging' })}`,
+            admin,
+          ),
+          'Environment',
+        );
+        unknownParam(
+          await client.get(`/Authentication/refresh/${token}?environmentId=production`),
+          'environmentId',
+        );
+        unknownParam(
+          await client.get(`/Authentication/token/${token}/Environments?environment=x`),
+          'environment',
+        );
+        unknownParam(
+          await client.get('/Environment/current?environment=production', bearer(token)),
+          'environment',
+        );
+      });
+
+      it('environment= (blank) → 400 {"fields":{"environment":["This field may not be blank."]}}', async () => {
+        const { token } = await client.userToken(ETHAN, 'staging');
+        for (const path of [
+          `/Authentication?${query(ETHAN)}&environment=`,
+          `/Authentication/refresh/${token}?environment=`,
+        ]) {
+          const body = expectError(await client.get(path), {
+            status: 400,
+            shape: 'default',
+            code: 'malformed_request',
+          });
+          expect(body.fields).toEqual({ environment: [MESSAGES.blank] });
+        }
       });
     });
 

@@ -257,6 +257,23 @@ export function defineSchemeD(client: ContractClient): void {
         expect(reply.text).toBe(NOT_PROVIDED);
       });
 
+      it('WWW-Authenticate names the schemes the route accepts, not always Bearer', async () => {
+        const none = 'JWT realm="tollgate", UAT realm="tollgate", Bearer realm="tollgate"';
+        expect((await me({})).headers.get('www-authenticate')).toBe(none);
+        expect((await client.get('/api/v2/scans/download')).headers.get('www-authenticate')).toBe(none);
+        expect((await client.get('/api/v2/me/tokens/')).headers.get('www-authenticate')).toBe(
+          'JWT realm="tollgate", Bearer realm="tollgate"',
+        );
+        expect((await client.get('/Environment/current')).headers.get('www-authenticate')).toBe(
+          'Bearer realm="tollgate"',
+        );
+        const bad = (await me(jwtAuth('garbage'))).headers.get('www-authenticate') ?? '';
+        const params = 'realm="tollgate", error="invalid_token", error_description="';
+        expect(bad.startsWith(`JWT ${params}`), bad).toBe(true);
+        expect(bad).toContain(`, UAT ${params}`);
+        expect(bad).toContain(`, Bearer ${params}`);
+      });
+
       it('bad credentials (JWT, UAT, Bearer, cookie) → 401 {"detail": "..."}', async () => {
         for (const headers of [jwtAuth('garbage'), uatAuth('garbage'), bearer('garbage')]) {
           const reply = await me(headers);
@@ -400,6 +417,36 @@ export function defineSchemeD(client: ContractClient): void {
         });
         const body = record(expectJson(reply, 400));
         expect(Object.keys(body)).toEqual(['expires_at']);
+      });
+
+      it('expires_at as a date (YYYY-MM-DD) → 201, valid through the end of that day in UTC', async () => {
+        const day = new Date(Date.now() + 30 * DAY).toISOString().slice(0, 10);
+        const reply = await createUat({ name: 'dated', expires_at: day, permissions: ['scans_download'] });
+        const body = record(expectJson(reply, 201));
+        expect(body.expires_at).toBe(`${day}T23:59:59.999Z`);
+      });
+
+      it('a date already over, or one whose end is beyond the 365-day limit → 400 {"expires_at":[...]}', async () => {
+        const yesterday = new Date(Date.now() - DAY).toISOString().slice(0, 10);
+        const tooFar = new Date(Date.now() + 366 * DAY).toISOString().slice(0, 10);
+        for (const day of [yesterday, tooFar]) {
+          const reply = await createUat({ name: 'dated', expires_at: day, permissions: ['scans_download'] });
+          const body = record(expectJson(reply, 400));
+          expect(Object.keys(body), day).toEqual(['expires_at']);
+        }
+      });
+
+      it('a blank name or permission → 400 in DRF wording ("This field may not be blank.")', async () => {
+        const blankName = await createUat({
+          name: '',
+          expires_at: inDays(1),
+          permissions: ['scans_download'],
+        });
+        expectExactJson(blankName, 400, JSON.stringify({ name: [MESSAGES.blank] }));
+        const blankPermission = await createUat({ name: 'x', expires_at: inDays(1), permissions: [''] });
+        expectExactJson(blankPermission, 400, JSON.stringify({ permissions: [MESSAGES.blank] }));
+        const login = await client.post('/api/v2/auth/jwt/', { email: '', password: ETHAN.password });
+        expectExactJson(login, 400, JSON.stringify({ email: [MESSAGES.blank] }));
       });
 
       it('a missing name → 400 {"name":["This field is required."]}', async () => {

@@ -70,6 +70,25 @@ export function defineTokenKinds(client: ContractClient): void {
       refusedAs401(await me(uatAuth(await client.delegate(ETHAN.username))));
     });
 
+    it('only the delegated security token may arrive base64url-wrapped: a wrapped JWT or user token → 401', async () => {
+      const wrap = (token: string) => Buffer.from(token, 'latin1').toString('base64url');
+      const jwt = await client.jwt(ETHAN);
+      const access = await client.access(ETHAN);
+      const { token: user } = await client.userToken(ETHAN, 'production');
+      expect((await me(jwtAuth(jwt))).status).toBe(200);
+      for (const headers of [jwtAuth(wrap(jwt)), bearer(wrap(access)), bearer(wrap(user))]) {
+        refusedAs401(await me(headers));
+      }
+      refusedAs401(await client.get('/api/v2/scans/download', jwtAuth(wrap(jwt))));
+      expectError(await client.get(`/Authentication/refresh/${wrap(user)}`), {
+        status: 401,
+        shape: 'default',
+        code: 'invalid_token',
+      });
+      // The security token itself is that spelling, and still works.
+      expect((await me(bearer(await client.delegate(ETHAN.username)))).status).toBe(200);
+    });
+
     it('a repeated Authorization header (same token twice) → 400 or 401, never 2xx', async () => {
       const token = await client.jwt(ETHAN);
       const reply = await client.raw({

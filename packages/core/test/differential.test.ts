@@ -2,7 +2,11 @@
  * Differential test of the hot-path verifier (`JwtCodec.verify`, hand-written on node:crypto)
  * against jose's `jwtVerify` with the same keys and the same rules:
  *
- *   jwtVerify(token, key.publicKey, { issuer, audience, algorithms: [alg], typ, clockTolerance: leeway, currentDate })
+ *   jwtVerify(token, key.publicKey, { issuer, audience, algorithms: [alg], typ, clockTolerance: leeway,
+ *             currentDate, maxTokenAge })
+ *
+ * (`maxTokenAge`, set far beyond any lifetime, is how jose is asked Tollgate's `iat` rule: required,
+ * and no later than now plus the leeway.)
  *
  * "Tollgate accepts" means verify succeeds *and* the kind it reports is the one expected, because
  * verify accepts any Tollgate kind and leaves the kind check to its callers (as jose's `typ` option
@@ -42,6 +46,7 @@ import {
 const ALGS: readonly SigningAlgorithm[] = ['HS256', 'EdDSA', 'ES256'];
 const KINDS: readonly JwtKind[] = ['access', 'user', 'delegated'];
 const LEEWAYS = [0, 30] as const;
+const TEN_YEARS_S = 10 * 365 * 86_400;
 
 interface Keyring {
   readonly key: SigningKey;
@@ -104,6 +109,8 @@ async function joseAccepts(
       typ: JWT_TYP[expected],
       clockTolerance: leeway,
       currentDate: new Date(nowMs),
+      // Only for its `iat` checks: present, and not in the future beyond the tolerance.
+      maxTokenAge: TEN_YEARS_S,
     });
     return true;
   } catch {
@@ -297,6 +304,31 @@ describe('Tollgate and jose agree', () => {
     }
   });
 
+  it('on iat boundaries at every millisecond offset, leeway 0 and 30: a future iat is refused', async () => {
+    const alg: SigningAlgorithm = 'ES256';
+    const { key } = ring(alg);
+    const tally = { accepted: 0, refused: 0 };
+    for (const leeway of LEEWAYS) {
+      for (const iatOffset of [-31, -1, 0, 1, 2, 29, 30, 31, 32, 3600]) {
+        const claims = baseClaims({ iat: START_S + iatOffset, exp: START_S + 7200 });
+        const token = signToken(key, headerFor(key, JWT_TYP.access), claims);
+        for (const ms of [0, 1, 500, 999]) {
+          const nowMs = START_MS + ms;
+          const ours = tollgateAccepts(alg, token, 'access', leeway, nowMs);
+          expect({ leeway, iatOffset, ms, ours }).toEqual({
+            leeway,
+            iatOffset,
+            ms,
+            ours: await joseAccepts(alg, token, 'access', leeway, nowMs),
+          });
+          tally[ours ? 'accepted' : 'refused'] += 1;
+        }
+      }
+    }
+    expect(tally.accepted).toBeGreaterThan(0);
+    expect(tally.refused).toBeGreaterThan(0);
+  });
+
   it('on refusing what both must refuse: alg none, public key as HMAC secret, b64:false, unknown crit, invalid UTF-8', async () => {
     const ed = ring('EdDSA').key;
     const payload = b64url(JSON.stringify(baseClaims()));
@@ -389,9 +421,9 @@ describe('where Tollgate is deliberately stricter than jose', () => {
     await stricter('HS256', signToken(key, { alg: 'HS256', typ: JWT_TYP.access }, baseClaims()));
   });
 
-  it('claims Tollgate requires (sub, jti, iat) and finite dates: jose checks only what it is asked to', async () => {
+  it('claims Tollgate requires (sub, jti) and finite dates: jose checks only what it is asked to', async () => {
     const { key } = ring('EdDSA');
-    for (const name of ['sub', 'jti', 'iat']) {
+    for (const name of ['sub', 'jti']) {
       const claims = baseClaims();
       delete claims[name];
       await stricter('EdDSA', signToken(key, headerFor(key, JWT_TYP.access), claims));

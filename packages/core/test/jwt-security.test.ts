@@ -540,6 +540,30 @@ describe('issuer, audience and time', () => {
     expect(codec30.verify(valid(ed, { nbf: START_S + 30 }), START_MS).kind).toBe('access');
   });
 
+  it('iat in the future: refused as invalid_token beyond the leeway, accepted within it', () => {
+    const ahead = (seconds: number) => valid(ed, { iat: START_S + seconds, exp: START_S + 3600 });
+    expect(codec.verify(ahead(0), START_MS).kind).toBe('access');
+    expect(codec.verify(ahead(-60), START_MS).kind).toBe('access');
+    for (const seconds of [1, 60, 86_400 * 365]) {
+      expectThrows(() => codec.verify(ahead(seconds), START_MS), 'invalid_token');
+    }
+    expect(() => codec.verify(ahead(1), START_MS)).toThrow(/iat is in the future/);
+    // Counted in whole seconds, like exp and nbf: the second of iat itself is not the future.
+    expect(codec.verify(ahead(1), START_MS + 1000).kind).toBe('access');
+    expect(codec30.verify(ahead(30), START_MS).kind).toBe('access');
+    expectThrows(() => codec30.verify(ahead(31), START_MS), 'invalid_token');
+  });
+
+  it('through authenticate: a token dated ahead of the clock is refused, then accepted once its iat is reached', async () => {
+    const h = await createHarness({ keys, leewaySeconds: 0 });
+    const claims = decodeSegment((await issueAll(h)).access, 1);
+    const future = signToken(ed, headerFor(ed, AT), { ...claims, iat: START_S + 120, exp: START_S + 900 });
+    h.clock.set(START_MS);
+    await expectRejects(h.tg.requirePrincipal({ authorization: `JWT ${future}` }), 'invalid_token');
+    h.clock.set((START_S + 120) * 1000);
+    expect((await h.tg.requirePrincipal({ authorization: `JWT ${future}` })).tokenKind).toBe('access');
+  });
+
   it('through authenticate with a fake clock: exp and nbf boundaries at leeway 0 and 30', async () => {
     for (const leewaySeconds of [0, 30]) {
       const h = await createHarness({ keys, leewaySeconds });

@@ -263,7 +263,7 @@ describe('scheme D: createUat', () => {
   it('refuses a malformed expires_at with malformed_request (400)', async () => {
     const demo = await buildDemo();
     const caller = await jwtPrincipal(demo.tg, ethan);
-    for (const expiresAt of ['next week', '2026-03-01', '2026-03-01T00:00:00', '', new Date(Number.NaN)]) {
+    for (const expiresAt of ['next week', '2026-02-30', '2026-03-01T00:00:00', '', new Date(Number.NaN)]) {
       await rejectsWith(
         demo.tg.uats.create({ caller, name: 'x', expiresAt, permissions: ['brand_create'] }),
         'malformed_request',

@@ -100,6 +100,45 @@ describe('token kinds through every credential source', () => {
   });
 });
 
+describe('base64url wrapping: only the delegated security token has that second spelling', () => {
+  const wrap = (jws: string) => Buffer.from(jws, 'latin1').toString('base64url');
+  const others = (): readonly [string, string][] => [
+    ['access token (scheme D)', t.access],
+    ['access token (scheme C pair)', t.pairAccess],
+    ['user token', t.user],
+    ['admin access token', t.adminAccess],
+  ];
+
+  it('a wrapped access or user token is refused as invalid_token through every source, twice (cached)', async () => {
+    for (const [, jws] of others()) {
+      for (const source of SOURCES) {
+        for (let attempt = 0; attempt < 2; attempt++) {
+          const result = await h.tg.authenticate(present(source, wrap(jws)));
+          expect(result.ok).toBe(false);
+          if (!result.ok) {
+            expect(result.error.code).toBe('invalid_token');
+            expect(result.error.message).toMatch(/only a delegated security token may be base64url-wrapped/);
+          }
+        }
+      }
+    }
+  });
+
+  it('the same tokens unwrapped still verify, and the delegated token is accepted in both spellings', async () => {
+    expect((await h.tg.requirePrincipal({ authorization: `JWT ${t.access}` })).tokenKind).toBe('access');
+    expect((await h.tg.requirePrincipal({ authorization: `Bearer ${t.user}` })).tokenKind).toBe('user');
+    expect(t.delegated).toBe(wrap(t.delegatedJws));
+    for (const token of [t.delegated, t.delegatedJws]) {
+      expect((await h.tg.requirePrincipal({ authorization: `Bearer ${token}` })).tokenKind).toBe('delegated');
+    }
+  });
+
+  it('a wrapped user token is refused by refresh and environments (invalid_token)', async () => {
+    await expectRejects(h.tg.userTokens.refresh({ token: wrap(t.user) }), 'invalid_token');
+    await expectRejects(h.tg.userTokens.environments({ token: wrap(t.user) }), 'invalid_token');
+  });
+});
+
 describe('token kinds where another kind is expected', () => {
   it('refreshUserToken and listEnvironments refuse access and delegated tokens with wrong_token_kind', async () => {
     for (const token of [t.access, t.pairAccess, t.adminAccess, t.delegatedJws, t.delegated]) {

@@ -91,7 +91,9 @@ describe('authenticate()', () => {
     expect(refusalOf(reply)).toEqual(
       refusal(401, 'credentials_missing', { code: 'credentials_missing', message: MISSING }),
     );
-    expect(reply.headers.get('www-authenticate')).toBe('Bearer realm="tollgate"');
+    expect(reply.headers.get('www-authenticate')).toBe(
+      'JWT realm="tollgate", UAT realm="tollgate", Bearer realm="tollgate"',
+    );
     const forbidden = await call(`${server.url}/with-rule`, { headers: { authorization: await jwt(AVA) } });
     expect(refusalOf(forbidden)).toEqual(
       refusal(403, 'insufficient_permission', { code: 'insufficient_permission', message: FORBIDDEN }),

@@ -172,7 +172,9 @@ describe('TollgateGuard (errorShape detail)', () => {
     it('no credentials → 401 credentials_missing with the challenge, never Nest’s own 403', async () => {
       const reply = await call(`${url}/route/guarded`);
       expectRefusal(reply, 401, 'credentials_missing', DETAIL_MISSING);
-      expect(reply.headers.get('www-authenticate')).toBe('Bearer realm="tollgate"');
+      expect(reply.headers.get('www-authenticate')).toBe(
+        'JWT realm="tollgate", UAT realm="tollgate", Bearer realm="tollgate"',
+      );
     });
 
     it('bad credentials → 401 invalid_token with error="invalid_token"', async () => {
@@ -256,7 +258,10 @@ describe('TollgateGuard (errorShape detail)', () => {
         'unsupported_scheme',
         '{"detail":"This authorization scheme is not accepted here."}',
       );
-      expect(bearer.headers.get('www-authenticate')).toContain('error="invalid_token"');
+      // @Schemes('UAT', 'JWT'): those two are challenged, in that order.
+      expect(bearer.headers.get('www-authenticate')).toMatch(
+        /^UAT realm="tollgate", error="invalid_token", error_description="[^"]+", JWT realm="tollgate", error="invalid_token"/,
+      );
     });
 
     it('a route’s own @Schemes wins over the controller’s', async () => {

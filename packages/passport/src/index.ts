@@ -32,6 +32,8 @@ export interface TollgateFailure {
   readonly message: string;
   /** The RFC 6750 `WWW-Authenticate` challenge of a 401, else null. */
   readonly challenge: string | null;
+  /** The credential sources the strategy accepts: what a rendered 401 challenges. */
+  readonly sources: readonly CredentialSource[];
   /** The refusal itself: render it with `renderPassportFailure` (or the core's `http.renderError`). */
   readonly error: TollgateError;
 }
@@ -92,6 +94,7 @@ abstract class TollgateStrategy extends Strategy {
       status: error.status,
       message: ERROR_CATALOGUE[error.code].message,
       challenge: response.headers['www-authenticate'] ?? null,
+      sources: this.rule.sources ?? [],
       error,
     };
     this.fail(failure, error.status);
@@ -144,13 +147,19 @@ export function tollgateRefusal(info: unknown): TollgateError {
   return failure?.error ?? new TollgateError('invalid_credentials');
 }
 
-/** Passport's failure `info` rendered by the core in a profile's shape: status, headers and body. */
+/**
+ * Passport's failure `info` rendered by the core in a profile's shape: status, headers and body. A 401
+ * challenges the schemes of every Tollgate strategy that refused (all of them when there is none).
+ */
 export function renderPassportFailure(
   http: TollgateHttp,
   info: unknown,
   shape: ErrorShape = 'default',
 ): HttpResponse {
-  return http.renderError(tollgateRefusal(info), shape);
+  const failures = (Array.isArray(info) ? info : [info]).filter(isTollgateFailure);
+  const sources =
+    failures.length > 0 ? [...new Set(failures.flatMap((failure) => failure.sources))] : undefined;
+  return http.renderError(tollgateRefusal(info), shape, undefined, sources);
 }
 
 export type { Principal } from '@tollgate/core';

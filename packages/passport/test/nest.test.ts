@@ -117,7 +117,9 @@ describe('@nestjs/passport AuthGuard', () => {
   it('the typed guard keeps the code: rendered by the core in the profile’s shape', async () => {
     const missing = await rawRequest(`${url}/api/profile-shaped`);
     expect(missing.status).toBe(401);
-    expect(missing.headers.get('www-authenticate')).toBe('Bearer realm="tollgate"');
+    expect(missing.headers.get('www-authenticate')).toBe(
+      'JWT realm="tollgate", UAT realm="tollgate", Bearer realm="tollgate"',
+    );
     expect(missing.text).toBe('{"detail":"Authentication credentials were not provided."}');
     const bad = await rawRequest(`${url}/api/profile-shaped`, { headers: { authorization: 'UAT garbage' } });
     expect(bad.status).toBe(401);

@@ -24,7 +24,8 @@ import {
 import { type Demo, demoTokens, demoTollgate } from './demo.js';
 
 const NAMES = ['tollgate-jwt', 'tollgate-uat', 'tollgate-bearer', 'tollgate-session'];
-const INVALID_CHALLENGE = /^Bearer realm="tollgate", error="invalid_token", error_description="[^"]+"$/;
+/** A strategy's challenge names its own scheme only. */
+const INVALID_CHALLENGE = /^UAT realm="tollgate", error="invalid_token", error_description="[^"]+"$/;
 
 interface Seen {
   error: unknown;
@@ -153,10 +154,29 @@ describe('@tollgate/passport strategies', () => {
 
     it('no credentials: credentials_missing with the bare challenge', async () => {
       const reply = await get('/one/tollgate-jwt');
-      expect((last().info as TollgateFailure).challenge).toBe('Bearer realm="tollgate"');
+      expect((last().info as TollgateFailure).challenge).toBe('JWT realm="tollgate"');
       expect(reply.status).toBe(401);
-      expect(reply.headers.get('www-authenticate')).toBe('Bearer realm="tollgate"');
+      expect(reply.headers.get('www-authenticate')).toBe('JWT realm="tollgate"');
       expect(reply.text).toBe('{"detail":"Authentication credentials were not provided."}');
+    });
+
+    it('several strategies: the 401 challenges the schemes of every one that refused, in their order', async () => {
+      const missing = await get('/any');
+      expect(missing.status).toBe(401);
+      expect(missing.headers.get('www-authenticate')).toBe(
+        'JWT realm="tollgate", UAT realm="tollgate", Bearer realm="tollgate"',
+      );
+      const bad = await get('/any', { authorization: 'UAT tgu_not-a-real-token' });
+      expect(bad.headers.get('tollgate-error-code')).toBe('invalid_token');
+      expect(bad.headers.get('www-authenticate')).toMatch(
+        /^JWT realm="tollgate", error="invalid_token", error_description="[^"]+", UAT realm="tollgate", error="invalid_token"/,
+      );
+      expect((last().info as TollgateFailure[]).map((failure) => failure.sources)).toEqual([
+        ['JWT'],
+        ['UAT'],
+        ['Bearer'],
+        ['cookie'],
+      ]);
     });
 
     it('another scheme than the strategy’s own: unsupported_scheme', async () => {

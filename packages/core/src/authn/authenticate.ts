@@ -3,9 +3,9 @@ import { parseAuthorizationHeader, splitAuthorization } from '../credentials/aut
 import { extractCredential, type RequestCredentials, soleAuthorization } from '../credentials/request.js';
 import { TollgateError, type TollgateErrorCode } from '../errors.js';
 import { principalFromClaims } from '../tokens/claims.js';
-import type { JwtCodec, VerifiedJwt } from '../tokens/jwt-codec.js';
+import { isLastingRefusal, type JwtCodec, type VerifiedJwt } from '../tokens/jwt-codec.js';
 import { isWellFormedUat, REFRESH_PREFIX, UAT_PREFIX } from '../tokens/opaque.js';
-import { decodeSecurityToken } from '../tokens/security-token.js';
+import { decodeSecurityToken, wrappingRefusal } from '../tokens/security-token.js';
 import type { Credential, CredentialSource, Principal, TokenKind } from '../types.js';
 import type { Accepted, CredentialCache, Refused } from './credential-cache.js';
 import { type RevocationState, revocationKey } from './revocation-state.js';
@@ -93,10 +93,14 @@ export function createAuthenticator(deps: {
   const verifyJwt = (credential: Credential, key: string, now: number): AuthResult | Promise<AuthResult> => {
     let verified: VerifiedJwt;
     try {
-      verified = codec.verify(decodeSecurityToken(credential.token), now);
+      const jws = decodeSecurityToken(credential.token);
+      verified = codec.verify(jws, now);
+      const wrapped = wrappingRefusal(credential.token, jws, verified.kind);
+      if (wrapped !== null) throw wrapped;
     } catch (error) {
-      // The same string under the same keys gets the same verdict: remembered, not verified again.
-      if (error instanceof TollgateError && error.code === 'invalid_token') {
+      // The same string under the same keys gets the same verdict: remembered, not verified again
+      // (unless time can change it: a token dated ahead of the clock).
+      if (error instanceof TollgateError && error.code === 'invalid_token' && isLastingRefusal(error)) {
         return cache.refuse(key, credential.source, error).result;
       }
       return asRefusal(error);

@@ -43,19 +43,32 @@ export interface Guard {
 export function createGuard(
   tollgate: Tollgate,
   options: ResolvedHttpOptions,
-  render: (error: unknown, shape: ErrorShape) => HttpResponse,
+  render: (
+    error: unknown,
+    shape: ErrorShape,
+    allow?: readonly string[],
+    sources?: readonly CredentialSource[],
+  ) => HttpResponse,
 ): Guard {
-  // A remembered refusal is the same error object each time: render it once per shape.
-  const rendered = new WeakMap<TollgateError, Partial<Record<ErrorShape, HttpResponse>>>();
-  const refused = (error: TollgateError, shape: ErrorShape): GuardResult => {
-    if (error.code !== 'invalid_token') return { ok: false, error, response: render(error, shape) };
-    let byShape = rendered.get(error);
-    if (byShape === undefined) {
-      byShape = {};
-      rendered.set(error, byShape);
+  // A remembered refusal is the same error object each time: render it once per rule (the rule
+  // fixes the shape and the schemes challenged).
+  const rendered = new WeakMap<GuardRule, WeakMap<TollgateError, HttpResponse>>();
+  const refused = (error: TollgateError, rule: GuardRule): GuardResult => {
+    const shape = rule.shape ?? options.errorShape;
+    if (error.code !== 'invalid_token') {
+      return { ok: false, error, response: render(error, shape, undefined, rule.sources) };
     }
-    byShape[shape] ??= render(error, shape);
-    return { ok: false, error, response: byShape[shape] };
+    let byError = rendered.get(rule);
+    if (byError === undefined) {
+      byError = new WeakMap();
+      rendered.set(rule, byError);
+    }
+    let response = byError.get(error);
+    if (response === undefined) {
+      response = render(error, shape, undefined, rule.sources);
+      byError.set(error, response);
+    }
+    return { ok: false, error, response };
   };
 
   /** A state-changing request carried by the session cookie must come from an allowed origin. */
@@ -73,18 +86,17 @@ export function createGuard(
   };
 
   const decide = (request: HttpRequest, rule: GuardRule, result: AuthResult): GuardResult => {
-    const shape = rule.shape ?? options.errorShape;
     if (!result.ok) {
       if (rule.optional && result.error.code === 'credentials_missing') return NO_PRINCIPAL;
-      return refused(result.error, shape);
+      return refused(result.error, rule);
     }
     const { principal } = result;
     if (principal.source === 'cookie' && STATE_CHANGING.has(request.method)) {
       const csrf = csrfRefusal(request);
-      if (csrf !== null) return refused(csrf, shape);
+      if (csrf !== null) return refused(csrf, rule);
     }
     const code = requirementRefusal(principal, rule);
-    return code === null ? result : refused(new TollgateError(code), shape);
+    return code === null ? result : refused(new TollgateError(code), rule);
   };
 
   return {

@@ -1,7 +1,7 @@
 import { TollgateError } from '../errors.js';
 import { parseInput } from '../operations/input.js';
 import type { Tollgate } from '../tollgate.js';
-import type { Principal, Requirement } from '../types.js';
+import type { CredentialSource, Principal, Requirement } from '../types.js';
 import { readJsonBody } from './body.js';
 import { createGuard } from './guard.js';
 import { type AppRouteDoc, buildOpenApi, type OpenApiInfo } from './openapi.js';
@@ -51,8 +51,16 @@ export interface TollgateHttp {
     requirement: Requirement,
     shape?: ErrorShape,
   ): HttpResponse | null;
-  /** Renders any error in a shape (default: the handler's `errorShape`; a non-Tollgate error as a 500). */
-  renderError(error: unknown, shape?: ErrorShape, allow?: readonly string[]): HttpResponse;
+  /**
+   * Renders any error in a shape (default: the handler's `errorShape`; a non-Tollgate error as a 500).
+   * `allow`: a 405's methods; `sources`: what the route accepts, for a 401's challenges (default all).
+   */
+  renderError(
+    error: unknown,
+    shape?: ErrorShape,
+    allow?: readonly string[],
+    sources?: readonly CredentialSource[],
+  ): HttpResponse;
   /** An OpenAPI 3.1 document of the mounted routes, built from the same table that serves them. */
   openapi(info?: OpenApiInfo): Record<string, unknown>;
 }
@@ -93,11 +101,22 @@ export function createHttpHandler(tollgate: Tollgate, handlerOptions: HttpHandle
   const options = resolveOptions(tollgate, handlerOptions);
   const routes = options.profiles.flatMap((profile) => PROFILE_ROUTES[profile]);
   const compiled = compileRoutes(routes, options.prefix);
+  // The parameters a strict route takes; any other is refused.
+  const strictQueries = new Map<RouteDefinition, ReadonlySet<string>>(
+    routes
+      .filter((route) => route.strictQuery)
+      .map((route) => [route, new Set(route.query ? Object.keys(route.query.shape) : [])]),
+  );
 
-  const render = (error: unknown, shape: ErrorShape, allow?: readonly string[]): HttpResponse => {
+  const render = (
+    error: unknown,
+    shape: ErrorShape,
+    allow?: readonly string[],
+    sources?: readonly CredentialSource[],
+  ): HttpResponse => {
     if (!(error instanceof TollgateError) || error.code === 'internal_error')
       options.onUnexpectedError(error);
-    return renderError(error, shape, { realm: options.realm, allow });
+    return renderError(error, shape, { realm: options.realm, allow, sources });
   };
   const guard = createGuard(tollgate, options, render);
 
@@ -107,7 +126,9 @@ export function createHttpHandler(tollgate: Tollgate, handlerOptions: HttpHandle
     params: Record<string, string>,
     search: URLSearchParams,
   ): Promise<HttpResponse> => {
-    const query = route.query ? parseInput(route.query, queryRecord(search), 'query') : {};
+    const known = strictQueries.get(route);
+    const record = route.query || known ? queryRecord(search, known) : {};
+    const query = route.query ? parseInput(route.query, record, 'query') : {};
     const body = route.body
       ? parseInput(route.body, await readJsonBody(request, options.maxBodyBytes), 'body')
       : undefined;
@@ -158,7 +179,7 @@ export function createHttpHandler(tollgate: Tollgate, handlerOptions: HttpHandle
         try {
           response = withTokenHeaders(await serve(request, route, params, url.searchParams), route);
         } catch (error) {
-          response = withTokenHeaders(render(error, route.shape), route);
+          response = withTokenHeaders(render(error, route.shape, undefined, route.security ?? []), route);
         }
         return method === request.method ? response : { ...response, body: null };
       }
@@ -168,7 +189,7 @@ export function createHttpHandler(tollgate: Tollgate, handlerOptions: HttpHandle
 
     guard: guard.guard,
     check: guard.check,
-    renderError: (error, shape = options.errorShape, allow) => render(error, shape, allow),
+    renderError: (error, shape = options.errorShape, allow, sources) => render(error, shape, allow, sources),
     openapi: (info = {}) => buildOpenApi(compiled, options, info),
   };
 }

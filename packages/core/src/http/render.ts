@@ -1,4 +1,6 @@
+import type { AuthorizationScheme } from '../credentials/authorization.js';
 import { TollgateError } from '../errors.js';
+import type { CredentialSource } from '../types.js';
 import { publicMessage, retryAfterSeconds } from './messages.js';
 import { envelopeErrorBody } from './profiles/token-pair/error-body.js';
 import { detailErrorBody } from './profiles/uat-jwt/error-body.js';
@@ -47,6 +49,38 @@ export interface RenderErrorOptions {
   readonly realm: string;
   /** For 405: the methods the path allows. */
   readonly allow?: readonly string[] | undefined;
+  /** For 401: the credential sources the route accepts (default: all), one challenge per scheme. */
+  readonly sources?: readonly CredentialSource[] | undefined;
+}
+
+/** Every `Authorization` scheme, in the order a route accepting all of them is challenged. */
+const ALL_SCHEMES: readonly AuthorizationScheme[] = ['JWT', 'UAT', 'Bearer'];
+const HEADER_SCHEMES: ReadonlySet<string> = new Set(ALL_SCHEMES);
+
+/**
+ * The schemes a 401 challenges: those of `sources` that are `Authorization` schemes, in its order.
+ * A route that takes none (a password login, a token in the path, the session cookie alone) is
+ * challenged with `Bearer`, as RFC 9110 wants at least one challenge on every 401.
+ */
+export function challengedSchemes(sources: readonly CredentialSource[] | undefined): readonly string[] {
+  if (sources === undefined) return ALL_SCHEMES;
+  const schemes = sources.filter((source) => HEADER_SCHEMES.has(source));
+  return schemes.length > 0 ? schemes : ['Bearer'];
+}
+
+/**
+ * `WWW-Authenticate` of a 401 (RFC 9110 §11.6.1, RFC 6750 §3): one challenge per accepted scheme,
+ * comma-separated, each with the realm and, unless no credentials were sent, `error="invalid_token"`.
+ */
+function challenge(failure: TollgateError, options: RenderErrorOptions): string {
+  const realm = `realm="${quoted(options.realm)}"`;
+  const params =
+    failure.code === 'credentials_missing'
+      ? realm
+      : `${realm}, error="invalid_token", error_description="${quoted(publicMessage(failure))}"`;
+  return challengedSchemes(options.sources)
+    .map((scheme) => `${scheme} ${params}`)
+    .join(', ');
 }
 
 /** Renders any thrown value: a TollgateError in the shape asked for, anything else as a 500. */
@@ -54,13 +88,7 @@ export function renderError(error: unknown, shape: ErrorShape, options: RenderEr
   const failure =
     error instanceof TollgateError ? error : new TollgateError('internal_error', { cause: error });
   const headers: Record<string, string> = { [ERROR_CODE_HEADER]: failure.code };
-  if (failure.status === 401) {
-    const realm = `Bearer realm="${quoted(options.realm)}"`;
-    headers['www-authenticate'] =
-      failure.code === 'credentials_missing'
-        ? realm
-        : `${realm}, error="invalid_token", error_description="${quoted(publicMessage(failure))}"`;
-  }
+  if (failure.status === 401) headers['www-authenticate'] = challenge(failure, options);
   if (failure.code === 'rate_limited' && failure.retryAfterSeconds !== undefined) {
     headers['retry-after'] = String(retryAfterSeconds(failure.retryAfterSeconds));
   }

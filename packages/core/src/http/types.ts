@@ -82,6 +82,12 @@ export interface RouteDefinition {
    */
   readonly secrets?: { readonly params?: readonly string[]; readonly query?: readonly string[] };
   readonly query?: z.ZodObject;
+  /**
+   * Refuse (400 `malformed_request`, naming it in `fields`) a query parameter `query` does not declare,
+   * instead of ignoring it; without `query`, any query parameter. Repeated parameters are refused on
+   * every route.
+   */
+  readonly strictQuery?: boolean;
   readonly body?: z.ZodType;
   readonly responses: Readonly<Record<number, ResponseDoc>>;
   handle(context: RouteContext<unknown, unknown>): Promise<HttpResponse>;

@@ -10,8 +10,22 @@ import { parseInput } from './input.js';
 import { requireUatManager } from './policy.js';
 
 export const uatNameField = z.string().min(1).max(200);
-/** An ISO 8601 instant with an explicit offset. */
-export const uatExpiryField = z.iso.datetime({ offset: true });
+// Django REST framework's DateTimeField message, listing the two spellings taken.
+const EXPIRY_FORMAT =
+  'Datetime has wrong format. Use one of these formats instead: YYYY-MM-DDThh:mm[:ss[.uuuuuu]][+HH:MM|-HH:MM|Z], YYYY-MM-DD.';
+
+/** A calendar date as an expiry: the last millisecond of that day in UTC (`YYYY-MM-DDT23:59:59.999Z`). */
+export const endOfUtcDay = (date: string): string => `${date}T23:59:59.999Z`;
+
+/**
+ * An ISO 8601 instant with an explicit offset, or a calendar date `YYYY-MM-DD` (what the portal's
+ * date picker gives): the token is valid through the end of that day in UTC, 23:59:59.999Z.
+ * Either way the output is an instant, and the lifetime limits are checked against it.
+ */
+export const uatExpiryField = z.union([
+  z.iso.datetime({ offset: true, error: EXPIRY_FORMAT }),
+  z.iso.date({ error: EXPIRY_FORMAT }).transform(endOfUtcDay),
+]);
 export const uatPermissionsField = z
   .array(z.string().min(1).max(100))
   .min(1)
@@ -48,7 +62,7 @@ export interface UatOperations {
   create(input: {
     readonly caller: Principal;
     readonly name: string;
-    /** An ISO 8601 instant with an offset, or a Date. */
+    /** An ISO 8601 instant with an offset, a date `YYYY-MM-DD` (the end of that day, UTC), or a Date. */
     readonly expiresAt: Date | string;
     readonly permissions: readonly string[];
   }): Promise<CreatedUat>;

@@ -3,7 +3,7 @@ import { MAX_CREDENTIAL_LENGTH } from '../credentials/authorization.js';
 import { TollgateError } from '../errors.js';
 import { fromStore } from '../store-errors.js';
 import { actorFromClaims } from '../tokens/claims.js';
-import { decodeSecurityToken } from '../tokens/security-token.js';
+import { decodeSecurityToken, wrappingRefusal } from '../tokens/security-token.js';
 import type { Environment, Principal } from '../types.js';
 import { activeUser, checkEnvironment, nowSeconds, type OperationContext } from './context.js';
 import { parseInput } from './input.js';
@@ -65,7 +65,10 @@ export function createUserTokenOperations(context: OperationContext): UserTokenO
 
   const verifyPathToken = (token: string) => {
     // Decoded like `authenticate` does, so a delegated security token is told apart as a wrong kind.
-    const verified = codec.verify(decodeSecurityToken(token), clock.now());
+    const jws = decodeSecurityToken(token);
+    const verified = codec.verify(jws, clock.now());
+    const wrapped = wrappingRefusal(token, jws, verified.kind);
+    if (wrapped !== null) throw wrapped;
     if (!context.sourceKinds.path.includes(verified.kind)) throw new TollgateError('wrong_token_kind');
     const sst = verified.claims.sst;
     if (typeof sst !== 'number') throw new TollgateError('invalid_token');

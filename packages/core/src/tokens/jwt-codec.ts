@@ -39,7 +39,7 @@ export interface JwtCodecOptions {
   readonly keys: KeySet;
   readonly issuer: string;
   readonly audience: string;
-  /** Seconds of clock skew tolerated on `exp` and `nbf` (default 0). */
+  /** Seconds of clock skew tolerated on `exp`, `nbf` and `iat` (default 0). */
   readonly leewaySeconds: number;
   /** Tokens longer than this are refused before any work (default 8192). */
   readonly maxTokenLength: number;
@@ -55,6 +55,24 @@ const HEADER_CACHE_LIMIT = 256;
 
 function invalid(message: string): TollgateError {
   return new TollgateError('invalid_token', { message });
+}
+
+// Refusals that the passing of time can undo: a token dated ahead of the clock becomes acceptable
+// once its `iat` is reached. Every other `invalid_token` is a verdict on the string itself.
+const UNTIL_LATER = new WeakSet<TollgateError>();
+
+/**
+ * False for an `invalid_token` the same string may not get later (an `iat` in the future): such a
+ * refusal is not to be remembered as the string's verdict.
+ */
+export function isLastingRefusal(error: TollgateError): boolean {
+  return !UNTIL_LATER.has(error);
+}
+
+function futureIat(): TollgateError {
+  const error = invalid('iat is in the future');
+  UNTIL_LATER.add(error);
+  return error;
 }
 
 /**
@@ -81,7 +99,8 @@ export class JwtCodec {
 
   /**
    * Verifies a compact JWS and its registered claims at `nowMs`. The signature is checked
-   * before any claim is read. Throws `invalid_token`, `token_expired` or `token_not_yet_valid`.
+   * before any claim is read. Throws `invalid_token` (also for an `iat` later than now plus the
+   * leeway), `token_expired` or `token_not_yet_valid`.
    */
   verify(token: string, nowMs: number): VerifiedJwt {
     if (token.length > this.#options.maxTokenLength) throw invalid('token too long');
@@ -133,6 +152,9 @@ export class JwtCodec {
     if (!isNumericDate(iat) || !isNumericDate(exp)) throw invalid('missing iat or exp');
     const now = Math.floor(nowMs / 1000);
     const leeway = this.#options.leewaySeconds;
+    // Tollgate never issues a token dated ahead of its clock: one is forged, or signed by a
+    // clock that is wrong, and either way its lifetime cannot be trusted.
+    if (iat > now + leeway) throw futureIat();
     if (nbf !== undefined) {
       if (!isNumericDate(nbf)) throw invalid('nbf is not a number');
       if (nbf > now + leeway) throw new TollgateError('token_not_yet_valid');

@@ -29,10 +29,15 @@ const tokenResponses = {
 
 const LoginFields = z.object({ username, password, environment });
 
-/** Scheme A: user tokens and environments (seed `user-tokens-environments.txt`). */
+/**
+ * Scheme A: user tokens and environments (seed `user-tokens-environments.txt`). Its GET routes take
+ * everything in the query string, so their queries are strict: a misspelt or repeated parameter
+ * (`Environment=staging`, `environmentId=`) is named in a 400, never dropped in silence.
+ */
 export const userTokenRoutes = [
   defineRoute({
     method: 'GET',
+    strictQuery: true,
     path: '/Authentication',
     profile: 'user-tokens',
     operationId: 'createUserToken',
@@ -60,6 +65,7 @@ export const userTokenRoutes = [
   }),
   defineRoute({
     method: 'GET',
+    strictQuery: true,
     path: '/Authentication/UserToken',
     profile: 'user-tokens',
     operationId: 'issueUserToken',
@@ -76,6 +82,7 @@ export const userTokenRoutes = [
   }),
   defineRoute({
     method: 'GET',
+    strictQuery: true,
     path: '/Authentication/refresh/{token}',
     profile: 'user-tokens',
     operationId: 'refreshUserToken',
@@ -92,6 +99,7 @@ export const userTokenRoutes = [
   }),
   defineRoute({
     method: 'GET',
+    strictQuery: true,
     path: '/Authentication/token/{token}/Environments',
     profile: 'user-tokens',
     operationId: 'listUserTokenEnvironments',
@@ -113,6 +121,7 @@ export const userTokenRoutes = [
   }),
   defineRoute({
     method: 'GET',
+    strictQuery: true,
     path: '/Environment/current',
     profile: 'user-tokens',
     operationId: 'currentEnvironment',
