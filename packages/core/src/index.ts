@@ -24,13 +24,17 @@ export type { AccessTokenOperations, AccessTokenResult } from './operations/acce
 export type { DelegatedLoginOperations, DelegatedTokenResult } from './operations/delegated-login.js';
 export type { PasswordLogin } from './operations/login.js';
 export {
+  createMemoryLimiterFactory,
+  DEFAULT_ACCOUNT_AND_IP_LIMIT,
   DEFAULT_ACCOUNT_LIMIT,
   DEFAULT_IP_LIMIT,
   type LimiterFactory,
   type LimiterSpec,
   type LoginLimitRule,
   type LoginLimitsOptions,
+  memoryLimiterFactory,
 } from './operations/login-limits.js';
+export { BoundedMemoryLimiter, DEFAULT_MAX_KEYS } from './operations/memory-limiter.js';
 export {
   createScryptPasswordHasher,
   OWASP_SCRYPT,
