@@ -12,6 +12,7 @@ import {
   importSigningKey,
   type Lifetimes,
   type PasswordHasher,
+  type PasswordHashingOptions,
   type SigningKey,
   type TokenStore,
   type Tollgate,
@@ -100,6 +101,8 @@ export interface ExampleServerOptions {
   readonly redisUrl?: string | undefined;
   /** Default: scrypt with OWASP parameters. Tests pass a cheaper one. */
   readonly passwordHasher?: PasswordHasher;
+  /** The cap on concurrent password checks (`createTollgate`'s `passwordHashing`). Default: the core's. */
+  readonly passwordHashing?: PasswordHashingOptions;
   /** Default: the key in `TOLLGATE_SIGNING_KEY` (a private JWK), else one kept beside the database. */
   readonly signingKey?: SigningKey;
   readonly lifetimes?: Partial<Lifetimes>;
@@ -262,6 +265,7 @@ export async function openExample(options: ExampleServerOptions): Promise<Exampl
       users: stores.users,
       ...shared,
       ...(options.lifetimes ? { lifetimes: options.lifetimes } : {}),
+      ...(options.passwordHashing ? { passwordHashing: options.passwordHashing } : {}),
       onBackgroundError: (error) => logger.warn({ err: error }, 'background work failed'),
     });
     const channel = shared.revocationChannel;

@@ -22,6 +22,10 @@ export {
 } from './errors.js';
 export type { AccessTokenOperations, AccessTokenResult } from './operations/access-tokens.js';
 export type { DelegatedLoginOperations, DelegatedTokenResult } from './operations/delegated-login.js';
+export {
+  DEFAULT_PASSWORD_HASHING,
+  type PasswordHashingOptions,
+} from './operations/hashing-gate.js';
 export type { PasswordLogin } from './operations/login.js';
 export {
   createMemoryLimiterFactory,

@@ -61,7 +61,7 @@ export function renderError(error: unknown, shape: ErrorShape, options: RenderEr
         ? realm
         : `${realm}, error="invalid_token", error_description="${quoted(publicMessage(failure))}"`;
   }
-  if (failure.code === 'rate_limited' && failure.retryAfterSeconds !== undefined) {
+  if (failure.retryAfterSeconds !== undefined) {
     headers['retry-after'] = String(retryAfterSeconds(failure.retryAfterSeconds));
   }
   if (failure.code === 'method_not_allowed' && options.allow) headers.allow = options.allow.join(', ');
