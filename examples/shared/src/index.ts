@@ -102,7 +102,7 @@ export interface ExampleServerOptions {
   /** Default: scrypt with OWASP parameters. Tests pass a cheaper one. */
   readonly passwordHasher?: PasswordHasher;
   /** The cap on concurrent password checks (`createTollgate`'s `passwordHashing`). Default: the core's. */
-  readonly passwordHashing?: PasswordHashingOptions;
+  readonly passwordHashing?: PasswordHashingOptions | false;
   /** Default: the key in `TOLLGATE_SIGNING_KEY` (a private JWK), else one kept beside the database. */
   readonly signingKey?: SigningKey;
   readonly lifetimes?: Partial<Lifetimes>;
@@ -265,7 +265,7 @@ export async function openExample(options: ExampleServerOptions): Promise<Exampl
       users: stores.users,
       ...shared,
       ...(options.lifetimes ? { lifetimes: options.lifetimes } : {}),
-      ...(options.passwordHashing ? { passwordHashing: options.passwordHashing } : {}),
+      ...(options.passwordHashing !== undefined ? { passwordHashing: options.passwordHashing } : {}),
       onBackgroundError: (error) => logger.warn({ err: error }, 'background work failed'),
     });
     const channel = shared.revocationChannel;
