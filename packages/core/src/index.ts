@@ -21,6 +21,14 @@ export {
   type TollgateErrorOptions,
 } from './errors.js';
 export type { AccessTokenOperations, AccessTokenResult } from './operations/access-tokens.js';
+export {
+  type Argon2Parameters,
+  argon2Available,
+  createArgon2idPasswordHasher,
+  createPasswordHasher,
+  OWASP_ARGON2ID,
+  type PasswordHasherOptions,
+} from './operations/argon2id.js';
 export type { DelegatedLoginOperations, DelegatedTokenResult } from './operations/delegated-login.js';
 export {
   DEFAULT_PASSWORD_HASHING,
