@@ -3,7 +3,8 @@
  * temporary SQLite file, scrypt with OWASP parameters). For 8, 24 and 64 concurrent clients, each
  * posting `POST /api/v2/auth/token` with a right password in a loop (a 503 is retried at once, as an
  * attacker would): successful logins/s, p50/p99 of successful logins, 503s and their p99, and the
- * server's peak RSS (VmHWM, reset before each round). With the default cap, and without it.
+ * server's peak RSS (VmHWM, reset before each round). With the default cap, and without it; login
+ * limits off (see logins-server.ts). A round ends when the last request sent before its end returns.
  *
  * Options: `--seconds N` per round (default 20), `--levels 8,24,64`, `--no-uncapped`.
  */

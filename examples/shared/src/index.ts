@@ -11,6 +11,7 @@ import {
   generateSigningKey,
   importSigningKey,
   type Lifetimes,
+  type LoginLimitsOptions,
   type PasswordHasher,
   type PasswordHashingOptions,
   type SigningKey,
@@ -103,6 +104,8 @@ export interface ExampleServerOptions {
   readonly passwordHasher?: PasswordHasher;
   /** The cap on concurrent password checks (`createTollgate`'s `passwordHashing`). Default: the core's. */
   readonly passwordHashing?: PasswordHashingOptions | false;
+  /** Overrides the login limits (with Redis, the Redis-backed ones). Benchmarks pass `false`. */
+  readonly loginLimits?: LoginLimitsOptions | false;
   /** Default: the key in `TOLLGATE_SIGNING_KEY` (a private JWK), else one kept beside the database. */
   readonly signingKey?: SigningKey;
   readonly lifetimes?: Partial<Lifetimes>;
@@ -266,6 +269,7 @@ export async function openExample(options: ExampleServerOptions): Promise<Exampl
       ...shared,
       ...(options.lifetimes ? { lifetimes: options.lifetimes } : {}),
       ...(options.passwordHashing !== undefined ? { passwordHashing: options.passwordHashing } : {}),
+      ...(options.loginLimits !== undefined ? { loginLimits: options.loginLimits } : {}),
       onBackgroundError: (error) => logger.warn({ err: error }, 'background work failed'),
     });
     const channel = shared.revocationChannel;
