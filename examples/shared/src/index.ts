@@ -11,7 +11,9 @@ import {
   generateSigningKey,
   importSigningKey,
   type Lifetimes,
+  type LoginLimitsOptions,
   type PasswordHasher,
+  type PasswordHashingOptions,
   type SigningKey,
   type TokenStore,
   type Tollgate,
@@ -100,6 +102,10 @@ export interface ExampleServerOptions {
   readonly redisUrl?: string | undefined;
   /** Default: scrypt with OWASP parameters. Tests pass a cheaper one. */
   readonly passwordHasher?: PasswordHasher;
+  /** The cap on concurrent password checks (`createTollgate`'s `passwordHashing`). Default: the core's. */
+  readonly passwordHashing?: PasswordHashingOptions | false;
+  /** Overrides the login limits (with Redis, the Redis-backed ones). Benchmarks pass `false`. */
+  readonly loginLimits?: LoginLimitsOptions | false;
   /** Default: the key in `TOLLGATE_SIGNING_KEY` (a private JWK), else one kept beside the database. */
   readonly signingKey?: SigningKey;
   readonly lifetimes?: Partial<Lifetimes>;
@@ -262,6 +268,8 @@ export async function openExample(options: ExampleServerOptions): Promise<Exampl
       users: stores.users,
       ...shared,
       ...(options.lifetimes ? { lifetimes: options.lifetimes } : {}),
+      ...(options.passwordHashing !== undefined ? { passwordHashing: options.passwordHashing } : {}),
+      ...(options.loginLimits !== undefined ? { loginLimits: options.loginLimits } : {}),
       onBackgroundError: (error) => logger.warn({ err: error }, 'background work failed'),
     });
     const channel = shared.revocationChannel;

@@ -32,6 +32,7 @@ export const CATALOGUE_CODES = [
   'unknown_user',
   'not_found',
   'rate_limited',
+  'login_overloaded',
   'store_unavailable',
   'internal_error',
 ] as const;

@@ -257,6 +257,10 @@ const PRODUCERS: Record<CatalogueCode, [Producer, number, string?] | { readonly 
     404,
   ],
   rate_limited: { notProducible: 'the examples mount no rate limiter' },
+  login_overloaded: {
+    notProducible:
+      'needs more concurrent logins than hashing slots and queue (examples/express login-overload test)',
+  },
   store_unavailable: { notProducible: 'needs a store that cannot be reached' },
   internal_error: { notProducible: 'an unexpected server failure; none is reachable on purpose' },
 };
@@ -290,6 +294,7 @@ describe('the error catalogue', () => {
     expect(unproducible.sort()).toEqual(
       [
         'internal_error',
+        'login_overloaded',
         'rate_limited',
         'session_expired',
         'store_unavailable',

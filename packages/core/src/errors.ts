@@ -48,6 +48,7 @@ export const ERROR_CATALOGUE = {
   unknown_user: { status: 404, message: 'No such user.' },
   not_found: { status: 404, message: 'Not found.' },
   rate_limited: { status: 429, message: 'Too many attempts; try again later.' },
+  login_overloaded: { status: 503, message: 'Too many logins are being checked; try again shortly.' },
   store_unavailable: { status: 503, message: 'The token store cannot be reached; try again shortly.' },
   internal_error: { status: 500, message: 'An unexpected error occurred.' },
 } as const satisfies Record<string, { status: number; message: string }>;
@@ -58,7 +59,7 @@ export interface TollgateErrorOptions {
   /** A message for developers; never contains a token, password or secret. */
   message?: string;
   cause?: unknown;
-  /** For `rate_limited`: seconds until a retry may succeed. */
+  /** For `rate_limited` and `login_overloaded`: seconds until a retry may succeed. */
   retryAfterSeconds?: number;
   /** For validation failures: messages per request field. */
   fields?: Readonly<Record<string, readonly string[]>>;

@@ -21,16 +21,32 @@ export {
   type TollgateErrorOptions,
 } from './errors.js';
 export type { AccessTokenOperations, AccessTokenResult } from './operations/access-tokens.js';
+export {
+  type Argon2Parameters,
+  argon2Available,
+  createArgon2idPasswordHasher,
+  createPasswordHasher,
+  OWASP_ARGON2ID,
+  type PasswordHasherOptions,
+} from './operations/argon2id.js';
 export type { DelegatedLoginOperations, DelegatedTokenResult } from './operations/delegated-login.js';
+export {
+  DEFAULT_PASSWORD_HASHING,
+  type PasswordHashingOptions,
+} from './operations/hashing-gate.js';
 export type { PasswordLogin } from './operations/login.js';
 export {
+  createMemoryLimiterFactory,
+  DEFAULT_ACCOUNT_AND_IP_LIMIT,
   DEFAULT_ACCOUNT_LIMIT,
   DEFAULT_IP_LIMIT,
   type LimiterFactory,
   type LimiterSpec,
   type LoginLimitRule,
   type LoginLimitsOptions,
+  memoryLimiterFactory,
 } from './operations/login-limits.js';
+export { BoundedMemoryLimiter, DEFAULT_MAX_KEYS } from './operations/memory-limiter.js';
 export {
   createScryptPasswordHasher,
   OWASP_SCRYPT,

@@ -1,6 +1,7 @@
 import type { SourceKinds } from './authn/authenticate.js';
 import type { RevocationSyncOptions } from './authn/revocation-state.js';
 import type { Clock } from './clock.js';
+import type { PasswordHashingOptions } from './operations/hashing-gate.js';
 import type { LoginLimitsOptions } from './operations/login-limits.js';
 import type { RevocationChannel, TokenStore, UserDirectory } from './ports.js';
 import type { KeySet } from './tokens/keys.js';
@@ -68,6 +69,12 @@ export interface TollgateOptions {
    * process by default. `false` turns them off (only for tests and trusted callers).
    */
   readonly loginLimits?: LoginLimitsOptions | false;
+  /**
+   * The cap on concurrent password checks (hashes), with a short queue; past it, logins are refused
+   * at once with `login_overloaded` (503 + `Retry-After`). Default 4 at once, 8 waiting, Retry-After
+   * 2 s. `false` turns it off.
+   */
+  readonly passwordHashing?: PasswordHashingOptions | false;
   /**
    * Deletes expired refresh tokens, families, UATs and revocations in the background, in bounded
    * batches (`TokenStore.purgeExpired`). Default: every 10 minutes, 500 rows a batch. `false`: never

@@ -18,6 +18,7 @@ import {
   createDelegatedLoginOperations,
   type DelegatedLoginOperations,
 } from './operations/delegated-login.js';
+import { createHashingGate } from './operations/hashing-gate.js';
 import { createHousekeeping } from './operations/housekeeping.js';
 import { createPasswordLogin, type PasswordLogin } from './operations/login.js';
 import { createLoginLimiter } from './operations/login-limits.js';
@@ -117,6 +118,7 @@ export function createTollgate(options: TollgateOptions): Tollgate {
   const login = createPasswordLogin(
     users,
     options.loginLimits === false ? null : createLoginLimiter(options.loginLimits),
+    options.passwordHashing === false ? null : createHashingGate(options.passwordHashing),
   );
   const context: OperationContext = {
     clock,

@@ -82,6 +82,32 @@ describe('redisLimiterFactory', () => {
     await expect(a.login(ethan)).resolves.toMatchObject({ id: ethan.id });
   });
 
+  it('locks an address out of one account, not the owner on another address; a success starts the count again', async () => {
+    const { a, b } = await twoInstances({
+      perAccountAndIp: rule(3, 120),
+      perIp: rule(50),
+      perAccount: rule(50),
+    });
+    const attacker = '203.0.113.66';
+    for (const tg of [a, b, a]) {
+      await rejectsWith(
+        tg.login({ username: ethan.username, password: 'x', clientIp: attacker }),
+        'invalid_credentials',
+      );
+    }
+    const refused = await rejectsWith(b.login({ ...ethan, clientIp: attacker }), 'rate_limited');
+    expect(refused.retryAfterSeconds).toBeGreaterThan(100);
+    await expect(a.login({ ...ethan, clientIp: '198.51.100.7' })).resolves.toMatchObject({ id: ethan.id });
+    // Consecutive failures: two, a success, then three more before the address is locked out.
+    const owner = { ...bob, clientIp: '198.51.100.9' };
+    await rejectsWith(a.login({ ...owner, password: 'x' }), 'invalid_credentials');
+    await rejectsWith(b.login({ ...owner, password: 'x' }), 'invalid_credentials');
+    await b.login(owner);
+    for (let i = 0; i < 3; i++)
+      await rejectsWith(a.login({ ...owner, password: 'x' }), 'invalid_credentials');
+    await rejectsWith(b.login(owner), 'rate_limited');
+  });
+
   it('fails logins fast with store_unavailable while Redis is unreachable or silent, and works again after', async () => {
     const { a, b, proxy, redisB } = await twoInstances({ perAccount: rule(5), perIp: rule(5) });
     const timed = async (work: Promise<unknown>) => {

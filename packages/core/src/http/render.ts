@@ -89,7 +89,7 @@ export function renderError(error: unknown, shape: ErrorShape, options: RenderEr
     error instanceof TollgateError ? error : new TollgateError('internal_error', { cause: error });
   const headers: Record<string, string> = { [ERROR_CODE_HEADER]: failure.code };
   if (failure.status === 401) headers['www-authenticate'] = challenge(failure, options);
-  if (failure.code === 'rate_limited' && failure.retryAfterSeconds !== undefined) {
+  if (failure.retryAfterSeconds !== undefined) {
     headers['retry-after'] = String(retryAfterSeconds(failure.retryAfterSeconds));
   }
   if (failure.code === 'method_not_allowed' && options.allow) headers.allow = options.allow.join(', ');

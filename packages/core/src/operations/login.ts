@@ -3,6 +3,7 @@ import { TollgateError } from '../errors.js';
 import type { UserDirectory } from '../ports.js';
 import { fromStore } from '../store-errors.js';
 import type { UserRecord } from '../types.js';
+import type { HashingGate } from './hashing-gate.js';
 import { parseInput } from './input.js';
 import type { LoginLimiter } from './login-limits.js';
 
@@ -25,17 +26,21 @@ export const PasswordLoginInput = z.object({
 });
 
 /**
- * Checks a username and password under the brute-force limits. An unknown user and a wrong password
- * are both `invalid_credentials` (and cost the same: the directory hashes either way).
+ * Checks a username and password under the brute-force limits, then in a slot of the hashing gate
+ * (whatever the directory: the directory hashes on every check). An unknown user and a wrong password
+ * are both `invalid_credentials` (and cost the same). A full gate answers `login_overloaded` at once,
+ * and the attempt is not counted as a failure.
  */
 export function createPasswordLogin(
   users: UserDirectory,
   limiter: LoginLimiter | null,
+  gate: HashingGate | null,
 ): (input: PasswordLogin) => Promise<UserRecord> {
   return async (input) => {
     const { username, password, clientIp } = parseInput(PasswordLoginInput, input);
+    const check = () => fromStore(() => users.verifyPassword(username, password));
     const verify = async () => {
-      const found = await fromStore(() => users.verifyPassword(username, password));
+      const found = await (gate ? gate.run(check) : check());
       return found && !found.disabled ? found : null;
     };
     const user = limiter ? await limiter.attempt({ username, clientIp }, verify) : await verify();

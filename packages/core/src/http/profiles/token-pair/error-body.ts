@@ -13,6 +13,7 @@ const ENVELOPE: Partial<Record<TollgateErrorCode, readonly [string, string]>> = 
   refresh_token_reused: ['AUTH_1005', 'Refresh token reused; the session has been revoked'],
   payload_too_large: ['AUTH_1006', 'Request body too large'],
   rate_limited: ['AUTH_1029', 'Too many attempts'],
+  login_overloaded: ['AUTH_1503', 'Service temporarily unavailable'],
   store_unavailable: ['AUTH_1503', 'Service temporarily unavailable'],
 };
 

@@ -17,5 +17,8 @@ export function detailErrorBody(error: TollgateError): unknown {
       detail: `Request was throttled. Expected available in ${retryAfterSeconds(error.retryAfterSeconds)} seconds.`,
     };
   }
+  // Django REST framework's ServiceUnavailable.
+  if (error.code === 'login_overloaded')
+    return { detail: 'Service temporarily unavailable, try again later.' };
   return { detail: publicMessage(error) };
 }
