@@ -1,7 +1,7 @@
 import { TollgateError } from '../errors.js';
 import { parseInput } from '../operations/input.js';
 import type { Tollgate } from '../tollgate.js';
-import type { Principal, Requirement } from '../types.js';
+import type { CredentialSource, Principal, Requirement } from '../types.js';
 import { readJsonBody } from './body.js';
 import { createGuard } from './guard.js';
 import { type AppRouteDoc, buildOpenApi, type OpenApiInfo } from './openapi.js';
@@ -57,6 +57,16 @@ export interface TollgateHttp {
   openapi(info?: OpenApiInfo): Record<string, unknown>;
 }
 
+/** The principal `serve` found before the body, never verified twice; narrower sources still hold. */
+function alreadyAuthenticated(
+  principal: Principal,
+  sources?: readonly CredentialSource[],
+): Promise<Principal> {
+  return sources === undefined || sources.includes(principal.source)
+    ? Promise.resolve(principal)
+    : Promise.reject(new TollgateError('unsupported_scheme'));
+}
+
 function originOf(value: string): string | null {
   try {
     return new URL(value).origin;
@@ -107,6 +117,10 @@ export function createHttpHandler(tollgate: Tollgate, handlerOptions: HttpHandle
     params: Record<string, string>,
     search: URLSearchParams,
   ): Promise<HttpResponse> => {
+    // A route that needs credentials checks them first, before its query and its body: a caller
+    // without good ones is answered 401 while its body is still unread, so a slow or oversize body
+    // costs nothing, and it learns nothing of the route's input rules.
+    const principal = route.security ? await guard.authenticate(request, route.security) : undefined;
     const query = route.query ? parseInput(route.query, queryRecord(search), 'query') : {};
     const body = route.body
       ? parseInput(route.body, await readJsonBody(request, options.maxBodyBytes), 'body')
@@ -118,7 +132,10 @@ export function createHttpHandler(tollgate: Tollgate, handlerOptions: HttpHandle
       query,
       body,
       options,
-      authenticate: (sources) => guard.authenticate(request, sources),
+      authenticate:
+        principal === undefined
+          ? (sources) => guard.authenticate(request, sources)
+          : (sources) => alreadyAuthenticated(principal, sources),
     });
   };
 
