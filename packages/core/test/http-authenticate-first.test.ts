@@ -56,7 +56,11 @@ function beforeBody(pending: Promise<HttpResponse>, read: Promise<void>): Promis
   ]);
 }
 
-const post = (url: string, headers: Record<string, string>, body: HttpRequest['body']): HttpRequest => ({
+const post = (
+  url: string,
+  headers: Record<string, string>,
+  body: NonNullable<HttpRequest['body']>,
+): HttpRequest => ({
   method: 'POST',
   url,
   headers,
