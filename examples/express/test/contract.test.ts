@@ -1,11 +1,17 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { defineContractSuite } from '@tollgate/contract-tests';
+import {
+  type ContractApp,
+  defineContractSuite,
+  defineServerTimeLimits,
+  type ServerTimeLimitsUnderTest,
+} from '@tollgate/contract-tests';
 import { createScryptPasswordHasher } from '@tollgate/core';
 import { startServer } from '../src/server.js';
 
-defineContractSuite('express', async () => {
+/** The example on a fresh database, with its own server time limits unless others are given. */
+async function start(serverTimeLimits?: ServerTimeLimitsUnderTest): Promise<ContractApp> {
   const dir = mkdtempSync(join(tmpdir(), 'tollgate-contract-express-'));
   const server = await startServer({
     port: 0,
@@ -13,6 +19,7 @@ defineContractSuite('express', async () => {
     database: join(dir, 'tollgate.db'),
     passwordHasher: createScryptPasswordHasher({ logN: 10, r: 8, p: 1 }),
     logger: false,
+    ...(serverTimeLimits && { serverTimeLimits }),
   });
   return {
     url: server.url,
@@ -21,4 +28,7 @@ defineContractSuite('express', async () => {
       rmSync(dir, { recursive: true, force: true });
     },
   };
-});
+}
+
+defineContractSuite('express', () => start());
+defineServerTimeLimits('express', start);

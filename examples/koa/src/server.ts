@@ -1,10 +1,10 @@
 import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import Router from '@koa/router';
 import { TollgateError } from '@tollgate/core';
 import {
   DEMO_ROUTES,
   type ExampleServerOptions,
+  listenExample,
   openExample,
   REQUEST_LOG_SERIALIZERS,
   type RunningServer,
@@ -53,13 +53,14 @@ export async function startServer(options: ExampleServerOptions = {}): Promise<R
     ctx.body = tg.http.openapi({ title: 'Tollgate example (Koa)', version: '1.0.0', appRoutes: DEMO_ROUTES });
   });
 
-  // The demo routes: each needs one permission; bodies go through Tollgate's bounded JSON parser.
+  // The demo routes: each needs one permission; bodies go through Tollgate's bounded JSON parser,
+  // after the caller is authenticated and authorized: a refused caller's body is never read.
   const auth = tg.authenticate();
   const body = tg.json();
   for (const route of DEMO_ROUTES) {
     const path = route.path.replace(/\{(\w+)\}/g, ':$1');
     const method = route.method.toLowerCase() as 'get' | 'post' | 'patch';
-    router[method](path, body, auth, tg.requirePermissions(...route.permissions), (ctx) => {
+    router[method](path, auth, tg.requirePermissions(...route.permissions), body, (ctx) => {
       ctx.status = route.success.status;
       ctx.body = route.respond(ctx.params);
     });
@@ -72,16 +73,9 @@ export async function startServer(options: ExampleServerOptions = {}): Promise<R
   });
 
   const server = createServer(app.callback());
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 3000, options.host ?? '127.0.0.1', () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const { port } = server.address() as AddressInfo;
+  const url = await listenExample(server, options);
   return {
-    url: `http://${options.host ?? '127.0.0.1'}:${port}`,
+    url,
     server,
     async close() {
       await new Promise<void>((resolve) => {

@@ -11,20 +11,20 @@ import {
   HttpCode,
   HttpException,
   Inject,
-  type MiddlewareConsumer,
   Module,
-  type NestModule,
   NotFoundException,
   Param,
   Patch,
   Post,
   UseGuards,
+  UseInterceptors,
 } from '@nestjs/common';
 import { APP_FILTER, NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { type Tollgate, TollgateError } from '@tollgate/core';
 import type { TollgateHttp } from '@tollgate/core/http';
 import {
+  applyServerTimeLimits,
   DEMO_ROUTES,
   type ExampleServerOptions,
   openExample,
@@ -39,7 +39,7 @@ import {
   TollgateExceptionFilter,
   TollgateGuard,
   TollgateHttpException,
-  TollgateJsonMiddleware,
+  TollgateJsonInterceptor,
   TollgateModule,
 } from '@tollgate/nest';
 import { pinoHttp } from 'pino-http';
@@ -47,6 +47,9 @@ import { pinoHttp } from 'pino-http';
 /** The demo routes: each needs one permission; refusals in the UAT/JWT API's `{"detail"}` shape. */
 @Controller('api/v2')
 @UseGuards(TollgateGuard)
+// Bodies go through Tollgate's bounded JSON parser after the guard: a refused caller's body is never
+// read (a middleware would run before the guard).
+@UseInterceptors(TollgateJsonInterceptor)
 class DemoController {
   constructor(@Inject(TOLLGATE_HTTP) private readonly http: TollgateHttp) {}
 
@@ -166,12 +169,7 @@ export async function startServer(options: ExampleServerOptions = {}): Promise<R
     controllers: [DiscoveryController, DemoController],
     providers: [{ provide: APP_FILTER, useClass: ExampleExceptionFilter }],
   })
-  class AppModule implements NestModule {
-    configure(consumer: MiddlewareConsumer): void {
-      // The demo routes' bodies go through Tollgate's bounded JSON parser (64 KiB, JSON only).
-      consumer.apply(TollgateJsonMiddleware).forRoutes(DemoController);
-    }
-  }
+  class AppModule {}
 
   // No body parser of Nest's: Tollgate reads the bodies of its routes itself, with its limits.
   const app = await NestFactory.create<NestExpressApplication>(AppModule, {
@@ -186,6 +184,8 @@ export async function startServer(options: ExampleServerOptions = {}): Promise<R
       serializers: REQUEST_LOG_SERIALIZERS,
     }),
   );
+  // Nest creates the server; its time limits are set before it listens.
+  applyServerTimeLimits(app.getHttpServer() as Server, options.serverTimeLimits);
   try {
     await app.listen(options.port ?? 3000, options.host ?? '127.0.0.1');
   } catch (error) {

@@ -1,10 +1,10 @@
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer } from 'node:http';
 import { type Principal, TollgateError } from '@tollgate/core';
 import { writeNodeResponse } from '@tollgate/core/node';
 import {
   DEMO_ROUTES,
   type ExampleServerOptions,
+  listenExample,
   openExample,
   REQUEST_LOG_SERIALIZERS,
   type RunningServer,
@@ -74,12 +74,12 @@ export async function startServer(options: ExampleServerOptions = {}): Promise<R
       };
       passport.authenticate(STRATEGIES, { session: false }, decide)(req, res, next);
     };
-  // Bodies go through Tollgate's bounded JSON parser (before authentication, as in the Express example).
+  // Bodies go through Tollgate's bounded JSON parser, after passport: a refused caller's body is never read.
   const body = tg.json();
   for (const route of DEMO_ROUTES) {
     const path = route.path.replace(/\{(\w+)\}/g, ':$1');
     const method = route.method.toLowerCase() as 'get' | 'post' | 'patch';
-    app[method](path, body, protect(route.permissions), (req, res) => {
+    app[method](path, protect(route.permissions), body, (req, res) => {
       res.status(route.success.status).json(route.respond(req.params as Record<string, string>));
     });
     app.all(path, tg.methodNotAllowed(route.method));
@@ -96,14 +96,10 @@ export async function startServer(options: ExampleServerOptions = {}): Promise<R
     if (!res.headersSent) res.status(response.status).set(response.headers).send(response.body);
   }) satisfies express.ErrorRequestHandler);
 
-  const server = await new Promise<Server>((resolve, reject) => {
-    const listening = app.listen(options.port ?? 3000, options.host ?? '127.0.0.1', (error?: Error) =>
-      error ? reject(error) : resolve(listening),
-    );
-  });
-  const { port } = server.address() as AddressInfo;
+  const server = createServer(app);
+  const url = await listenExample(server, options);
   return {
-    url: `http://${options.host ?? '127.0.0.1'}:${port}`,
+    url,
     server,
     async close() {
       await new Promise<void>((resolve) => {

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { hostname } from 'node:os';
 import path from 'node:path';
 import {
@@ -113,6 +114,71 @@ export interface ExampleServerOptions {
   readonly logger?: false;
   /** Adds `Secure` to the session cookie. Default: true when NODE_ENV is production. */
   readonly secureCookie?: boolean;
+  /** The HTTP server's time limits; each one given replaces its default (`SERVER_TIME_LIMITS`). */
+  readonly serverTimeLimits?: Partial<ServerTimeLimits>;
+}
+
+/** How long a client may take, in milliseconds: Node's `http.Server` settings of the same names. */
+export interface ServerTimeLimits {
+  /** From the first byte of a request until its headers are complete; then 408 and the connection closed. */
+  readonly headersTimeout: number;
+  /** From the first byte of a request until it is received whole (headers and body); then 408. */
+  readonly requestTimeout: number;
+  /** How long an idle keep-alive connection stays open after a response. */
+  readonly keepAliveTimeout: number;
+  /** How often the two limits above are checked: a limit is enforced up to this much late. */
+  readonly connectionsCheckingInterval: number;
+}
+
+/**
+ * What the examples use, against slow clients: Node's own defaults let slow headers hold a connection
+ * for up to 90 s (60 s, checked every 30 s) and a slow body for 5 minutes. A JSON API answers with
+ * requests of a few KiB, so 10 s for the headers and 30 s for the whole request are generous. The
+ * keep-alive timeout stays at Node's 5 s; behind a load balancer, make it longer than the balancer's
+ * own idle timeout (and `headersTimeout` longer than the keep-alive timeout).
+ */
+export const SERVER_TIME_LIMITS: ServerTimeLimits = Object.freeze({
+  headersTimeout: 10_000,
+  requestTimeout: 30_000,
+  keepAliveTimeout: 5_000,
+  connectionsCheckingInterval: 1_000,
+});
+
+/**
+ * Sets the time limits on a server that is not listening yet (the checking interval is taken when it
+ * starts to listen).
+ */
+export function applyServerTimeLimits(
+  server: Server,
+  limits: Partial<ServerTimeLimits> = {},
+): ServerTimeLimits {
+  if (server.listening) throw new Error('applyServerTimeLimits: the server is already listening');
+  const applied = { ...SERVER_TIME_LIMITS, ...limits };
+  server.headersTimeout = applied.headersTimeout;
+  server.requestTimeout = applied.requestTimeout;
+  server.keepAliveTimeout = applied.keepAliveTimeout;
+  // Node reads this one when the server starts to listen; @types/node declares it only as an option.
+  (server as Server & { connectionsCheckingInterval: number }).connectionsCheckingInterval =
+    applied.connectionsCheckingInterval;
+  return applied;
+}
+
+/**
+ * Applies the example's time limits to `server` and starts it on `options.port` / `options.host`;
+ * resolves with its URL once it accepts connections.
+ */
+export async function listenExample(server: Server, options: ExampleServerOptions): Promise<string> {
+  applyServerTimeLimits(server, options.serverTimeLimits);
+  const host = options.host ?? '127.0.0.1';
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 3000, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const { port } = server.address() as AddressInfo;
+  return `http://${host}:${port}`;
 }
 
 export interface RunningServer {

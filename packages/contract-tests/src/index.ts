@@ -8,6 +8,7 @@ import { defineSchemeA } from './scheme-a.js';
 import { defineSchemeB } from './scheme-b.js';
 import { defineSchemeC } from './scheme-c.js';
 import { defineSchemeD } from './scheme-d.js';
+import { defineAuthenticateBeforeBody } from './slow-clients.js';
 import { defineTokenKinds } from './token-kinds.js';
 
 /** A running example app: listening on 127.0.0.1, fresh SQLite database seeded with the demo data. */
@@ -20,6 +21,7 @@ export interface ContractApp {
 export { ContractClient } from './client.js';
 export type { Account } from './demo.js';
 export { AVA, BOB, DOMAIN_ADMIN, ETHAN, ORGANISATIONS, PERMISSIONS, ROOT } from './demo.js';
+export { defineServerTimeLimits, type ServerTimeLimitsUnderTest } from './slow-clients.js';
 
 /**
  * The HTTP contract (CONTRACT.md and docs/http-profiles.md) as one vitest suite over real HTTP.
@@ -48,6 +50,7 @@ export function defineContractSuite(name: string, startApp: () => Promise<Contra
     defineSchemeD(client);
     defineTokenKinds(client);
     defineRobustness(client);
+    defineAuthenticateBeforeBody(client);
     defineDiscovery(client);
     // Last: they revoke, rate-limit or otherwise disturb what they touch.
     defineFuzz(client);

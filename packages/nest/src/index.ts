@@ -14,6 +14,7 @@ export { TollgateGuard } from './guard.js';
 export {
   TollgateExceptionFilter,
   TollgateHttpException,
+  TollgateJsonInterceptor,
   TollgateJsonMiddleware,
   TollgateProfilesMiddleware,
   type TollgateRequest,

@@ -2,6 +2,7 @@
  * TollgateModule: forRoot with a Tollgate or its options, forRootAsync with an injected provider,
  * `global`, the profiles' routes (prefix, profiles, 405, body limits) and TollgateJsonMiddleware.
  */
+import { connect } from 'node:net';
 import { setTimeout as delay } from 'node:timers/promises';
 import {
   Body,
@@ -14,6 +15,7 @@ import {
   type NestModule,
   Post,
   UseGuards,
+  UseInterceptors,
 } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { createKeySet, generateSigningKey, type SigningKey, type Tollgate } from '@tollgate/core';
@@ -35,6 +37,7 @@ import {
   TOLLGATE_HTTP,
   TollgateGuard,
   type TollgateHttp,
+  TollgateJsonInterceptor,
   TollgateJsonMiddleware,
   TollgateModule,
 } from '../src/index.js';
@@ -351,5 +354,93 @@ describe('TollgateJsonMiddleware', () => {
       'payload_too_large',
       '{"detail":"The request body is larger than allowed."}',
     ]);
+  });
+});
+
+@Controller('intercepted')
+@UseGuards(TollgateGuard)
+@UseInterceptors(TollgateJsonInterceptor)
+class InterceptedEchoController {
+  @Post()
+  echo(@Body() body: unknown) {
+    return { body: body ?? null };
+  }
+}
+
+/** Sends a request head over a raw socket, promising a body it never sends; resolves with the first response. */
+function headWithoutBody(url: string, path: string, headers: Record<string, string>): Promise<string> {
+  const { hostname, port } = new URL(url);
+  return new Promise((resolve, reject) => {
+    const socket = connect({ host: hostname, port: Number(port) });
+    let received = '';
+    socket.on('data', (chunk: Buffer) => {
+      received += chunk.toString('latin1');
+      const end = received.indexOf('\r\n\r\n');
+      const length = /\r\ncontent-length: (\d+)\r\n/i.exec(received)?.[1];
+      if (end >= 0 && length !== undefined && received.length >= end + 4 + Number(length)) {
+        socket.destroy();
+        resolve(received);
+      }
+    });
+    socket.on('error', reject);
+    socket.on('close', () => reject(new Error(`closed before a whole response: ${received}`)));
+    const lines = [`POST ${path} HTTP/1.1`, `Host: ${hostname}:${port}`];
+    for (const [name, value] of Object.entries(headers)) lines.push(`${name}: ${value}`);
+    socket.write(`${lines.join('\r\n')}\r\n\r\n`);
+  });
+}
+
+describe('TollgateJsonInterceptor', () => {
+  let app: Running;
+  let auth: Record<string, string>;
+
+  beforeAll(async () => {
+    const tollgate = await demoTollgate();
+    @Module({
+      imports: [TollgateModule.forRoot({ tollgate, errorShape: 'detail' })],
+      controllers: [InterceptedEchoController],
+    })
+    class AppModule {}
+    app = await start(AppModule);
+    auth = { authorization: `JWT ${await jwt(app.url, ETHAN)}` };
+  });
+  afterAll(() => app.close());
+
+  it('parses a JSON body for @Body(), after the guard', async () => {
+    const reply = await postJson(`${app.url}/intercepted`, { name: 'brand' }, auth);
+    expect(reply.status).toBe(201);
+    expect(reply.text).toBe('{"body":{"name":"brand"}}');
+    const empty = await call(`${app.url}/intercepted`, { method: 'POST', headers: auth });
+    expect(empty.text).toBe('{"body":null}');
+  });
+
+  it('refuses in errorShape: 415 another media type, 413 over the limit', async () => {
+    const text = await call(`${app.url}/intercepted`, {
+      method: 'POST',
+      headers: { ...auth, 'content-type': 'text/plain' },
+      body: 'x',
+    });
+    expect([text.status, text.headers.get('tollgate-error-code')]).toEqual([415, 'unsupported_media_type']);
+    const large = await call(`${app.url}/intercepted`, {
+      method: 'POST',
+      headers: { ...auth, 'content-type': 'application/json' },
+      body: JSON.stringify({ pad: 'x'.repeat(70 * ONE_KIB) }),
+    });
+    expect([large.status, large.headers.get('tollgate-error-code')]).toEqual([413, 'payload_too_large']);
+  });
+
+  it('a bad credential is answered 401 while the body is still missing; no credentials → 401, not 413', async () => {
+    const answer = await headWithoutBody(app.url, '/intercepted', {
+      Authorization: 'JWT not.a.jwt',
+      'Content-Type': 'application/json',
+      'Content-Length': '1000',
+    });
+    expect(answer).toMatch(/^HTTP\/1\.1 401 /);
+    const large = await call(`${app.url}/intercepted`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ pad: 'x'.repeat(70 * ONE_KIB) }),
+    });
+    expect([large.status, large.text]).toEqual([401, DETAIL_MISSING]);
   });
 });

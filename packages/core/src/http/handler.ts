@@ -65,6 +65,16 @@ export interface TollgateHttp {
   openapi(info?: OpenApiInfo): Record<string, unknown>;
 }
 
+/** The principal `serve` found before the body, never verified twice; narrower sources still hold. */
+function alreadyAuthenticated(
+  principal: Principal,
+  sources?: readonly CredentialSource[],
+): Promise<Principal> {
+  return sources === undefined || sources.includes(principal.source)
+    ? Promise.resolve(principal)
+    : Promise.reject(new TollgateError('unsupported_scheme'));
+}
+
 function originOf(value: string): string | null {
   try {
     return new URL(value).origin;
@@ -126,6 +136,10 @@ export function createHttpHandler(tollgate: Tollgate, handlerOptions: HttpHandle
     params: Record<string, string>,
     search: URLSearchParams,
   ): Promise<HttpResponse> => {
+    // A route that needs credentials checks them first, before its query and its body: a caller
+    // without good ones is answered 401 while its body is still unread, so a slow or oversize body
+    // costs nothing, and it learns nothing of the route's input rules.
+    const principal = route.security ? await guard.authenticate(request, route.security) : undefined;
     const known = strictQueries.get(route);
     const record = route.query || known ? queryRecord(search, known) : {};
     const query = route.query ? parseInput(route.query, record, 'query') : {};
@@ -139,7 +153,10 @@ export function createHttpHandler(tollgate: Tollgate, handlerOptions: HttpHandle
       query,
       body,
       options,
-      authenticate: (sources) => guard.authenticate(request, sources),
+      authenticate:
+        principal === undefined
+          ? (sources) => guard.authenticate(request, sources)
+          : (sources) => alreadyAuthenticated(principal, sources),
     });
   };
 

@@ -52,7 +52,11 @@ export interface RouteContext<Query, Body> {
   readonly query: Query;
   readonly body: Body;
   readonly options: ResolvedHttpOptions;
-  /** Authenticates the request, accepting only these sources (default: all). */
+  /**
+   * Authenticates the request, accepting only these sources (default: all). On a route that declares
+   * `security` the request was authenticated with those sources before its query and body were read:
+   * this returns that principal without verifying the credential again.
+   */
   authenticate(sources?: readonly CredentialSource[]): Promise<Principal>;
 }
 
@@ -74,7 +78,11 @@ export interface RouteDefinition {
   readonly shape: ErrorShape;
   /** Adds `Cache-Control: no-store` and `Pragma: no-cache` to every response. */
   readonly carriesTokens: boolean;
-  /** Credential sources the route authenticates with, for the OpenAPI document. */
+  /**
+   * Credential sources the route authenticates with (and the OpenAPI document's `security`). A route
+   * that declares them authenticates the caller before it reads its query or body: without good
+   * credentials it answers 401 and leaves the body unread.
+   */
   readonly security?: readonly CredentialSource[];
   /**
    * What of the URL is secret, for `redactUrl`: path parameters and query fields by name. On a route

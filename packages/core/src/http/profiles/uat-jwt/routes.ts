@@ -137,7 +137,7 @@ export const uatJwtRoutes = [
       ...detailResponses,
     },
     handle: async ({ tollgate, body, authenticate }) => {
-      const caller = await authenticate(MANAGERS);
+      const caller = await authenticate();
       const uat = await tollgate.uats.create({
         caller,
         name: body.name,
@@ -167,7 +167,7 @@ export const uatJwtRoutes = [
     security: [...MANAGERS],
     responses: { 200: { description: 'The tokens.', schema: z.array(UatListItem) }, ...detailResponses },
     handle: async ({ tollgate, authenticate }) => {
-      const caller = await authenticate(MANAGERS);
+      const caller = await authenticate();
       return json(200, (await tollgate.uats.list({ caller })).map(listItem));
     },
   }),
@@ -186,7 +186,7 @@ export const uatJwtRoutes = [
       404: { description: 'No such token of the caller.', schema: Detail },
     },
     handle: async ({ tollgate, params, authenticate }) => {
-      const caller = await authenticate(MANAGERS);
+      const caller = await authenticate();
       await tollgate.uats.revoke({ caller, id: params.id! });
       return empty(204);
     },

@@ -76,7 +76,7 @@ export const userTokenRoutes = [
     query: z.object({ username, environment }),
     responses: { ...tokenResponses, 404: { description: 'No such user.', schema: ErrorBody } },
     handle: async ({ tollgate, query, authenticate }) => {
-      const caller = await authenticate(['Bearer']);
+      const caller = await authenticate();
       return userTokenResponse(await tollgate.userTokens.issue({ caller, ...query }));
     },
   }),
@@ -138,7 +138,7 @@ export const userTokenRoutes = [
       403: { description: 'The token has no environment.', schema: ErrorBody },
     },
     handle: async ({ tollgate, authenticate }) => {
-      const principal = await authenticate(['Bearer']);
+      const principal = await authenticate();
       tollgate.authorize(principal, { environment: true });
       return json(200, { environment: principal.environment, user: principal.username });
     },
