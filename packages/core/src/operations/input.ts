@@ -35,6 +35,8 @@ function tooBig(origin: string, maximum: number): string {
 
 /** The per-parse error map: zod's issue codes in DRF's words. */
 function drfMessage(issue: z.core.$ZodRawIssue): string {
+  // A missing field, whatever the schema (a union of forms reports `invalid_union`).
+  if (issue.input === undefined && issue.code !== 'custom') return FIELD_MESSAGES.required;
   switch (issue.code) {
     case 'invalid_type':
       if (issue.input === undefined) return FIELD_MESSAGES.required;

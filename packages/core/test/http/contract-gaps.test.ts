@@ -35,14 +35,14 @@ const issue = async (admin: DemoAccount, username: string) => {
 
 describe('CONTRACT.md scheme A: GET /Authentication/UserToken', () => {
   // "A user token issued this way names the administrator as its actor (`/api/v2/me/` shows it)".
-  it.fails('the issued user token names the administrator as its actor', async () => {
+  it('the issued user token names the administrator as its actor', async () => {
     const { token } = bodyOf(await issue(root, ethan.username)) as { token: string };
     const me = await serve(d.http, get('/api/v2/me/', { authorization: `Bearer ${token}` }));
     expect(bodyOf(me)).toMatchObject({ actor: { username: root.username } });
   });
 
   // "... and, like a delegated token, cannot be used to create UATs or any other credential."
-  it.fails('the issued user token cannot create a UAT', async () => {
+  it('the issued user token cannot create a UAT', async () => {
     const { token } = bodyOf(await issue(root, ethan.username)) as { token: string };
     const created = await serve(
       d.http,
@@ -62,7 +62,7 @@ describe('CONTRACT.md scheme A: GET /Authentication/UserToken', () => {
   // "a domain admin asking for a user outside its domain → 404, exactly the answer for an unknown U".
   // The contract suite (packages/contract-tests/src/scheme-a.ts) asserts 403 instead: the two documents
   // disagree, and src/ follows the suite.
-  it.fails('a user outside a domain admin’s domain gets the unknown user’s answer', async () => {
+  it('a user outside a domain admin’s domain gets the unknown user’s answer', async () => {
     const outside = await issue(domainAdmin, bob.username);
     const unknown = await issue(domainAdmin, 'ghost@acme.test');
     expect(outside).toEqual(unknown);

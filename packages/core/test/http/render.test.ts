@@ -35,6 +35,7 @@ const ENVELOPE: Partial<Record<TollgateErrorCode, readonly [string, string]>> = 
   payload_too_large: ['AUTH_1006', 'Request body too large'],
   rate_limited: ['AUTH_1029', 'Too many attempts'],
   store_unavailable: ['AUTH_1503', 'Service temporarily unavailable'],
+  login_overloaded: ['AUTH_1503', 'Service temporarily unavailable'],
 };
 const DRF_FORBIDDEN = 'You do not have permission to perform this action.';
 
@@ -48,6 +49,8 @@ function expectedBody(code: TollgateErrorCode, shape: ErrorShape): unknown {
   if (code === 'insufficient_permission' || code === 'role_required') return { detail: DRF_FORBIDDEN };
   if (code === 'invalid_permission') return { permissions: [message] };
   if (code === 'invalid_expiry') return { expires_at: [message] };
+  // Django REST framework's ServiceUnavailable.
+  if (code === 'login_overloaded') return { detail: 'Service temporarily unavailable, try again later.' };
   return { detail: message };
 }
 
@@ -71,8 +74,13 @@ describe('headers of particular refusals', () => {
       const challenge = d.http.renderError(new TollgateError(code)).headers['www-authenticate'];
       expect(challenge, code).toBe(
         code === 'credentials_missing'
-          ? 'Bearer realm="tollgate"'
-          : `Bearer realm="tollgate", error="invalid_token", error_description="${ERROR_CATALOGUE[code].message}"`,
+          ? 'JWT realm="tollgate", UAT realm="tollgate", Bearer realm="tollgate"'
+          : ['JWT', 'UAT', 'Bearer']
+              .map(
+                (scheme) =>
+                  `${scheme} realm="tollgate", error="invalid_token", error_description="${ERROR_CATALOGUE[code].message}"`,
+              )
+              .join(', '),
       );
     }
     for (const code of CODES.filter((c) => ERROR_CATALOGUE[c].status !== 401)) {
@@ -83,7 +91,7 @@ describe('headers of particular refusals', () => {
   it('the realm option, quotes in it made harmless', async () => {
     const http = createHttpHandler(d.tg, { realm: 'my "api"\\' });
     expect(http.renderError(new TollgateError('credentials_missing')).headers['www-authenticate']).toBe(
-      `Bearer realm="my 'api''"`,
+      `JWT realm="my 'api''", UAT realm="my 'api''", Bearer realm="my 'api''"`,
     );
   });
 

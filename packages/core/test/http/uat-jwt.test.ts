@@ -126,11 +126,18 @@ describe('GET /api/v2/me/', () => {
   it('401 {"detail"}: no credentials, bad ones, an unknown scheme', async () => {
     const missing = await serve(d.http, get('/api/v2/me/'));
     expectRefusal(missing, 401, 'credentials_missing', { detail: MESSAGES.credentials_missing });
-    expect(missing.headers['www-authenticate']).toBe('Bearer realm="tollgate"');
+    expect(missing.headers['www-authenticate']).toBe(
+      'JWT realm="tollgate", UAT realm="tollgate", Bearer realm="tollgate"',
+    );
     const bad = await serve(d.http, get('/api/v2/me/', { authorization: `JWT ${tampered(await jwt())}` }));
     expectRefusal(bad, 401, 'invalid_token', { detail: MESSAGES.invalid_token });
     expect(bad.headers['www-authenticate']).toBe(
-      `Bearer realm="tollgate", error="invalid_token", error_description="${MESSAGES.invalid_token}"`,
+      ['JWT', 'UAT', 'Bearer']
+        .map(
+          (scheme) =>
+            `${scheme} realm="tollgate", error="invalid_token", error_description="${MESSAGES.invalid_token}"`,
+        )
+        .join(', '),
     );
     expectRefusal(
       await serve(d.http, get('/api/v2/me/', { authorization: 'Basic dTpw' })),

@@ -225,11 +225,10 @@ describe('GET /Authentication/UserToken (an administrator issues a user token)',
     expectRefusal(unknown, 404, 'unknown_user', plain('unknown_user', 'No such user.'));
   });
 
-  // As the contract suite (packages/contract-tests/src/scheme-a.ts) has it: 403 outside_domain.
-  // CONTRACT.md and docs/diagrams.md say 404, the unknown user's answer: see contract-gaps.test.ts.
-  it('403: a user outside a domain admin’s domain; inside it, 200', async () => {
+  // CONTRACT.md: a user outside a domain admin's domain gets the unknown user's answer.
+  it('404: a user outside a domain admin’s domain, as an unknown one; inside it, 200', async () => {
     const domain = `Bearer ${await adminAccess(domainAdmin)}`;
-    expectRefusal(await issue({ username: bob.username }, domain), 403, 'outside_domain');
+    expectRefusal(await issue({ username: bob.username }, domain), 404, 'unknown_user');
     expect((await issue({ username: ava.username }, domain)).status).toBe(200);
   });
 
