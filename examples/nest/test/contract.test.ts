@@ -1,21 +1,23 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { defineContractSuite } from '@tollgate/contract-tests';
+import { createRequestLog, defineContractSuite } from '@tollgate/contract-tests';
 import { createScryptPasswordHasher } from '@tollgate/core';
 import { startServer } from '../src/server.js';
 
 defineContractSuite('nest', async () => {
+  const requestLog = createRequestLog();
   const dir = mkdtempSync(join(tmpdir(), 'tollgate-contract-nest-'));
   const server = await startServer({
     port: 0,
     host: '127.0.0.1',
     database: join(dir, 'tollgate.db'),
     passwordHasher: createScryptPasswordHasher({ logN: 10, r: 8, p: 1 }),
-    logger: false,
+    logDestination: requestLog.stream,
   });
   return {
     url: server.url,
+    requestLog,
     close: async () => {
       await server.close();
       rmSync(dir, { recursive: true, force: true });

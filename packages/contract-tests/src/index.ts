@@ -2,7 +2,9 @@ import { afterAll, beforeAll, describe } from 'vitest';
 import { ContractClient } from './client.js';
 import { defineDiscovery } from './discovery.js';
 import { defineFuzz } from './fuzz.js';
+import { defineLogRedaction, defineWholeLogCheck } from './log-redaction.js';
 import { defineLoginLimits } from './login-limits.js';
+import type { RequestLog } from './request-log.js';
 import { defineRobustness } from './robustness.js';
 import { defineSchemeA } from './scheme-a.js';
 import { defineSchemeB } from './scheme-b.js';
@@ -14,12 +16,16 @@ import { defineTokenKinds } from './token-kinds.js';
 export interface ContractApp {
   /** The base URL, e.g. `http://127.0.0.1:54321`. */
   readonly url: string;
+  /** The app's real log (its pino destination): the suite checks that no secret reaches it. */
+  readonly requestLog: RequestLog;
   close(): Promise<void>;
 }
 
 export { ContractClient } from './client.js';
 export type { Account } from './demo.js';
 export { AVA, BOB, DOMAIN_ADMIN, ETHAN, ORGANISATIONS, PERMISSIONS, ROOT } from './demo.js';
+export { createRequestLog, type LogEntry, leakedSecrets, type RequestLog } from './request-log.js';
+export { defineStartupBanner, startupOutput } from './startup.js';
 
 /**
  * The HTTP contract (CONTRACT.md and docs/http-profiles.md) as one vitest suite over real HTTP.
@@ -49,8 +55,14 @@ export function defineContractSuite(name: string, startApp: () => Promise<Contra
     defineTokenKinds(client);
     defineRobustness(client);
     defineDiscovery(client);
+    const requestLog = () => {
+      if (app === undefined) throw new Error('the app has not started');
+      return app.requestLog;
+    };
+    defineLogRedaction(client, requestLog);
     // Last: they revoke, rate-limit or otherwise disturb what they touch.
     defineFuzz(client);
     defineLoginLimits(client);
+    defineWholeLogCheck(requestLog);
   });
 }
