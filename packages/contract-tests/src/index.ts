@@ -36,7 +36,7 @@ export function defineContractSuite(name: string, startApp: () => Promise<Contra
     let app: ContractApp | undefined;
     const client = new ContractClient(() => {
       if (app === undefined) throw new Error('the app has not started');
-      return app.url.replace(/\/+$/, '');
+      return trimTrailingSlashes(app.url);
     });
 
     beforeAll(async () => {
@@ -65,4 +65,10 @@ export function defineContractSuite(name: string, startApp: () => Promise<Contra
     defineLoginLimits(client);
     defineWholeLogCheck(requestLog);
   });
+}
+
+function trimTrailingSlashes(url: string): string {
+  let end = url.length;
+  while (end > 0 && url.charCodeAt(end - 1) === 0x2f) end--;
+  return url.slice(0, end);
 }
