@@ -260,6 +260,10 @@ describe('redactUrl', () => {
       '/Authentication/token/[REDACTED]/Environments',
     );
     expect(redactUrl('/api/v2/scm/codes/42/?page=2')).toBe('/api/v2/scm/codes/42/?page=2');
+    // A token-shaped segment or value is redacted on any URL.
+    expect(redactUrl('/api/v2/scm/codes/eyJhbGciOiJFUzI1NiJ9.eyJ9.c2ln/?x=tgu_abc')).toBe(
+      '/api/v2/scm/codes/[REDACTED]/?x=[REDACTED]',
+    );
     expect(redactUrl('/api/v2/me/tokens/7/', { method: 'DELETE' })).toBe('/api/v2/me/tokens/7/');
   });
 

@@ -46,13 +46,28 @@ function looksLikeToken(value: string): boolean {
 /** How the router reads a query name or value: `+` is a space, then lenient percent-decoding. */
 const formDecoded = (text: string): string => new URLSearchParams(`x=${text}`).get('x') ?? '';
 
-/** How a segment compares with a route's literal when redacting: decoded and case-insensitive. */
-function literalForm(segment: string): string {
-  try {
-    return decodeURIComponent(segment).toLowerCase();
-  } catch {
-    return segment.toLowerCase();
+const hexValue = (code: number): number =>
+  code >= 0x30 && code <= 0x39
+    ? code - 0x30
+    : (code | 0x20) >= 0x61 && (code | 0x20) <= 0x66
+      ? (code | 0x20) - 0x57
+      : -1;
+
+/** Percent-decoding that never throws (a malformed escape stays as it is, bad UTF-8 becomes U+FFFD). */
+function percentDecoded(text: string): string {
+  if (!text.includes('%')) return text;
+  const bytes: number[] = [];
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    const high = code === 0x25 ? hexValue(text.charCodeAt(i + 1)) : -1;
+    const low = high >= 0 ? hexValue(text.charCodeAt(i + 2)) : -1;
+    if (low >= 0) {
+      bytes.push(high * 16 + low);
+      i += 2;
+    } else if (code < 0x80) bytes.push(code);
+    else for (const byte of Buffer.from(text[i]!, 'utf8')) bytes.push(byte);
   }
+  return Buffer.from(bytes).toString('utf8');
 }
 
 const compiledByPrefix = new Map<string, readonly CompiledRoute[]>();
@@ -97,7 +112,9 @@ export function redactUrl(url: string, options: RedactOptions = {}): string {
   const raw = target.pathname.split('/');
   const positions: number[] = []; // the non-empty segments' indexes in `raw`
   for (let i = 0; i < raw.length; i++) if (raw[i]!.length > 0) positions.push(i);
-  const actual = positions.map((i) => literalForm(raw[i]!));
+  const decoded = positions.map((i) => percentDecoded(raw[i]!));
+  // How a segment compares with a route's literal when redacting: decoded and case-insensitive.
+  const actual = decoded.map((segment) => segment.toLowerCase());
   const secretAt = new Set<number>();
   const matching: RouteDefinition[] = [];
   for (const { route, segments } of routesFor(trimTrailingSlashes(options.prefix ?? ''))) {
@@ -111,7 +128,7 @@ export function redactUrl(url: string, options: RedactOptions = {}): string {
     if (segments.length === actual.length && leadingMatch(segments, actual, actual.length))
       matching.push(route);
   }
-  actual.forEach((segment, i) => {
+  decoded.forEach((segment, i) => {
     if (looksLikeToken(segment)) secretAt.add(i);
   });
   for (const i of secretAt) raw[positions[i]!] = REDACTED;
