@@ -218,14 +218,14 @@ describe('redactUrl', () => {
       fc.property(routeCaseArb, fc.boolean(), (testCase, withMethod) => {
         expectNoSecret(testCase, redactUrl(testCase.url, withMethod ? { method: testCase.method } : {}));
       }),
-      { numRuns: 2000 },
+      { numRuns: 1000 },
     );
   });
 
   it('the usual secret names are redacted on any URL, an app route’s too', () => {
     fc.assert(
       fc.property(appCaseArb, (testCase) => expectNoSecret(testCase, redactUrl(testCase.url))),
-      { numRuns: 1000 },
+      { numRuns: 500 },
     );
   });
 
