@@ -24,9 +24,9 @@ const SECRET_NAME_PARTS = [
   'apikey',
   'session',
   'credential',
-  'auth',
+  'authoriz',
 ];
-const SECRET_NAMES = new Set(['code', 'pwd', 'pass', 'jwt', 'uat', 'key', 'signature', 'sig']);
+const SECRET_NAMES = new Set(['code', 'pwd', 'pass', 'jwt', 'uat', 'key', 'auth', 'signature', 'sig']);
 
 function isSecretName(name: string): boolean {
   let normalized = '';
