@@ -254,7 +254,10 @@ describe('redactUrl', () => {
       '/Authentication?username=ethan&password=[REDACTED]&environment=staging',
     );
     expect(redactUrl('/Authentication/refresh//abc.def.ghi?environment=staging#frag')).toBe(
-      '/Authentication/refresh//[REDACTED]?environment=staging',
+      '/Authentication/refresh/[REDACTED]?environment=staging#frag',
+    );
+    expect(redactUrl('/api/v2/me/#access_token=abc&state=1')).toBe(
+      '/api/v2/me/#access_token=[REDACTED]&state=1',
     );
     expect(redactUrl('/Authentication/token/abc/Environments')).toBe(
       '/Authentication/token/[REDACTED]/Environments',
@@ -262,23 +265,35 @@ describe('redactUrl', () => {
     expect(redactUrl('/api/v2/scm/codes/42/?page=2')).toBe('/api/v2/scm/codes/42/?page=2');
     // A token-shaped segment or value is redacted on any URL.
     expect(redactUrl('/api/v2/scm/codes/eyJhbGciOiJFUzI1NiJ9.eyJ9.c2ln/?x=tgu_abc')).toBe(
-      '/api/v2/scm/codes/[REDACTED]/?x=[REDACTED]',
+      '/api/v2/scm/codes/[REDACTED]?x=[REDACTED]',
     );
     expect(redactUrl('/api/v2/me/tokens/7/', { method: 'DELETE' })).toBe('/api/v2/me/tokens/7/');
   });
 
   it('redacts every unknown field of a token route, name and value', () => {
     expect(redactUrl('/Authentication?username=ethan&S0qUx56pW!&pw=x')).toBe(
-      '/Authentication?username=ethan&[REDACTED]&[REDACTED]',
+      '/Authentication?username=ethan&[REDACTED]&pw=[REDACTED]',
     );
     expect(redactUrl('/api/v2/auth/token?username=bob', { method: 'POST' })).toBe(
-      '/api/v2/auth/token?[REDACTED]',
+      '/api/v2/auth/token?username=[REDACTED]',
     );
+    // A token as a field name is redacted whole, on any URL.
+    expect(redactUrl('/api/v2/me/?eyJhbGciOiJFUzI1NiJ9.e30.c2ln=1')).toBe('/api/v2/me/?[REDACTED]');
   });
 
   it('honours a mount prefix', () => {
     expect(redactUrl('/auth/Authentication/refresh/abc', { prefix: '/auth/' })).toBe(
       '/auth/Authentication/refresh/[REDACTED]',
+    );
+    expect(redactUrl('/auth/Authentication/refresh/abc', '/auth')).toBe(
+      '/auth/Authentication/refresh/[REDACTED]',
+    );
+    // A mount point it was not told of hides nothing, nor does a `//host` a URL parser would drop.
+    expect(redactUrl('/api/Authentication/refresh/abc/x')).toBe(
+      '/api/Authentication/refresh/[REDACTED]/[REDACTED]',
+    );
+    expect(redactUrl('//host/Authentication/token/abc/Environments')).toBe(
+      '/host/Authentication/token/[REDACTED]/Environments',
     );
   });
 });

@@ -3,7 +3,13 @@ import { delegatedLoginRoutes } from './profiles/delegated-login/routes.js';
 import { tokenPairRoutes } from './profiles/token-pair/routes.js';
 import { uatJwtRoutes } from './profiles/uat-jwt/routes.js';
 import { userTokenRoutes } from './profiles/user-tokens/routes.js';
-import { type CompiledRoute, compileRoutes, parseRequestTarget, trimTrailingSlashes } from './router.js';
+import {
+  type CompiledRoute,
+  compileRoutes,
+  parseRequestTarget,
+  splitPath,
+  trimTrailingSlashes,
+} from './router.js';
 import type { RouteDefinition } from './types.js';
 
 const REDACTED = '[REDACTED]';
@@ -15,25 +21,41 @@ const ALL_ROUTES: readonly RouteDefinition[] = [
   ...uatJwtRoutes,
 ];
 
-/** Parts of query field names secret on any URL (compared decoded, lower-case, letters and digits only). */
-const SECRET_NAME_PARTS = [
+/**
+ * Query field names secret on any URL, compared decoded, lower-case, without `_` and `-`
+ * (`access_token`, `Access-Token` and `acc%65ss_token` alike; `access token` is another name).
+ */
+const SECRET_NAMES = new Set([
   'password',
   'passwd',
+  'pwd',
+  'pass',
   'token',
-  'secret',
-  'apikey',
+  'accesstoken',
+  'refreshtoken',
+  'idtoken',
+  'sessiontoken',
+  'securitytoken',
+  'usertoken',
+  'tollgatesession',
   'session',
+  'code',
+  'secret',
+  'clientsecret',
+  'apikey',
+  'key',
+  'jwt',
+  'uat',
+  'auth',
+  'authorization',
   'credential',
-  'authoriz',
-];
-const SECRET_NAMES = new Set(['code', 'pwd', 'pass', 'jwt', 'uat', 'key', 'auth', 'signature', 'sig']);
+  'credentials',
+  'signature',
+  'sig',
+]);
 
-function isSecretName(name: string): boolean {
-  let normalized = '';
-  for (const char of name.toLowerCase())
-    if ((char >= 'a' && char <= 'z') || (char >= '0' && char <= '9')) normalized += char;
-  return SECRET_NAMES.has(normalized) || SECRET_NAME_PARTS.some((part) => normalized.includes(part));
-}
+const isSecretName = (name: string): boolean =>
+  SECRET_NAMES.has(name.toLowerCase().replaceAll('_', '').replaceAll('-', ''));
 
 /** A value shaped like one of Tollgate's tokens (a JWS, a wrapped security token, a UAT, a refresh token). */
 function looksLikeToken(value: string): boolean {
@@ -82,10 +104,15 @@ function routesFor(prefix: string): readonly CompiledRoute[] {
 
 const isParam = (pattern: string) => pattern.startsWith('{');
 
-/** Whether `actual`'s first `count` segments match `pattern`'s (literals decoded, case-insensitively). */
-function leadingMatch(pattern: readonly string[], actual: readonly string[], count: number): boolean {
+/** Whether `actual`, from `start` on, matches `pattern`'s first `count` segments (literals case-insensitively). */
+function leadingMatch(
+  pattern: readonly string[],
+  actual: readonly string[],
+  count: number,
+  start = 0,
+): boolean {
   for (let i = 0; i < count; i++) {
-    if (!isParam(pattern[i]!) && pattern[i]!.toLowerCase() !== actual[i]) return false;
+    if (!isParam(pattern[i]!) && pattern[i]!.toLowerCase() !== actual[start + i]) return false;
   }
   return true;
 }
@@ -97,65 +124,89 @@ export interface RedactOptions {
   readonly method?: string;
 }
 
-/**
- * A URL fit for a log line: its path and query read exactly as the router reads them (back
- * slashes, dot segments, doubled slashes, absolute-form targets, percent-encoded names), then
- * redacted: from a token route's secret path parameter on, every segment but the route's own
- * literals (also for a misspelling of the route the router would not serve); the query fields a
- * route declares secret; every field a token route does not declare (name and value); fields named
- * like a secret, and values and segments shaped like a Tollgate token, on any URL. The fragment
- * (never sent by a browser, ignored by the router) is dropped; so is an absolute-form target's origin.
- */
-export function redactUrl(url: string, options: RedactOptions = {}): string {
-  const target = parseRequestTarget(url);
-  if (target === null) return REDACTED;
-  const raw = target.pathname.split('/');
-  const positions: number[] = []; // the non-empty segments' indexes in `raw`
-  for (let i = 0; i < raw.length; i++) if (raw[i]!.length > 0) positions.push(i);
-  const decoded = positions.map((i) => percentDecoded(raw[i]!));
-  // How a segment compares with a route's literal when redacting: decoded and case-insensitive.
-  const actual = decoded.map((segment) => segment.toLowerCase());
-  const secretAt = new Set<number>();
-  const matching: RouteDefinition[] = [];
-  for (const { route, segments } of routesFor(trimTrailingSlashes(options.prefix ?? ''))) {
-    const first = segments.findIndex((s) => isParam(s) && route.secrets?.params?.includes(s.slice(1, -1)));
-    if (first >= 0 && actual.length > first && leadingMatch(segments, actual, first)) {
-      for (let i = first; i < actual.length; i++) {
-        const literal = segments[i];
-        if (literal === undefined || isParam(literal) || literal.toLowerCase() !== actual[i]) secretAt.add(i);
-      }
-    }
-    if (segments.length === actual.length && leadingMatch(segments, actual, actual.length))
-      matching.push(route);
-  }
-  decoded.forEach((segment, i) => {
-    if (looksLikeToken(segment)) secretAt.add(i);
-  });
-  for (const i of secretAt) raw[positions[i]!] = REDACTED;
-  const path = raw.join('/');
-  if (target.search.length <= 1) return path;
-
-  const method = options.method === 'HEAD' ? 'GET' : options.method;
-  const forMethod = matching.filter((route) => route.method === method);
-  const routes = forMethod.length > 0 ? forMethod : matching;
-  const declared = (route: RouteDefinition, name: string) =>
-    route.query !== undefined && Object.hasOwn(route.query.shape, name);
-  const pairs = target.search
-    .slice(1)
+/** The fields of a query (or fragment), each redacted as `secret(name, value)` says. */
+function redactFields(
+  fields: string,
+  secret: (name: string, value: string, hasValue: boolean) => 'name' | 'value' | null,
+): string {
+  return fields
     .split('&')
     .map((pair) => {
       if (pair.length === 0) return pair;
       const eq = pair.indexOf('=');
       const name = formDecoded(eq < 0 ? pair : pair.slice(0, eq));
-      const value = eq < 0 ? '' : formDecoded(pair.slice(eq + 1));
-      const knownName = isSecretName(name) || routes.some((route) => declared(route, name));
-      const unknownOnTokenRoute = routes.some((route) => route.carriesTokens && !declared(route, name));
-      if (!knownName && (unknownOnTokenRoute || looksLikeToken(name))) return REDACTED;
-      const secretValue =
-        isSecretName(name) ||
-        looksLikeToken(value) ||
-        routes.some((route) => route.secrets?.query?.includes(name) === true);
-      return secretValue && eq >= 0 ? `${pair.slice(0, eq)}=${REDACTED}` : pair;
-    });
-  return `${path}?${pairs.join('&')}`;
+      const verdict = secret(name, eq < 0 ? '' : formDecoded(pair.slice(eq + 1)), eq >= 0);
+      if (verdict === 'name') return REDACTED;
+      return verdict === 'value' && eq >= 0 ? `${pair.slice(0, eq)}=${REDACTED}` : pair;
+    })
+    .join('&');
+}
+
+/** A secret on any URL: a name like a secret's, or a value (or a bare name) shaped like a token. */
+const anywhere = (name: string, value: string): 'name' | 'value' | null =>
+  looksLikeToken(name) ? 'name' : isSecretName(name) || looksLikeToken(value) ? 'value' : null;
+
+/**
+ * A URL fit for a log line: its path and query read exactly as the router reads them (back
+ * slashes, dot segments, doubled slashes, absolute-form targets, percent-encoded names), then
+ * redacted: from a token route's secret path parameter on, every segment but the route's own
+ * literals (also under another mount point, and for a misspelling the router would not serve); the query fields a
+ * route declares secret; the value of every field a token route does not declare; fields named like
+ * a secret, and values, bare names and segments shaped like a Tollgate token, on any URL (the
+ * fragment too). A redacted path is written as the router reads it (no empty segments); an
+ * absolute-form target's origin is dropped. `options` may be the mount prefix alone.
+ */
+export function redactUrl(url: string, options: RedactOptions | string = {}): string {
+  const { prefix = '', method: requestMethod } = typeof options === 'string' ? { prefix: options } : options;
+  const target = parseRequestTarget(url);
+  if (target === null) return REDACTED;
+  const segments = splitPath(target.pathname);
+  const decoded = segments.map(percentDecoded);
+  // How a segment compares with a route's literal when redacting: decoded and case-insensitive.
+  const actual = decoded.map((segment) => segment.toLowerCase());
+  const secretAt = new Set<number>();
+  const matching: RouteDefinition[] = [];
+  for (const { route, segments: pattern } of routesFor(trimTrailingSlashes(prefix))) {
+    const first = pattern.findIndex((s) => isParam(s) && route.secrets?.params?.includes(s.slice(1, -1)));
+    // The segments before a secret parameter, wherever they stand (under a mount point not given
+    // here, after a `//host` a URL parser would take for an authority): what follows is redacted.
+    for (let start = 0; first >= 0 && start + first < actual.length; start++) {
+      if (!leadingMatch(pattern, actual, first, start)) continue;
+      for (let i = start + first; i < actual.length; i++) {
+        const literal = pattern[i - start];
+        if (literal === undefined || isParam(literal) || literal.toLowerCase() !== actual[i]) secretAt.add(i);
+      }
+      break;
+    }
+    if (pattern.length === actual.length && leadingMatch(pattern, actual, actual.length))
+      matching.push(route);
+  }
+  decoded.forEach((segment, i) => {
+    if (looksLikeToken(segment)) secretAt.add(i);
+  });
+  let out =
+    secretAt.size === 0
+      ? target.pathname
+      : `/${segments.map((segment, i) => (secretAt.has(i) ? REDACTED : segment)).join('/')}`;
+
+  if (target.search.length > 1) {
+    const method = requestMethod === 'HEAD' ? 'GET' : requestMethod;
+    const forMethod = matching.filter((route) => route.method === method);
+    const routes = forMethod.length > 0 ? forMethod : matching;
+    const declared = (route: RouteDefinition, name: string) =>
+      route.query !== undefined && Object.hasOwn(route.query.shape, name);
+    out += `?${redactFields(target.search.slice(1), (name, value, hasValue) => {
+      const verdict = anywhere(name, value);
+      if (verdict !== null) return verdict;
+      if (routes.some((route) => route.secrets?.query?.includes(name) === true)) return 'value';
+      // Unknown on a token route (no route of this path declares it): a typo of a secret field,
+      // or a bare secret.
+      const tokenRoute = routes.some((route) => route.carriesTokens);
+      if (tokenRoute && !routes.some((route) => declared(route, name))) return hasValue ? 'value' : 'name';
+      return null;
+    })}`;
+  }
+  // Ignored by the router, but it may carry a token (`#access_token=…`).
+  if (target.hash.length > 1) out += `#${redactFields(target.hash.slice(1), anywhere)}`;
+  return out;
 }
