@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { defineContractSuite } from '@tollgate/contract-tests';
+import { createRequestLog, defineContractSuite } from '@tollgate/contract-tests';
 import { createScryptPasswordHasher } from '@tollgate/core';
 import pg from 'pg';
 import { startServer } from '../src/server.js';
@@ -8,6 +8,7 @@ import { DATABASE_URL, REDIS_URL } from './services.js';
 // The same contract with TOLLGATE_DATABASE_URL and TOLLGATE_REDIS_URL set: PostgreSQL (a fresh
 // schema of its own) and Redis instead of the SQLite file.
 defineContractSuite('express on PostgreSQL + Redis', async () => {
+  const requestLog = createRequestLog();
   const schema = `tollgate_contract_${randomBytes(6).toString('hex')}`;
   const server = await startServer({
     port: 0,
@@ -16,10 +17,11 @@ defineContractSuite('express on PostgreSQL + Redis', async () => {
     databaseSchema: schema,
     redisUrl: REDIS_URL,
     passwordHasher: createScryptPasswordHasher({ logN: 10, r: 8, p: 1 }),
-    logger: false,
+    logDestination: requestLog.stream,
   });
   return {
     url: server.url,
+    requestLog,
     close: async () => {
       await server.close();
       const admin = new pg.Client({ connectionString: DATABASE_URL });

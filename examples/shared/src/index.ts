@@ -32,7 +32,7 @@ import {
 import { demoData, openSqliteStore } from '@tollgate/store-sqlite';
 import { Redis } from 'ioredis';
 import pg from 'pg';
-import { type Logger, pino } from 'pino';
+import { type DestinationStream, type Logger, pino } from 'pino';
 
 export interface DemoRoute extends AppRouteDoc {
   readonly method: 'GET' | 'POST' | 'PATCH';
@@ -112,6 +112,8 @@ export interface ExampleServerOptions {
   readonly lifetimes?: Partial<Lifetimes>;
   /** `false` silences the request log. Default: JSON lines on stdout. */
   readonly logger?: false;
+  /** Where the log's JSON lines go instead of stdout (tests read the real request log from it). */
+  readonly logDestination?: DestinationStream;
   /** Adds `Secure` to the session cookie. Default: true when NODE_ENV is production. */
   readonly secureCookie?: boolean;
   /** The HTTP server's time limits; each one given replaces its default (`SERVER_TIME_LIMITS`). */
@@ -301,7 +303,12 @@ export interface ExampleSetup {
 /** The SQLite store seeded with the demo data, the request logger and the Tollgate of an example. */
 export async function openExample(options: ExampleServerOptions): Promise<ExampleSetup> {
   const stores = await openStores(options);
-  const logger = options.logger === false ? pino({ level: 'silent' }) : pino();
+  const logger =
+    options.logger === false
+      ? pino({ level: 'silent' })
+      : options.logDestination
+        ? pino({}, options.logDestination)
+        : pino();
   let redis: Redis | undefined;
   try {
     const signingKey =
@@ -362,6 +369,37 @@ export async function openExample(options: ExampleServerOptions): Promise<Exampl
 
 /** pino-http serializers: only what is safe to log, never a header, the URL with secrets redacted. */
 export const REQUEST_LOG_SERIALIZERS = {
-  req: (req: { method: string; url: string }) => ({ method: req.method, url: redactUrl(req.url) }),
+  req: (req: { method: string; url: string }) => ({
+    method: req.method,
+    url: redactUrl(req.url, { method: req.method }),
+  }),
   res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
 };
+
+/**
+ * What an example prints once it listens. Outside production, how to try it with the demo accounts;
+ * in production (`NODE_ENV=production`) no demo password: they are in the README.
+ */
+export function startupBanner(
+  url: string,
+  options: { readonly production?: boolean; readonly extra?: readonly string[] } = {},
+): string {
+  const production = options.production ?? process.env.NODE_ENV === 'production';
+  const extra = (options.extra ?? []).map((line) => `  ${line}\n`).join('');
+  if (production) {
+    return `
+Demo accounts: see the README (no password is printed in production).
+  curl -s ${url}/openapi.json
+`;
+  }
+  return `
+Try it (demo accounts in the README):
+  curl -s '${url}/Authentication?username=ethan.buckley@datastoreltd.biz&password=S0qUx56pW!&environment=staging'
+  curl -s -X POST ${url}/api/v2/auth/token -H 'content-type: application/json' \\
+       -d '{"username":"bob@acme.test","password":"Acme!user1"}'
+  TOKEN=$(curl -s -X POST ${url}/api/v2/auth/jwt/ -H 'content-type: application/json' \\
+       -d '{"email":"ethan.buckley@datastoreltd.biz","password":"S0qUx56pW!"}' | sed -E 's/.*"token":"([^"]+)".*/\\1/')
+  curl -s ${url}/api/v2/me/ -H "Authorization: JWT $TOKEN"
+${extra}  curl -s ${url}/openapi.json
+`;
+}

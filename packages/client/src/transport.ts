@@ -47,7 +47,7 @@ export function resolveConfig(options: ConfigOptions): ClientConfig {
   const fetchImpl = options.fetch;
   return {
     baseUrl,
-    basePath: baseUrl.pathname.replace(/\/+$/, ''),
+    basePath: withoutTrailingSlashes(baseUrl.pathname),
     // Called through globalThis: a bare reference to window.fetch throws "Illegal invocation".
     fetch: fetchImpl ?? ((input, init) => globalThis.fetch(input, init)),
     clock: options.clock ?? Date.now,
@@ -144,4 +144,11 @@ function unexpected(status: number, label: string, what: string, cause?: unknown
     route: label,
     cause,
   });
+}
+
+/** `path` without its trailing slashes, in one pass (a regex like `/\/+$/` is quadratic on many slashes). */
+function withoutTrailingSlashes(path: string): string {
+  let end = path.length;
+  while (end > 0 && path.charCodeAt(end - 1) === 0x2f) end--;
+  return path.slice(0, end);
 }

@@ -50,7 +50,7 @@ export function expectErrorCode(reply: Reply): string {
 
 /** Fails when the body looks like it carries a stack trace or an exception dump. */
 export function expectNoStackTrace(reply: Reply): void {
-  expect(reply.text, `${reply.method} ${reply.path}: no stack trace`).not.toMatch(/^\s*at\s/m);
+  expect(reply.text, `${reply.method} ${reply.path}: no stack trace`).not.toMatch(/^[ \t]*at\s/m);
   expect(reply.text, `${reply.method} ${reply.path}: no "Error:"`).not.toMatch(/Error:/);
   expect(reply.text, `${reply.method} ${reply.path}: no source locations`).not.toMatch(
     /\.(?:[cm]?js|ts):\d+:\d+/,

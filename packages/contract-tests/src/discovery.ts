@@ -49,8 +49,7 @@ function verifyJws(token: string, jwk: Record<string, unknown>): boolean | undef
   const data = Buffer.from(`${header}.${payload}`);
   const sig = Buffer.from(signature ?? '', 'base64url');
   const key = createPublicKey({ key: jwk as JsonWebKey, format: 'jwk' });
-  const bits = /(\d+)$/.exec(alg)?.[1];
-  const hash = `sha${bits === '512' ? '512' : bits === '384' ? '384' : '256'}`;
+  const hash = `sha${alg.endsWith('512') ? '512' : alg.endsWith('384') ? '384' : '256'}`;
   if (alg === 'EdDSA' || alg === 'Ed25519') return verify(null, data, key, sig);
   if (alg.startsWith('ES')) return verify(hash, data, { key, dsaEncoding: 'ieee-p1363' }, sig);
   if (alg.startsWith('RS')) return verify(hash, data, key, sig);
@@ -121,7 +120,7 @@ export function defineDiscovery(client: ContractClient): void {
       record(body.info, 'info');
       const normalised = new Map<string, Record<string, unknown>>();
       for (const [path, item] of Object.entries(record(body.paths, 'paths'))) {
-        normalised.set(path.replace(/\{[^}]*\}/g, '{}'), record(item, `paths[${path}]`));
+        normalised.set(path.replace(/\{[^{}]*\}/g, '{}'), record(item, `paths[${path}]`));
       }
       return normalised;
     };

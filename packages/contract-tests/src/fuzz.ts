@@ -150,7 +150,7 @@ function mutatePath(random: Random, path: string): string {
     case 0:
       return `${path}/${segment()}`;
     case 1:
-      return path.replace(/\/[^/?]*(\/?)(\?.*)?$/, `/${segment()}$1$2`);
+      return replaceLastSegment(path, segment());
     case 2:
       return `${path}${path.includes('?') ? '&' : '?'}${random.pick([
         'username=a&username=b',
@@ -318,7 +318,7 @@ function carriesToken(reply: Reply): boolean {
 function problems(reply: Reply): string[] {
   const found: string[] = [];
   if (reply.status >= 500 || reply.status < 100) found.push(`status ${reply.status}`);
-  if (/^\s*at\s/m.test(reply.text)) found.push('a stack trace ("at " line)');
+  if (/^[ \t]*at\s/m.test(reply.text)) found.push('a stack trace ("at " line)');
   if (reply.text.includes('Error:')) found.push('"Error:" in the body');
   if (/\.(?:[cm]?js|ts):\d+:\d+/.test(reply.text)) found.push('a source location in the body');
   if (reply.status >= 400 && !ERROR_CODE.test(reply.headers.get('tollgate-error-code') ?? '')) {
@@ -389,4 +389,16 @@ export function defineFuzz(client: ContractClient): void {
       ).toEqual([]);
     }, 60_000);
   });
+}
+
+/** `path` with its last segment (before a trailing slash and the query) replaced by `segment`. */
+function replaceLastSegment(path: string, segment: string): string {
+  const queryAt = path.indexOf('?');
+  const query = queryAt < 0 ? '' : path.slice(queryAt);
+  let base = queryAt < 0 ? path : path.slice(0, queryAt);
+  const trailing = base.endsWith('/') ? '/' : '';
+  if (trailing) base = base.slice(0, -1);
+  const cut = base.lastIndexOf('/');
+  if (cut < 0) return trailing ? `/${segment}${query}` : path;
+  return `${base.slice(0, cut)}/${segment}${trailing}${query}`;
 }

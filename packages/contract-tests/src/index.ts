@@ -2,7 +2,9 @@ import { afterAll, beforeAll, describe } from 'vitest';
 import { ContractClient } from './client.js';
 import { defineDiscovery } from './discovery.js';
 import { defineFuzz } from './fuzz.js';
+import { defineLogRedaction, defineWholeLogCheck } from './log-redaction.js';
 import { defineLoginLimits } from './login-limits.js';
+import type { RequestLog } from './request-log.js';
 import { defineRobustness } from './robustness.js';
 import { defineSchemeA } from './scheme-a.js';
 import { defineSchemeB } from './scheme-b.js';
@@ -15,13 +17,17 @@ import { defineTokenKinds } from './token-kinds.js';
 export interface ContractApp {
   /** The base URL, e.g. `http://127.0.0.1:54321`. */
   readonly url: string;
+  /** The app's real log (its pino destination): the suite checks that no secret reaches it. */
+  readonly requestLog: RequestLog;
   close(): Promise<void>;
 }
 
 export { ContractClient } from './client.js';
 export type { Account } from './demo.js';
 export { AVA, BOB, DOMAIN_ADMIN, ETHAN, ORGANISATIONS, PERMISSIONS, ROOT } from './demo.js';
+export { createRequestLog, type LogEntry, leakedSecrets, type RequestLog } from './request-log.js';
 export { defineServerTimeLimits, type ServerTimeLimitsUnderTest } from './slow-clients.js';
+export { defineStartupBanner, startupOutput } from './startup.js';
 
 /**
  * The HTTP contract (CONTRACT.md and docs/http-profiles.md) as one vitest suite over real HTTP.
@@ -32,7 +38,7 @@ export function defineContractSuite(name: string, startApp: () => Promise<Contra
     let app: ContractApp | undefined;
     const client = new ContractClient(() => {
       if (app === undefined) throw new Error('the app has not started');
-      return app.url.replace(/\/+$/, '');
+      return trimTrailingSlashes(app.url);
     });
 
     beforeAll(async () => {
@@ -52,8 +58,20 @@ export function defineContractSuite(name: string, startApp: () => Promise<Contra
     defineRobustness(client);
     defineAuthenticateBeforeBody(client);
     defineDiscovery(client);
+    const requestLog = () => {
+      if (app === undefined) throw new Error('the app has not started');
+      return app.requestLog;
+    };
+    defineLogRedaction(client, requestLog);
     // Last: they revoke, rate-limit or otherwise disturb what they touch.
     defineFuzz(client);
     defineLoginLimits(client);
+    defineWholeLogCheck(requestLog);
   });
+}
+
+function trimTrailingSlashes(url: string): string {
+  let end = url.length;
+  while (end > 0 && url.charCodeAt(end - 1) === 0x2f) end--;
+  return url.slice(0, end);
 }

@@ -52,10 +52,10 @@ export const refusal = (code: TollgateErrorCode, message?: string): AuthResult =
 });
 
 /** Anything thrown on the way becomes a refusal; what is not Tollgate's own is an internal error. */
-export const asRefusal = (error: unknown): AuthResult => ({
-  ok: false,
-  error: error instanceof TollgateError ? error : new TollgateError('internal_error', { cause: error }),
-});
+const asTollgateError = (error: unknown): TollgateError =>
+  error instanceof TollgateError ? error : new TollgateError('internal_error', { cause: error });
+
+export const asRefusal = (error: unknown): AuthResult => ({ ok: false, error: asTollgateError(error) });
 
 export function createAuthenticator(deps: {
   readonly clock: Clock;
@@ -153,6 +153,25 @@ export function createAuthenticator(deps: {
     return verifyJwt(credential, key, now);
   };
 
+  // The last header read and what it said. Several guards on one request (passport's strategies, one
+  // per scheme) ask about the same header one after the other: it is parsed once, not once each.
+  let lastHeader: string | undefined;
+  let lastReading: Credential | TollgateError | undefined;
+  const readHeader = (header: string): Credential | TollgateError => {
+    if (header === lastHeader && lastReading !== undefined) return lastReading;
+    let reading: Credential | TollgateError | null = splitAuthorization(header);
+    if (reading === null) {
+      try {
+        reading = parseAuthorizationHeader(header);
+      } catch (error) {
+        reading = asTollgateError(error);
+      }
+    }
+    lastHeader = header;
+    lastReading = reading;
+    return reading;
+  };
+
   // A newline never occurs in a header value, so these keys cannot collide with header keys.
   const keyOf = (credential: Credential): string => `\n${credential.source}\n${credential.token}`;
 
@@ -166,15 +185,10 @@ export function createAuthenticator(deps: {
       if (header !== undefined) {
         const found = cache.lookup(header, now);
         if (found !== undefined) return known(found, now, sources);
-        let credential = splitAuthorization(header);
-        if (credential === null) {
-          try {
-            credential = parseAuthorizationHeader(header);
-          } catch (error) {
-            return asRefusal(error);
-          }
-        }
-        return verify(credential, header, now, sources);
+        const credential = readHeader(header);
+        return credential instanceof TollgateError
+          ? { ok: false, error: credential }
+          : verify(credential, header, now, sources);
       }
       let credential: Credential | null;
       try {

@@ -11,7 +11,13 @@ import { uatJwtRoutes } from './profiles/uat-jwt/routes.js';
 import { userTokenRoutes } from './profiles/user-tokens/routes.js';
 import { queryRecord } from './query.js';
 import { NO_STORE, renderError } from './render.js';
-import { compileRoutes, matchSegments, splitPath } from './router.js';
+import {
+  compileRoutes,
+  matchSegments,
+  parseRequestTarget,
+  splitPath,
+  trimTrailingSlashes,
+} from './router.js';
 import type {
   ErrorShape,
   GuardResult,
@@ -87,7 +93,7 @@ function resolveOptions(tollgate: Tollgate, options: HttpHandlerOptions): Resolv
   return {
     profiles: options.profiles ?? ALL_PROFILES,
     errorShape: options.errorShape ?? 'default',
-    prefix: (options.prefix ?? '').replace(/\/+$/, ''),
+    prefix: trimTrailingSlashes(options.prefix ?? ''),
     maxBodyBytes: options.maxBodyBytes ?? 65_536,
     cookie: {
       secure: options.cookie?.secure ?? true,
@@ -168,12 +174,8 @@ export function createHttpHandler(tollgate: Tollgate, handlerOptions: HttpHandle
     options,
 
     async handle(request) {
-      let url: URL;
-      try {
-        url = new URL(request.url, 'http://tollgate.invalid');
-      } catch {
-        return null;
-      }
+      const url = parseRequestTarget(request.url);
+      if (url === null) return null;
       const actual = splitPath(url.pathname);
       // HEAD is a GET without the body (RFC 9110 §9.3.2).
       const method = request.method === 'HEAD' ? 'GET' : request.method;

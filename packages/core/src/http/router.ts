@@ -7,6 +7,30 @@ export interface CompiledRoute {
   readonly segments: readonly string[];
 }
 
+const BASE = 'http://tollgate.invalid';
+const ABSOLUTE_FORM = /^[a-z][a-z0-9+.-]*:/i;
+
+/**
+ * A request target as the router reads it, the URL standard's way (back slashes are slashes, dot
+ * segments resolved, tabs and newlines dropped): an absolute-form target (`http://host/path`) as
+ * a URL, anything else as a path, even one that starts with `//`. Null when it cannot be parsed.
+ */
+export function parseRequestTarget(target: string): URL | null {
+  try {
+    if (ABSOLUTE_FORM.test(target)) return new URL(target);
+    return new URL(target.startsWith('/') || target.startsWith('\\') ? BASE + target : `${BASE}/${target}`);
+  } catch {
+    return null;
+  }
+}
+
+/** `path` without its trailing slashes (a mount prefix), in one pass. */
+export function trimTrailingSlashes(path: string): string {
+  let end = path.length;
+  while (end > 0 && path.charCodeAt(end - 1) === 0x2f) end--;
+  return path.slice(0, end);
+}
+
 /** Path segments; empty ones (doubled or trailing slashes) are not significant. */
 export function splitPath(path: string): string[] {
   return path.split('/').filter((segment) => segment.length > 0);

@@ -10,6 +10,10 @@ export {
 export { readCookie } from '../../src/credentials/cookie.js';
 export { extractCredential } from '../../src/credentials/request.js';
 export * from '../../src/http/index.js';
+export { delegatedLoginRoutes } from '../../src/http/profiles/delegated-login/routes.js';
+export { tokenPairRoutes } from '../../src/http/profiles/token-pair/routes.js';
+export { uatJwtRoutes } from '../../src/http/profiles/uat-jwt/routes.js';
+export { userTokenRoutes } from '../../src/http/profiles/user-tokens/routes.js';
 export * from '../../src/index.js';
 export * from '../../src/node.js';
 export { createLoginLimiter, memoryLimiterFactory } from '../../src/operations/login-limits.js';
