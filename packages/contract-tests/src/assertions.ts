@@ -110,7 +110,11 @@ export function expectChallenge(
   const value = reply.headers.get('www-authenticate') ?? '(absent)';
   const what = `${reply.method} ${reply.path}: WWW-Authenticate ${value}`;
   // Split before each `<Scheme> realm=`: the parameters themselves never contain one.
-  const challenges = value.split(/, (?=[A-Za-z]+ realm=)/);
+  const challenges: string[] = [];
+  for (const part of value.split(', ')) {
+    if (/^[A-Za-z]+ realm=/.test(part) || challenges.length === 0) challenges.push(part);
+    else challenges[challenges.length - 1] += `, ${part}`;
+  }
   expect(
     challenges.map((item) => item.slice(0, item.indexOf(' '))),
     `${what}: the schemes challenged`,

@@ -64,7 +64,8 @@ function derive(password: string, salt: Buffer, params: Argon2Parameters): Promi
   });
 }
 
-const b64 = (buffer: Buffer) => buffer.toString('base64').replace(/=+$/, '');
+// PHC strings use unpadded standard base64.
+const b64 = (buffer: Buffer) => buffer.toString('base64url').replaceAll('-', '+').replaceAll('_', '/');
 
 /**
  * Password hashing with node:crypto Argon2id (`$argon2id$v=19$m=…,t=…,p=…$salt$hash`). It verifies
