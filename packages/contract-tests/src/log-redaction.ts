@@ -61,9 +61,10 @@ const ATTACKS: readonly Attack[] = [
   { name: 'a fragment', target: (token) => `/Authentication/refresh/x#${token}`, status: 401 },
   { name: '?access_token=', target: (_token, jwt) => `/api/v2/me/?access_token=${jwt}`, status: 401 },
   {
+    // Scheme A's queries are strict: an unknown field is refused (400), and still never logged.
     name: 'an unknown field on a token route',
     target: (token) => `/Authentication/refresh/${token}?t%6Fken=${token}&environment=staging`,
-    status: 200,
+    status: 400,
   },
 ];
 
