@@ -17,7 +17,8 @@ const STATE_CHANGING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 const NO_RULE: GuardRule = Object.freeze({});
 const NO_PRINCIPAL: GuardResult = Object.freeze({ ok: true, principal: null });
 
-function originOf(value: string): string | null {
+/** The origin of a URL, or null when it is none. */
+export function originOf(value: string): string | null {
   try {
     return new URL(value).origin;
   } catch {

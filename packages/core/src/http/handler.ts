@@ -3,7 +3,7 @@ import { parseInput } from '../operations/input.js';
 import type { Tollgate } from '../tollgate.js';
 import type { CredentialSource, Principal, Requirement } from '../types.js';
 import { readJsonBody } from './body.js';
-import { createGuard } from './guard.js';
+import { createGuard, originOf } from './guard.js';
 import { type AppRouteDoc, buildOpenApi, type OpenApiInfo } from './openapi.js';
 import { delegatedLoginRoutes } from './profiles/delegated-login/routes.js';
 import { tokenPairRoutes } from './profiles/token-pair/routes.js';
@@ -79,14 +79,6 @@ function alreadyAuthenticated(
   return sources === undefined || sources.includes(principal.source)
     ? Promise.resolve(principal)
     : Promise.reject(new TollgateError('unsupported_scheme'));
-}
-
-function originOf(value: string): string | null {
-  try {
-    return new URL(value).origin;
-  } catch {
-    return null;
-  }
 }
 
 function resolveOptions(tollgate: Tollgate, options: HttpHandlerOptions): ResolvedHttpOptions {
