@@ -47,6 +47,11 @@ export const ERROR_CATALOGUE = {
   },
   unknown_user: { status: 404, message: 'No such user.' },
   not_found: { status: 404, message: 'Not found.' },
+  user_exists: { status: 409, message: 'A user with this username already exists.' },
+  lifecycle_unsupported: {
+    status: 501,
+    message: 'The user directory does not support creating, disabling or changing users.',
+  },
   rate_limited: { status: 429, message: 'Too many attempts; try again later.' },
   login_overloaded: { status: 503, message: 'Too many logins are being checked; try again shortly.' },
   store_unavailable: { status: 503, message: 'The token store cannot be reached; try again shortly.' },

@@ -1,4 +1,4 @@
-import type { Environment, UserRecord } from './types.js';
+import type { Actor, Environment, UserKind, UserRecord } from './types.js';
 
 /**
  * A refresh family: every refresh token descended from one login. Revoking the family
@@ -36,6 +36,8 @@ export type RotateRefreshTokenResult =
   | {
       readonly outcome: 'rotated';
       readonly family: RefreshFamilyRecord;
+      /** True when the presented token had been rotated already, within the reuse interval. */
+      readonly retried: boolean;
       /** The successor as stored (its expiry capped by the family's absolute expiry). */
       readonly next: RefreshTokenRecord;
     }
@@ -60,7 +62,47 @@ export interface UatRecord {
   readonly lastUsedAt: number | null;
 }
 
-export type RevocationKind = 'family' | 'uat';
+/** What started a session: each scheme's way of signing in. */
+export type SessionKind =
+  /** Scheme D's password login (`Authorization: JWT`): one access token. */
+  | 'jwt_login'
+  /** Scheme A: a user-token chain (password login, or issued by an administrator), refreshed as it goes. */
+  | 'user_token'
+  /** Scheme C: a token pair and its refresh family (the family's id is the session's). */
+  | 'token_pair'
+  /** Scheme B: an administrator signed the user in (the security token for a cookie). */
+  | 'delegated';
+
+/**
+ * A session: every token Tollgate issues (UATs aside) belongs to one and carries its id (`sid`).
+ * Revoking it refuses all of them on every instance.
+ */
+export interface SessionRecord {
+  /** A UUIDv7: its first 48 bits are the creation instant (ms), which a `user` revocation is compared with. */
+  readonly id: string;
+  readonly userId: string;
+  readonly kind: SessionKind;
+  /** The administrator acting for the user: a delegated login, or a user token an administrator issued. */
+  readonly actor: Actor | null;
+  readonly createdAt: number;
+  /** When one of its tokens was last issued or first verified by an instance (advisory). */
+  readonly lastUsedAt: number;
+  /** No token of the session is valid at or after this instant (ms). */
+  readonly expiresAt: number;
+  readonly revokedAt: number | null;
+  /** The client's address and user agent when the session was created, as the adapter saw them. */
+  readonly clientIp: string | null;
+  readonly userAgent: string | null;
+}
+
+/**
+ * - `family`: a refresh family (from before sessions; still honoured for tokens that carry `fid`);
+ * - `uat`: one UAT;
+ * - `session`: one session, so every token carrying its `sid`;
+ * - `user`: every credential of the user (sessions by their creation, UATs by theirs) from before
+ *   `revokedAt` (a user disabled, a password changed, a "log out everywhere").
+ */
+export type RevocationKind = 'family' | 'uat' | 'session' | 'user';
 
 /** A revocation that every instance must honour until `expiresAt`. */
 export interface RevocationRecord {
@@ -68,6 +110,7 @@ export interface RevocationRecord {
   readonly seq: number;
   readonly kind: RevocationKind;
   readonly id: string;
+  /** For `user`: the instant before which every credential of the user is refused. */
   readonly revokedAt: number;
   /** After this the revoked credentials have expired anyway and the record may be purged. */
   readonly expiresAt: number;
@@ -94,9 +137,12 @@ export interface TokenStore {
    * - unknown hash: `not_found`;
    * - token not rotated yet but its family revoked (logout, or an earlier reuse): `revoked`;
    * - token or family expired at `now` (`expiresAt <= now` or `absoluteExpiresAt <= now`): `expired`;
-   * - token already rotated (even if its family has since been revoked): the family is revoked and
-   *   a `family` revocation recorded until `revocationExpiresAt`, in the same transaction, unless
-   *   it was revoked already: `reused`. So every loser of a concurrent rotation sees `reused`;
+   * - token already rotated, within `reuseIntervalMs` of its rotation and its family not revoked: a
+   *   retry (see `reuseIntervalMs`): `rotated` with `retried: true`;
+   * - token already rotated (even if its family has since been revoked): the family and its session
+   *   are revoked and a `session` revocation (the family's id) recorded until `revocationExpiresAt`,
+   *   in the same transaction, unless it was revoked already: `reused`. So, without a reuse
+   *   interval, every loser of a concurrent rotation sees `reused`;
    * - otherwise the token is marked rotated at `now` and `next` stored in the same family with
    *   generation + 1 and `expiresAt` capped at the family's `absoluteExpiresAt`: `rotated`.
    */
@@ -105,11 +151,18 @@ export interface TokenStore {
     readonly next: NewRefreshToken;
     readonly now: number;
     readonly revocationExpiresAt: number;
+    /**
+     * A token presented again less than this long after its rotation (`now - rotatedAt <
+     * reuseIntervalMs`), its family not revoked, is a retry (two tabs, a lost response), not reuse:
+     * every token of the family not yet rotated is marked rotated at `now` and `next` stored, so the
+     * family still has exactly one live token: `rotated`. 0 (the default) turns it off.
+     */
+    readonly reuseIntervalMs?: number;
   }): Promise<RotateRefreshTokenResult>;
 
   /**
-   * Revokes the family of the token whose hash is given (logout), recording a `family`
-   * revocation until `revocationExpiresAt`. Returns the family id, or null for an unknown hash.
+   * Revokes the family of the token whose hash is given (logout), and its session (same id), recording
+   * a `session` revocation until `revocationExpiresAt`. Returns the family id, or null for an unknown hash.
    * Revoking a revoked family is a no-op that still returns its id.
    */
   revokeRefreshFamilyByToken(input: {
@@ -143,6 +196,41 @@ export interface TokenStore {
   /** Records that a UAT was used at `at` (advisory; may be throttled by the caller). */
   touchUat(input: { readonly id: string; readonly at: number }): Promise<void>;
 
+  /** Stores a new session. Durable on return. */
+  createSession(record: Omit<SessionRecord, 'revokedAt'>): Promise<void>;
+
+  /** The session `id`, revoked or expired ones included; null when unknown. */
+  findSession(id: string): Promise<SessionRecord | null>;
+
+  /** The user's sessions live at `now` (not revoked, `expiresAt > now`), newest first. */
+  listSessionsByUser(input: { readonly userId: string; readonly now: number }): Promise<readonly SessionRecord[]>;
+
+  /** Records that a session was used at `at` (advisory; only moves forward). */
+  touchSession(input: { readonly id: string; readonly at: number }): Promise<void>;
+
+  /**
+   * Revokes the sessions `ids` of `userId` that are live at `now`, atomically: each is marked revoked,
+   * its refresh family (same id) too, and a `session` revocation recorded until `revocationExpiresAt`.
+   * Ids of other users, unknown or already revoked ones are skipped. Returns the sessions it revoked.
+   */
+  revokeSessions(input: {
+    readonly userId: string;
+    readonly ids: readonly string[];
+    readonly now: number;
+    readonly revocationExpiresAt: number;
+  }): Promise<readonly SessionRecord[]>;
+
+  /**
+   * Revokes every credential of `userId` issued before `now`, atomically: its live sessions and their
+   * refresh families and its UATs are marked revoked, and one `user` revocation (`revokedAt = now`) is
+   * recorded until `revocationExpiresAt`. Returns how many sessions and UATs it revoked.
+   */
+  revokeUser(input: {
+    readonly userId: string;
+    readonly now: number;
+    readonly revocationExpiresAt: number;
+  }): Promise<{ readonly sessions: number; readonly uats: number }>;
+
   /** Revocations with `seq > afterSeq` that have not expired at `now`, in `seq` order. */
   listRevocations(input: { readonly afterSeq: number; readonly now: number }): Promise<{
     readonly records: readonly RevocationRecord[];
@@ -151,7 +239,7 @@ export interface TokenStore {
   }>;
 
   /**
-   * Deletes at most `limit` expired rows (refresh tokens, families, UATs, revocations whose
+   * Deletes at most `limit` expired rows (refresh tokens, families, UATs, sessions, revocations whose
    * expiry is before `now`). Returns how many were deleted, so callers can loop in bounded batches.
    */
   purgeExpired(input: { readonly now: number; readonly limit: number }): Promise<number>;
@@ -163,6 +251,8 @@ export interface TokenStore {
 export interface RevocationNotice {
   readonly kind: RevocationKind;
   readonly id: string;
+  /** For `user`: the instant before which the user's credentials are refused (ms). */
+  readonly revokedAt?: number;
   /** After this the revoked credentials have expired anyway (ms). */
   readonly expiresAt: number;
 }
@@ -215,7 +305,103 @@ export interface UserDirectory {
   listEnvironments(): Promise<readonly Environment[]>;
   /** The permission catalogue. */
   listPermissions(): Promise<readonly string[]>;
+  /**
+   * Optional user lifecycle, for directories Tollgate manages (SQLite, PostgreSQL, memory). Tollgate
+   * revokes the user's credentials itself when a password is set or a user disabled.
+   */
+  readonly lifecycle?: UserLifecycle;
   close?(): Promise<void>;
+}
+
+/** A user to create; the password is hashed by the directory and never stored as given. */
+export interface NewUser {
+  readonly username: string;
+  readonly email: string;
+  readonly password: string;
+  readonly kind: UserKind;
+  /** The organisation (by id) the user belongs to; it must exist. */
+  readonly organisationId: string;
+  readonly roles?: readonly string[];
+  readonly permissions?: readonly string[];
+  readonly environments?: readonly string[];
+}
+
+/** Writes to a directory: create a user, set a password, disable and enable. */
+export interface UserLifecycle {
+  /** Rejects with `TollgateError('user_exists')` for a taken username, `malformed_request` for a bad organisation. */
+  createUser(user: NewUser & { readonly id: string }): Promise<UserRecord>;
+  /** False for an unknown user. */
+  setPassword(input: { readonly userId: string; readonly password: string }): Promise<boolean>;
+  /** False for an unknown user; setting the current value again is a no-op that returns true. */
+  setDisabled(input: { readonly userId: string; readonly disabled: boolean }): Promise<boolean>;
+}
+
+/** What each audit event type records beyond who, when and from where. No password, no token value. */
+export interface AuditEventDetails {
+  'login.succeeded': { readonly scheme: SessionKind };
+  'login.failed': { readonly username: string; readonly reason: 'invalid_credentials' | 'rate_limited' };
+  'token.issued': { readonly tokenKind: 'access' | 'user' | 'delegated' | 'refresh'; readonly jti: string | null };
+  'token.refreshed': { readonly tokenKind: 'access' | 'user'; readonly retry: boolean };
+  'refresh.reuse_detected': Record<string, never>;
+  'session.revoked': { readonly by: 'user' | 'administrator' };
+  'user.revoked': { readonly reason: 'log_out_everywhere' | 'disabled' | 'password_changed' };
+  'delegation.started': { readonly customData: string | null };
+  'delegation.ended': { readonly customData: string | null };
+  'uat.created': { readonly uatId: string; readonly name: string; readonly permissions: readonly string[] };
+  'uat.revoked': { readonly uatId: string };
+  'user.created': { readonly username: string };
+  'user.disabled': Record<string, never>;
+  'user.enabled': Record<string, never>;
+  'user.password_changed': Record<string, never>;
+  'rate_limit.hit': { readonly username: string | null; readonly rule: string };
+}
+
+export type AuditEventType = keyof AuditEventDetails;
+
+/** One audit event of type `T`: who (`userId`), who acted (`actorId`), when, from where. */
+export type AuditEvent<T extends AuditEventType = AuditEventType> = {
+  readonly [K in T]: {
+    /** A UUIDv7 (time-ordered). */
+    readonly id: string;
+    readonly type: K;
+    /** ms since the epoch. */
+    readonly at: number;
+    /** The user the event is about (null for a failed login of an unknown username). */
+    readonly userId: string | null;
+    /** Who acted, when not the user: an administrator, or the operator (`'cli'`). */
+    readonly actorId: string | null;
+    readonly sessionId: string | null;
+    readonly clientIp: string | null;
+    readonly userAgent: string | null;
+    readonly details: AuditEventDetails[K];
+  };
+}[T];
+
+/**
+ * Where audit events go. `record` is called after the fact and never awaited by a request: a sink
+ * that fails reports through `onBackgroundError` and the operation stands.
+ */
+export interface AuditSink {
+  record(event: AuditEvent): void | Promise<void>;
+}
+
+export interface AuditQuery {
+  readonly userId?: string;
+  readonly actorId?: string;
+  readonly type?: AuditEventType;
+  /** Inclusive lower bound on `at` (ms). */
+  readonly since?: number;
+  /** Exclusive upper bound on `at` (ms). */
+  readonly until?: number;
+  /** At most this many, newest first. Default 100, at most 1000. */
+  readonly limit?: number;
+}
+
+/** An audit sink that keeps events in a table, with a query and a retention purge. */
+export interface AuditLog extends AuditSink {
+  query(query: AuditQuery): Promise<readonly AuditEvent[]>;
+  /** Deletes at most `limit` events older than the retention (at < now - retention). Returns how many. */
+  purgeExpired(input: { readonly now: number; readonly limit: number }): Promise<number>;
 }
 
 /** What a directory is seeded with (the demo data file has this shape). */

@@ -75,14 +75,20 @@ const MAX_ID_LENGTH = 128;
 // Printable ASCII without spaces: what Tollgate's ids (UUIDs) are made of, with room to spare.
 const ID_PATTERN = /^[\x21-\x7e]+$/;
 const NOTICE_KEYS = ['expiresAt', 'id', 'kind'];
+// A `user` notice carries the instant before which the user's credentials are refused.
+const USER_NOTICE_KEYS = ['expiresAt', 'id', 'kind', 'revokedAt'];
+const isInstant = (value: unknown): value is number =>
+  typeof value === 'number' && Number.isFinite(value) && value > 0;
 
 function isNotice(value: unknown): value is RevocationNotice {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  const { kind, id, expiresAt, revokedAt } = value as Record<string, unknown>;
+  const expected = kind === 'user' ? USER_NOTICE_KEYS : NOTICE_KEYS;
   const keys = Object.keys(value).sort();
-  if (keys.length !== NOTICE_KEYS.length || keys.some((key, i) => key !== NOTICE_KEYS[i])) return false;
-  const { kind, id, expiresAt } = value as Record<string, unknown>;
+  if (keys.length !== expected.length || keys.some((key, i) => key !== expected[i])) return false;
+  if (kind === 'user' && !isInstant(revokedAt)) return false;
   return (
-    (kind === 'uat' || kind === 'family') &&
+    (kind === 'uat' || kind === 'family' || kind === 'session' || kind === 'user') &&
     typeof id === 'string' &&
     id.length > 0 &&
     id.length <= MAX_ID_LENGTH &&
@@ -103,12 +109,20 @@ export function parseRevocationNotice(message: string): RevocationNotice | null 
     return null;
   }
   if (!isNotice(value)) return null;
-  return Object.freeze({ kind: value.kind, id: value.id, expiresAt: value.expiresAt });
+  return Object.freeze(
+    value.kind === 'user'
+      ? { kind: value.kind, id: value.id, revokedAt: value.revokedAt, expiresAt: value.expiresAt }
+      : { kind: value.kind, id: value.id, expiresAt: value.expiresAt },
+  );
 }
 
 /** The channel message of a notice; throws a TypeError for one a receiver would drop. */
 export function serializeRevocationNotice(notice: RevocationNotice): string {
-  const message = JSON.stringify({ kind: notice.kind, id: notice.id, expiresAt: notice.expiresAt });
+  const message = JSON.stringify(
+    notice.kind === 'user'
+      ? { kind: notice.kind, id: notice.id, revokedAt: notice.revokedAt, expiresAt: notice.expiresAt }
+      : { kind: notice.kind, id: notice.id, expiresAt: notice.expiresAt },
+  );
   if (parseRevocationNotice(message) === null) throw new TypeError('not a valid revocation notice');
   return message;
 }

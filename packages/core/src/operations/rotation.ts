@@ -9,7 +9,13 @@ export type RotationDecision =
   /** Presented again after its rotation: revoke the family in the same transaction. */
   | { readonly action: 'reused' }
   /** Mark it rotated and store its successor, whose expiry is capped by the family's. */
-  | { readonly action: 'rotate'; readonly nextExpiresAt: number };
+  | { readonly action: 'rotate'; readonly nextExpiresAt: number }
+  /**
+   * Presented again within the reuse interval of its rotation (two tabs, a retried request): mark
+   * every token of the family not yet rotated as rotated now, and store the successor, so the family
+   * keeps exactly one live token. The presented token's own `rotatedAt` stays as it was.
+   */
+  | { readonly action: 'retry'; readonly nextExpiresAt: number };
 
 /**
  * The refresh-rotation rule, once, for every store: each calls it inside its own transaction on the
@@ -21,6 +27,8 @@ export function decideRotation(input: {
   readonly now: number;
   /** The successor's expiry as asked for. */
   readonly nextExpiresAt: number;
+  /** A rotated token presented again less than this long after its rotation is a retry. Default 0. */
+  readonly reuseIntervalMs?: number | undefined;
 }): RotationDecision {
   const { token, family, now } = input;
   if (!token || !family) return { action: 'not_found' };
@@ -28,6 +36,9 @@ export function decideRotation(input: {
   // a replayed refresh token is a theft signal, whatever happened to the family since.
   if (family.revokedAt !== null && token.rotatedAt === null) return { action: 'revoked' };
   if (token.expiresAt <= now || family.absoluteExpiresAt <= now) return { action: 'expired' };
-  if (token.rotatedAt !== null) return { action: 'reused' };
-  return { action: 'rotate', nextExpiresAt: Math.min(input.nextExpiresAt, family.absoluteExpiresAt) };
+  const nextExpiresAt = Math.min(input.nextExpiresAt, family.absoluteExpiresAt);
+  if (token.rotatedAt === null) return { action: 'rotate', nextExpiresAt };
+  const reuseIntervalMs = input.reuseIntervalMs ?? 0;
+  if (family.revokedAt === null && now - token.rotatedAt < reuseIntervalMs) return { action: 'retry', nextExpiresAt };
+  return { action: 'reused' };
 }
