@@ -48,9 +48,9 @@ export const ERROR_CATALOGUE = {
   unknown_user: { status: 404, message: 'No such user.' },
   not_found: { status: 404, message: 'Not found.' },
   user_exists: { status: 409, message: 'A user with this username already exists.' },
-  lifecycle_unsupported: {
+  not_supported: {
     status: 501,
-    message: 'The user directory does not support creating, disabling or changing users.',
+    message: 'This server is not set up for this (a user directory that can change users, an audit log).',
   },
   rate_limited: { status: 429, message: 'Too many attempts; try again later.' },
   login_overloaded: { status: 503, message: 'Too many logins are being checked; try again shortly.' },

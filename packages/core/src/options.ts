@@ -71,8 +71,8 @@ export interface TollgateOptions {
   readonly loginLimits?: LoginLimitsOptions | false;
   /**
    * The cap on concurrent password checks (hashes), with a short queue; past it, logins are refused
-   * at once with `login_overloaded` (503 + `Retry-After`). Default 4 at once, 8 waiting, Retry-After
-   * 2 s. `false` turns it off.
+   * at once with `login_overloaded` (503 + `Retry-After`). Default: as many at once as there are
+   * cores (at most 4), 8 waiting, Retry-After 2 s. `false` turns it off.
    */
   readonly passwordHashing?: PasswordHashingOptions | false;
   /**

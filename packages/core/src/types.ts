@@ -72,6 +72,8 @@ export interface Principal {
   readonly tokenKind: TokenKind;
   /** The token's id (`jti` of a JWT, id of a UAT). */
   readonly tokenId: string;
+  /** The session the token belongs to (`sid`); null for a UAT and for tokens from before sessions. */
+  readonly sessionId: string | null;
   /**
    * The administrator acting for the user (RFC 8693 `act`): on a delegated token, and on a user token
    * an administrator issued (and its refreshes). Such a token cannot mint credentials.

@@ -8,7 +8,9 @@ import { isWellFormedUat, REFRESH_PREFIX, UAT_PREFIX } from '../tokens/opaque.js
 import { decodeSecurityToken, wrappingRefusal } from '../tokens/security-token.js';
 import type { Credential, CredentialSource, Principal, TokenKind } from '../types.js';
 import type { Accepted, CredentialCache, Refused } from './credential-cache.js';
-import { type RevocationState, revocationKey } from './revocation-state.js';
+import { type RevocationCheck, type RevocationState, revocationKey } from './revocation-state.js';
+import type { SessionTouches } from './session-touches.js';
+import { uuidv7Time } from '../tokens/uuidv7.js';
 import type { UatVerifier } from './uat-verifier.js';
 
 /** Which token kinds each credential source may carry. Anything else is refused. */
@@ -46,6 +48,20 @@ export interface Authenticator {
   ): AuthResult | Promise<AuthResult>;
 }
 
+/**
+ * What revokes a verified JWT: its session (`sid`), or its refresh family (`fid`, tokens from before
+ * sessions), and its user's revocations from after the session's creation (the `sid`'s UUIDv7 time;
+ * for a token without a session, its `iat`, so it is refused by any revocation in the same second).
+ */
+export function revocationOf(claims: Readonly<Record<string, unknown>>, userId: string): RevocationCheck {
+  const { sid, fid, iat } = claims;
+  if (typeof sid === 'string') {
+    return { key: revocationKey('session', sid), userId, since: uuidv7Time(sid) ?? 0 };
+  }
+  const since = typeof iat === 'number' ? iat * 1000 : 0;
+  return { key: typeof fid === 'string' ? revocationKey('family', fid) : null, userId, since };
+}
+
 export const refusal = (code: TollgateErrorCode, message?: string): AuthResult => ({
   ok: false,
   error: new TollgateError(code, message === undefined ? undefined : { message }),
@@ -65,8 +81,9 @@ export function createAuthenticator(deps: {
   readonly uats: UatVerifier;
   readonly sourceKinds: SourceKinds;
   readonly cookieName: string;
+  readonly touches: SessionTouches;
 }): Authenticator {
-  const { clock, codec, cache, revocations, uats, sourceKinds, cookieName } = deps;
+  const { clock, codec, cache, revocations, uats, sourceKinds, cookieName, touches } = deps;
 
   const known = (
     found: Accepted | Refused,
@@ -81,13 +98,13 @@ export function createAuthenticator(deps: {
     if (sources !== undefined && !sources.includes(found.result.principal.source)) {
       return refusal('unsupported_scheme');
     }
-    const key = found.revocationKey;
-    if (key === null) return found.result;
+    const check = found.revocation;
+    if (check === null) return found.result;
     // Waits only when the revocation state is too stale to trust.
-    if (revocations.isFresh(now)) return revocations.has(key) ? refusal('token_revoked') : found.result;
+    if (revocations.isFresh(now)) return revocations.refuses(check) ? refusal('token_revoked') : found.result;
     return revocations
       .sync()
-      .then(() => (revocations.has(key) ? refusal('token_revoked') : found.result), asRefusal);
+      .then(() => (revocations.refuses(check) ? refusal('token_revoked') : found.result), asRefusal);
   };
 
   const verifyJwt = (credential: Credential, key: string, now: number): AuthResult | Promise<AuthResult> => {
@@ -108,13 +125,12 @@ export function createAuthenticator(deps: {
     if (!sourceKinds[credential.source].includes(verified.kind)) return refusal('wrong_token_kind');
     const principal = principalFromClaims(verified.kind, verified.claims, credential.source);
     if (principal === null) return refusal('invalid_token', 'unexpected claims');
-    const fid = verified.claims.fid;
-    const revocation = typeof fid === 'string' ? revocationKey('family', fid) : null;
+    const revocation = revocationOf(verified.claims, principal.userId);
     const validUntil = codec.acceptedUntilMs(verified.claims.exp);
-    if (revocation !== null && !revocations.isFresh(now)) {
-      return revocations.sync().then(() => admitJwt(key, principal, validUntil, revocation), asRefusal);
+    if (!revocations.isFresh(now)) {
+      return revocations.sync().then(() => admitJwt(key, principal, validUntil, revocation, now), asRefusal);
     }
-    return admitJwt(key, principal, validUntil, revocation);
+    return admitJwt(key, principal, validUntil, revocation, now);
   };
 
   /** A verified JWT, unless revoked; cached only when seen before (verifying again costs less). */
@@ -122,11 +138,13 @@ export function createAuthenticator(deps: {
     key: string,
     principal: Principal,
     validUntil: number,
-    revocation: string | null,
+    revocation: RevocationCheck,
+    now: number,
   ): AuthResult => {
-    if (revocation !== null && revocations.has(revocation)) return refusal('token_revoked');
+    if (revocations.refuses(revocation)) return refusal('token_revoked');
+    if (principal.sessionId !== null) touches.note(principal.sessionId, now);
     return cache.seenBefore(key)
-      ? cache.accept({ credential: key, principal, validUntil, revocationKey: revocation }).result
+      ? cache.accept({ credential: key, principal, validUntil, revocation }).result
       : { ok: true, principal };
   };
 

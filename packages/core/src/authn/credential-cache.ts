@@ -1,5 +1,6 @@
 import type { TollgateError } from '../errors.js';
 import type { CredentialSource, Principal } from '../types.js';
+import type { RevocationCheck } from './revocation-state.js';
 
 /** A credential accepted before: the verdict to give it again while `now < validUntil`. */
 export interface Accepted {
@@ -10,7 +11,7 @@ export interface Accepted {
   /** Exclusive: the entry is used only while `now < validUntil`. */
   readonly validUntil: number;
   /** Checked against the revocation state on every use, or null for a credential nothing revokes. */
-  readonly revocationKey: string | null;
+  readonly revocation: RevocationCheck | null;
 }
 
 /** A credential refused before for what it is (`invalid_token`): the same string gets the same answer. */
@@ -113,7 +114,7 @@ export class CredentialCache {
       credential: entry.credential,
       result: Object.freeze({ ok: true, principal: entry.principal }),
       validUntil: entry.validUntil,
-      revocationKey: entry.revocationKey,
+      revocation: entry.revocation,
     };
     const accepted = this.#accepted;
     const slot = slotOf(entry.credential);

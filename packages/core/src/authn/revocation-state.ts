@@ -14,8 +14,18 @@ export interface RevocationSyncOptions {
   readonly maxStalenessMs: number;
 }
 
-export function revocationKey(kind: RevocationKind, id: string): string {
-  return `${kind}:${id}`;
+/** A refresh family's id is its session's: a `family` revocation (from before sessions) is one of the session. */
+export function revocationKey(kind: Exclude<RevocationKind, 'user'>, id: string): string {
+  return kind === 'uat' ? `uat:${id}` : `session:${id}`;
+}
+
+/** What revokes a credential: its own key (session, family, UAT), and its user's revocations. */
+export interface RevocationCheck {
+  /** `session:<sid or fid>`, `uat:<id>`, or null when only the user rule applies. */
+  readonly key: string | null;
+  readonly userId: string;
+  /** When the credential's session (or the UAT) was created, ms: a `user` revocation after it refuses it. */
+  readonly since: number;
 }
 
 /**
@@ -24,6 +34,8 @@ export function revocationKey(kind: RevocationKind, id: string): string {
  */
 export class RevocationState {
   readonly #revoked = new Map<string, number>();
+  // By user: the latest instant before which their credentials are refused, and until when to keep it.
+  readonly #users = new Map<string, { readonly before: number; readonly expiresAt: number }>();
   readonly #store: TokenStore;
   readonly #clock: Clock;
   readonly #options: RevocationSyncOptions;
@@ -68,8 +80,23 @@ export class RevocationState {
     this.#revoked.set(key, expiresAt);
   }
 
+  /** Every credential of `userId` from before `before` is refused until `expiresAt`. */
+  addUser(userId: string, before: number, expiresAt: number): void {
+    const known = this.#users.get(userId);
+    if (known === undefined || known.before < before) this.#users.set(userId, { before, expiresAt });
+    else if (known.expiresAt < expiresAt) this.#users.set(userId, { before: known.before, expiresAt });
+  }
+
   has(key: string): boolean {
     return this.#revoked.has(key);
+  }
+
+  /** True when the credential is revoked, by its own key or by its user's revocation. */
+  refuses(check: RevocationCheck): boolean {
+    if (check.key !== null && this.#revoked.has(check.key)) return true;
+    if (this.#users.size === 0) return false;
+    const user = this.#users.get(check.userId);
+    return user !== undefined && check.since < user.before;
   }
 
   /**
@@ -111,10 +138,13 @@ export class RevocationState {
       this.#lastSyncAt = Number.NEGATIVE_INFINITY;
       throw new TollgateError('store_unavailable', { cause });
     }
-    for (const record of page.records)
-      this.#revoked.set(revocationKey(record.kind, record.id), record.expiresAt);
+    for (const record of page.records) {
+      if (record.kind === 'user') this.addUser(record.id, record.revokedAt, record.expiresAt);
+      else this.#revoked.set(revocationKey(record.kind, record.id), record.expiresAt);
+    }
     this.#lastSeq = Math.max(this.#lastSeq, page.lastSeq);
     for (const [key, expiresAt] of this.#revoked) if (expiresAt <= startedAt) this.#revoked.delete(key);
+    for (const [userId, { expiresAt }] of this.#users) if (expiresAt <= startedAt) this.#users.delete(userId);
     if (epoch === this.#epoch) this.#lastSyncAt = startedAt;
   }
 }

@@ -9,9 +9,11 @@ export interface Revocations {
    * Records a revocation the store has just made durable: known here at once, pushed to the other
    * instances on the channel (they would otherwise hear it at their next log sync).
    */
-  publish(kind: RevocationKind, id: string, expiresAt: number): void;
+  publish(kind: Exclude<RevocationKind, 'user'>, id: string, expiresAt: number): void;
+  /** The same for a `user` revocation: every credential of `userId` from before `before`. */
+  publishUser(userId: string, before: number, expiresAt: number): void;
   /** Records a revocation learnt from the store, without telling anyone. */
-  note(kind: RevocationKind, id: string, expiresAt: number): void;
+  note(kind: Exclude<RevocationKind, 'user'>, id: string, expiresAt: number): void;
   /** Stops listening on the channel. */
   close(): void;
 }
@@ -29,7 +31,12 @@ export function createRevocations(options: {
   if (channel) {
     state.expectChannel();
     unsubscribe = channel.subscribe({
-      revoked: (notice) => state.add(revocationKey(notice.kind, notice.id), notice.expiresAt),
+      revoked: (notice) => {
+        if (notice.kind !== 'user') state.add(revocationKey(notice.kind, notice.id), notice.expiresAt);
+        // A user notice without its instant cannot be honoured exactly: the log sync will bring it.
+        else if (typeof notice.revokedAt === 'number')
+          state.addUser(notice.id, notice.revokedAt, notice.expiresAt);
+      },
       connected: () => state.channelConnected(),
       disconnected: () => state.channelDisconnected(),
     });
@@ -39,6 +46,10 @@ export function createRevocations(options: {
     publish(kind, id, expiresAt) {
       state.add(revocationKey(kind, id), expiresAt);
       channel?.publish({ kind, id, expiresAt }).catch(onBackgroundError);
+    },
+    publishUser(userId, before, expiresAt) {
+      state.addUser(userId, before, expiresAt);
+      channel?.publish({ kind: 'user', id: userId, revokedAt: before, expiresAt }).catch(onBackgroundError);
     },
     note: (kind, id, expiresAt) => state.add(revocationKey(kind, id), expiresAt),
     close() {

@@ -4,7 +4,7 @@ import { fromStore } from '../store-errors.js';
 import { type PrincipalDataOf, principalFromUat } from '../tokens/claims.js';
 import { hashOpaqueToken } from '../tokens/opaque.js';
 import type { CredentialSource, Principal, UserRecord } from '../types.js';
-import { type RevocationState, revocationKey } from './revocation-state.js';
+import { type RevocationCheck, type RevocationState, revocationKey } from './revocation-state.js';
 
 const UAT_TOUCH_INTERVAL_MS = 60_000;
 const MAX_RECENT_USERS = 1024;
@@ -12,7 +12,7 @@ const MAX_RECENT_USERS = 1024;
 export interface VerifiedUat {
   readonly principal: Principal;
   readonly validUntil: number;
-  readonly revocationKey: string;
+  readonly revocation: RevocationCheck;
 }
 
 export interface UatVerifier {
@@ -65,20 +65,20 @@ export function createUatVerifier(deps: {
     async verify(token, source, now) {
       const record = await fromStore(() => store.findUatByHash(hashOpaqueToken(token)));
       if (!record) throw new TollgateError('invalid_token');
-      const key = revocationKey('uat', record.id);
-      if (record.revokedAt !== null || revocations.has(key)) throw new TollgateError('token_revoked');
+      const revocation = { key: revocationKey('uat', record.id), userId: record.userId, since: record.createdAt };
+      if (record.revokedAt !== null || revocations.refuses(revocation)) throw new TollgateError('token_revoked');
       if (record.expiresAt <= now) throw new TollgateError('token_expired');
       const user = await activeUser(record.userId, now);
       const principal = principalFromUat(record, user, source, deps.principalData);
       if (!revocations.isFresh(now)) await revocations.sync();
-      if (revocations.has(key)) throw new TollgateError('token_revoked');
+      if (revocations.refuses(revocation)) throw new TollgateError('token_revoked');
       if (record.lastUsedAt === null || now - record.lastUsedAt >= UAT_TOUCH_INTERVAL_MS) {
         // After the response is on its way: a synchronous driver's durable write (an fsync) must
         // not sit on this request's path.
         if (pendingTouches.size === 0) setImmediate(flush);
         pendingTouches.set(record.id, now);
       }
-      return { principal, validUntil: Math.min(record.expiresAt, now + opaqueTtlMs), revocationKey: key };
+      return { principal, validUntil: Math.min(record.expiresAt, now + opaqueTtlMs), revocation };
     },
   };
 }

@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { TollgateError } from '../errors.js';
 
 /**
@@ -5,7 +6,11 @@ import { TollgateError } from '../errors.js';
  * parameters). `false` on `createTollgate` turns it off.
  */
 export interface PasswordHashingOptions {
-  /** Password checks run at once; peak hashing memory is this times one hash's. Default 4. */
+  /**
+   * Password checks run at once; peak hashing memory is this times one hash's. Default: the cores
+   * available, at most 4 (libuv's thread pool runs 4 anyway; more than the cores only adds memory
+   * and latency, not throughput).
+   */
   readonly maxConcurrent?: number;
   /**
    * Password checks waiting for a slot, first come first served. One more is refused at once with
@@ -17,7 +22,7 @@ export interface PasswordHashingOptions {
 }
 
 export const DEFAULT_PASSWORD_HASHING: Required<PasswordHashingOptions> = Object.freeze({
-  maxConcurrent: 4,
+  maxConcurrent: Math.max(1, Math.min(4, availableParallelism())),
   maxQueue: 8,
   retryAfterSeconds: 2,
 });
