@@ -21,6 +21,7 @@ export {
   type TollgateErrorOptions,
 } from './errors.js';
 export type { AccessTokenOperations, AccessTokenResult } from './operations/access-tokens.js';
+export type { AdminOperations } from './operations/admin.js';
 export {
   type Argon2Parameters,
   argon2Available,
@@ -55,13 +56,26 @@ export {
 } from './operations/password-hashing.js';
 export { COMPANY_ADMIN_ROLE, DOMAIN_ADMIN_ROLE, ENTERPRISE_ADMIN_ROLE } from './operations/policy.js';
 export { decideRotation, type RotationDecision } from './operations/rotation.js';
+export type { SessionOperations, SessionSummary } from './operations/sessions.js';
 export type { TokenPairOperations, TokenPairResult } from './operations/token-pair.js';
 export type { CreatedUat, UatOperations, UatSummary } from './operations/uats.js';
 export type { UserTokenOperations, UserTokenResult } from './operations/user-tokens.js';
+export type {
+  ChangedBy,
+  UserLifecycleOperations,
+  UserRevocationReason,
+} from './operations/users.js';
 export { DEFAULT_LIFETIMES, type Lifetimes, type TollgateOptions } from './options.js';
 export {
+  type AuditEvent,
+  type AuditEventDetails,
+  type AuditEventType,
+  type AuditLog,
+  type AuditQuery,
+  type AuditSink,
   type DirectorySeed,
   type NewRefreshToken,
+  type NewUser,
   type RefreshFamilyRecord,
   type RefreshTokenRecord,
   type RevocationChannel,
@@ -70,9 +84,12 @@ export {
   type RevocationNotice,
   type RevocationRecord,
   type RotateRefreshTokenResult,
+  type SessionKind,
+  type SessionRecord,
   type TokenStore,
   type UatRecord,
   type UserDirectory,
+  type UserLifecycle,
   usernameKey,
 } from './ports.js';
 export { JWT_TYP } from './tokens/jwt-codec.js';
@@ -85,6 +102,7 @@ export {
   type SigningAlgorithm,
   type SigningKey,
 } from './tokens/keys.js';
+export { uuidv7, uuidv7Time } from './tokens/uuidv7.js';
 export { createTollgate, type Tollgate } from './tollgate.js';
 export type {
   Actor,

@@ -3,7 +3,7 @@ import type { RevocationSyncOptions } from './authn/revocation-state.js';
 import type { Clock } from './clock.js';
 import type { PasswordHashingOptions } from './operations/hashing-gate.js';
 import type { LoginLimitsOptions } from './operations/login-limits.js';
-import type { RevocationChannel, TokenStore, UserDirectory } from './ports.js';
+import type { AuditSink, RevocationChannel, TokenStore, UserDirectory } from './ports.js';
 import type { KeySet } from './tokens/keys.js';
 import type { PrincipalData, UserRecord } from './types.js';
 
@@ -13,7 +13,7 @@ export interface Lifetimes {
   readonly accessToken: number;
   /** User tokens (scheme A). Default 3600. */
   readonly userToken: number;
-  /** Delegated security tokens. Default 28800 (8 h). */
+  /** Delegated security tokens, and so delegated sessions: their maximum lifetime. Default 3600 (1 h). */
   readonly delegatedToken: number;
   /** Each refresh token. Default 1209600 (14 days). */
   readonly refreshToken: number;
@@ -24,7 +24,7 @@ export interface Lifetimes {
 export const DEFAULT_LIFETIMES: Lifetimes = Object.freeze({
   accessToken: 3600,
   userToken: 3600,
-  delegatedToken: 8 * 3600,
+  delegatedToken: 3600,
   refreshToken: 14 * 86400,
   session: 30 * 86400,
 });
@@ -39,6 +39,20 @@ export interface TollgateOptions {
   readonly users: UserDirectory;
   readonly clock?: Clock;
   readonly lifetimes?: Partial<Lifetimes>;
+  /**
+   * A rotated refresh token presented again within this many seconds of its rotation (two tabs
+   * refreshing together, a retry after a lost response) gets a new pair instead of revoking its
+   * family; the family keeps exactly one live refresh token. After it, reuse revokes the family.
+   * Default 10; 0 turns it off.
+   */
+  readonly refreshReuseIntervalSeconds?: number;
+  /**
+   * Where audit events go (logins, issuance, refreshes, reuse, revocations, delegations, UATs, user
+   * changes, rate limits): no password and no token value in any. A sink that is an `AuditLog`
+   * (`openSqliteStore(...).audit`, `openPostgresStore(...).audit`) also serves the administrators'
+   * audit route. Sinks are called after the fact and never awaited by a request.
+   */
+  readonly audit?: AuditSink | readonly AuditSink[];
   /** Clock skew tolerated on `exp`/`nbf`, in seconds. Default 0. */
   readonly leewaySeconds?: number;
   readonly sourceKinds?: Partial<SourceKinds>;

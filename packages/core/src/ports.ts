@@ -203,7 +203,10 @@ export interface TokenStore {
   findSession(id: string): Promise<SessionRecord | null>;
 
   /** The user's sessions live at `now` (not revoked, `expiresAt > now`), newest first. */
-  listSessionsByUser(input: { readonly userId: string; readonly now: number }): Promise<readonly SessionRecord[]>;
+  listSessionsByUser(input: {
+    readonly userId: string;
+    readonly now: number;
+  }): Promise<readonly SessionRecord[]>;
 
   /** Records that a session was used at `at` (advisory; only moves forward). */
   touchSession(input: { readonly id: string; readonly at: number }): Promise<void>;
@@ -340,7 +343,10 @@ export interface UserLifecycle {
 export interface AuditEventDetails {
   'login.succeeded': { readonly scheme: SessionKind };
   'login.failed': { readonly username: string; readonly reason: 'invalid_credentials' | 'rate_limited' };
-  'token.issued': { readonly tokenKind: 'access' | 'user' | 'delegated' | 'refresh'; readonly jti: string | null };
+  'token.issued': {
+    readonly tokenKind: 'access' | 'user' | 'delegated' | 'refresh';
+    readonly jti: string | null;
+  };
   'token.refreshed': { readonly tokenKind: 'access' | 'user'; readonly retry: boolean };
   'refresh.reuse_detected': Record<string, never>;
   'session.revoked': { readonly by: 'user' | 'administrator' };

@@ -8,11 +8,14 @@ import {
 import { authorize } from './authn/authorize.js';
 import { CredentialCache } from './authn/credential-cache.js';
 import { createRevocations } from './authn/revocations.js';
+import { createSessionTouches } from './authn/session-touches.js';
 import { createUatVerifier } from './authn/uat-verifier.js';
 import { systemClock } from './clock.js';
 import { MAX_CREDENTIAL_LENGTH } from './credentials/authorization.js';
 import type { RequestCredentials } from './credentials/request.js';
 import { type AccessTokenOperations, createAccessTokenOperations } from './operations/access-tokens.js';
+import { type AdminOperations, createAdminOperations } from './operations/admin.js';
+import { createAuditEmitter } from './operations/audit.js';
 import type { OperationContext } from './operations/context.js';
 import {
   createDelegatedLoginOperations,
@@ -22,10 +25,13 @@ import { createHashingGate } from './operations/hashing-gate.js';
 import { createHousekeeping } from './operations/housekeeping.js';
 import { createPasswordLogin, type PasswordLogin } from './operations/login.js';
 import { createLoginLimiter } from './operations/login-limits.js';
+import { createSessionOperations, type SessionOperations } from './operations/sessions.js';
 import { createTokenPairOperations, type TokenPairOperations } from './operations/token-pair.js';
 import { createUatOperations, type UatOperations } from './operations/uats.js';
 import { createUserTokenOperations, type UserTokenOperations } from './operations/user-tokens.js';
+import { createUserLifecycleOperations, type UserLifecycleOperations } from './operations/users.js';
 import { DEFAULT_LIFETIMES, type Lifetimes, type TollgateOptions } from './options.js';
+import type { AuditLog, AuditSink } from './ports.js';
 import { JwtCodec } from './tokens/jwt-codec.js';
 import type { KeySet } from './tokens/keys.js';
 import type { Principal, Requirement, UserRecord } from './types.js';
@@ -53,6 +59,12 @@ export interface Tollgate {
   readonly accessTokens: AccessTokenOperations;
   /** Scheme D: user authorization tokens. */
   readonly uats: UatOperations;
+  /** The signed-in user's sessions: list, end one, end the others, end all. */
+  readonly sessions: SessionOperations;
+  /** What administrators do to users within their reach: sessions, UATs, disable and enable, audit. */
+  readonly admin: AdminOperations;
+  /** The user lifecycle, for the operator (no caller checked): create, set password, disable, enable. */
+  readonly users: UserLifecycleOperations;
   /** The public signing keys, for `/.well-known/jwks.json`. */
   jwks(): ReturnType<KeySet['jwks']>;
   /** Deletes expired rows now, batch after batch (at most 100 batches); returns how many. */
@@ -67,8 +79,13 @@ export interface Tollgate {
     readonly audience: string;
     readonly cookieName: string;
     readonly lifetimes: Lifetimes;
+    readonly refreshReuseIntervalSeconds: number;
   };
 }
+
+const isAuditLog = (sink: AuditSink): sink is AuditLog =>
+  typeof (sink as Partial<AuditLog>).query === 'function' &&
+  typeof (sink as Partial<AuditLog>).purgeExpired === 'function';
 
 /** Wires the capability modules together; every rule lives in them. */
 export function createTollgate(options: TollgateOptions): Tollgate {
@@ -79,6 +96,19 @@ export function createTollgate(options: TollgateOptions): Tollgate {
   const leewaySeconds = options.leewaySeconds ?? 0;
   const onBackgroundError = options.onBackgroundError ?? (() => {});
   const { store, users, principalData } = options;
+  const reuseIntervalSeconds = options.refreshReuseIntervalSeconds ?? 10;
+  if (!Number.isFinite(reuseIntervalSeconds) || reuseIntervalSeconds < 0) {
+    throw new TypeError('refreshReuseIntervalSeconds must be a number of seconds, at least 0');
+  }
+  const auditSinks: readonly AuditSink[] =
+    options.audit === undefined
+      ? []
+      : Array.isArray(options.audit)
+        ? options.audit
+        : [options.audit as AuditSink];
+  const audit = createAuditEmitter(auditSinks, clock, onBackgroundError);
+  const auditLog = auditSinks.find(isAuditLog) ?? null;
+  const touches = createSessionTouches(store, onBackgroundError);
 
   const codec = new JwtCodec({
     keys: options.keys,
@@ -114,11 +144,13 @@ export function createTollgate(options: TollgateOptions): Tollgate {
     uats: uatVerifier,
     sourceKinds,
     cookieName,
+    touches,
   });
   const login = createPasswordLogin(
     users,
     options.loginLimits === false ? null : createLoginLimiter(options.loginLimits),
     options.passwordHashing === false ? null : createHashingGate(options.passwordHashing),
+    audit,
   );
   const context: OperationContext = {
     clock,
@@ -132,10 +164,14 @@ export function createTollgate(options: TollgateOptions): Tollgate {
     authenticator,
     sourceKinds,
     uatMaxLifetimeMs: (options.uatMaxLifetimeDays ?? 365) * 86_400_000,
+    reuseIntervalMs: reuseIntervalSeconds * 1000,
+    audit,
+    touches,
     login,
   };
   const housekeeping = createHousekeeping({
     store,
+    auditLog,
     clock,
     batchSize: (options.housekeeping ? options.housekeeping.batchSize : undefined) ?? 500,
     intervalMs: options.housekeeping === false ? false : (options.housekeeping?.intervalMs ?? 600_000),
@@ -143,7 +179,13 @@ export function createTollgate(options: TollgateOptions): Tollgate {
   });
 
   return {
-    options: Object.freeze({ issuer: options.issuer, audience: options.audience, cookieName, lifetimes }),
+    options: Object.freeze({
+      issuer: options.issuer,
+      audience: options.audience,
+      cookieName,
+      lifetimes,
+      refreshReuseIntervalSeconds: reuseIntervalSeconds,
+    }),
     authenticate: authenticator.authenticate,
     async requirePrincipal(request, authOptions) {
       const result = await authenticator.authenticate(request, authOptions);
@@ -157,12 +199,16 @@ export function createTollgate(options: TollgateOptions): Tollgate {
     tokenPair: createTokenPairOperations(context),
     accessTokens: createAccessTokenOperations(context),
     uats: createUatOperations(context),
+    sessions: createSessionOperations(context),
+    admin: createAdminOperations(context, auditLog),
+    users: createUserLifecycleOperations(context),
     jwks: () => options.keys.jwks(),
     purgeExpired: housekeeping.purgeExpired,
     close() {
       revocations.close();
       housekeeping.stop();
       uatVerifier.flush();
+      touches.flush();
     },
   };
 }

@@ -22,8 +22,8 @@ describe('housekeeping', () => {
   it('purgeExpired deletes every expired row, batch after batch', async () => {
     const demo = await buildDemo({ options: { housekeeping: { batchSize: 2 } } });
     await withExpiredRows(demo);
-    // 7 UATs + 3 refresh tokens + 3 families, two at a time.
-    expect(await demo.tg.purgeExpired()).toBe(13);
+    // 7 UATs + 3 refresh tokens + 3 families + 4 sessions (3 token pairs, 1 JWT login), two at a time.
+    expect(await demo.tg.purgeExpired()).toBe(17);
     expect(await demo.store.listUatsByUser(ethan.id)).toEqual([]);
     expect(await demo.tg.purgeExpired()).toBe(0);
     demo.tg.close();

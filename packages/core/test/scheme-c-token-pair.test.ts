@@ -33,6 +33,9 @@ const login = (
 
 const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
 
+/** These tests are about reuse detection itself: without the retry window a second use is reuse. */
+const REUSE_INTERVAL_OFF = { options: { refreshReuseIntervalSeconds: 0 } } as const;
+
 describe('scheme C: loginForTokenPair', () => {
   it('returns customerId, an access token, a refresh token and validityTime 3600', async () => {
     const demo = await buildDemo();
@@ -123,7 +126,7 @@ describe('scheme C: refreshTokenPair', () => {
   });
 
   it('answers a rotated refresh token with refresh_token_reused (401)', async () => {
-    const demo = await buildDemo();
+    const demo = await buildDemo(REUSE_INTERVAL_OFF);
     const first = await login(demo);
     await demo.tg.tokenPair.refresh({ refreshToken: first.refreshToken });
     await rejectsWith(
@@ -134,7 +137,7 @@ describe('scheme C: refreshTokenPair', () => {
   });
 
   it('never echoes the refresh token in the refusal', async () => {
-    const demo = await buildDemo();
+    const demo = await buildDemo(REUSE_INTERVAL_OFF);
     const first = await login(demo);
     await demo.tg.tokenPair.refresh({ refreshToken: first.refreshToken });
     const error = await rejectsWith(
@@ -146,7 +149,7 @@ describe('scheme C: refreshTokenPair', () => {
   });
 
   it('revokes the whole family on reuse: the newest refresh token is then refused with token_revoked (401)', async () => {
-    const demo = await buildDemo();
+    const demo = await buildDemo(REUSE_INTERVAL_OFF);
     const first = await login(demo);
     const second = await demo.tg.tokenPair.refresh({ refreshToken: first.refreshToken });
     const third = await demo.tg.tokenPair.refresh({ refreshToken: second.refreshToken });
@@ -159,7 +162,7 @@ describe('scheme C: refreshTokenPair', () => {
   });
 
   it('revokes every access token of the family on reuse, including one cached before the reuse', async () => {
-    const demo = await buildDemo();
+    const demo = await buildDemo(REUSE_INTERVAL_OFF);
     const first = await login(demo);
     const second = await demo.tg.tokenPair.refresh({ refreshToken: first.refreshToken });
     const third = await demo.tg.tokenPair.refresh({ refreshToken: second.refreshToken });
@@ -177,7 +180,7 @@ describe('scheme C: refreshTokenPair', () => {
   });
 
   it('leaves other families of the same user alone on reuse', async () => {
-    const demo = await buildDemo();
+    const demo = await buildDemo(REUSE_INTERVAL_OFF);
     const stolen = await login(demo);
     const other = await login(demo);
     await demo.tg.tokenPair.refresh({ refreshToken: stolen.refreshToken });
@@ -192,7 +195,7 @@ describe('scheme C: refreshTokenPair', () => {
   });
 
   it('keeps answering refresh_token_reused for a replayed token after the family was revoked', async () => {
-    const demo = await buildDemo();
+    const demo = await buildDemo(REUSE_INTERVAL_OFF);
     const first = await login(demo);
     await demo.tg.tokenPair.refresh({ refreshToken: first.refreshToken });
     await rejectsWith(
@@ -208,7 +211,7 @@ describe('scheme C: refreshTokenPair', () => {
   });
 
   it('lets exactly one of 16 concurrent refreshes of one token win; the 15 others get refresh_token_reused', async () => {
-    const demo = await buildDemo();
+    const demo = await buildDemo(REUSE_INTERVAL_OFF);
     const first = await login(demo);
     const results = await Promise.allSettled(
       Array.from({ length: 16 }, () => demo.tg.tokenPair.refresh({ refreshToken: first.refreshToken })),
@@ -363,8 +366,11 @@ describe('scheme C: revocations across instances sharing one store', () => {
   });
 
   it('honours a reuse detected by another instance: the family’s access tokens are refused there too', async () => {
-    const a = await buildDemo();
-    const b = secondInstance(a, { revocations: { syncIntervalMs: 0, maxStalenessMs: 0 } });
+    const a = await buildDemo(REUSE_INTERVAL_OFF);
+    const b = secondInstance(a, {
+      ...REUSE_INTERVAL_OFF.options,
+      revocations: { syncIntervalMs: 0, maxStalenessMs: 0 },
+    });
     const first = await login(a);
     const second = await a.tg.tokenPair.refresh({ refreshToken: first.refreshToken });
     await b.requirePrincipal(bearer(second.token));
@@ -378,8 +384,8 @@ describe('scheme C: revocations across instances sharing one store', () => {
   });
 
   it('lets only one of two instances rotate the same refresh token', async () => {
-    const a = await buildDemo();
-    const b = secondInstance(a);
+    const a = await buildDemo(REUSE_INTERVAL_OFF);
+    const b = secondInstance(a, REUSE_INTERVAL_OFF.options);
     const first = await login(a);
     const results = await Promise.allSettled([
       a.tg.tokenPair.refresh({ refreshToken: first.refreshToken }),
@@ -414,9 +420,12 @@ describe('scheme C: revocations across instances sharing one store', () => {
     expect(background.length).toBeGreaterThan(0);
     a.clock.advance(5_000);
     await rejectsWith(b.requirePrincipal(bearer(pair.token)), 'store_unavailable', 503);
-    // A token that belongs to no family (JWT login) needs no revocation state: still accepted.
-    const principal = await b.requirePrincipal({ authorization: `JWT ${jwtLogin.token}` });
-    expect(principal.userId).toBe(ethan.id);
+    // Every token belongs to a session now: a JWT login's token is refused alike, never trusted stale.
+    await rejectsWith(
+      b.requirePrincipal({ authorization: `JWT ${jwtLogin.token}` }),
+      'store_unavailable',
+      503,
+    );
     // Once the store answers again, the family token is accepted again.
     flaky.heal();
     expect((await b.requirePrincipal(bearer(pair.token))).userId).toBe(ethan.id);

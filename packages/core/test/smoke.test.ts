@@ -21,6 +21,7 @@ describe('smoke', () => {
       keys,
       store: createMemoryTokenStore(),
       users,
+      refreshReuseIntervalSeconds: 0,
     });
     const ut = await tg.userTokens.login({
       username: 'ethan.buckley@datastoreltd.biz',

@@ -132,8 +132,8 @@ describe('store failure: a TokenStore whose methods reject', () => {
     );
   });
 
-  it('does not need the store for tokens that cannot be revoked (JWT login, user tokens)', async () => {
-    const { tg, flaky } = await withFlakyStore();
+  it('keeps answering JWTs from memory while the store is away, until the revocation state is too stale', async () => {
+    const { tg, flaky, clock } = await withFlakyStore();
     const jwt = await tg.accessTokens.login({ username: ethan.username, password: ethan.password });
     const user = await tg.userTokens.login({
       username: ava.username,
@@ -141,11 +141,23 @@ describe('store failure: a TokenStore whose methods reject', () => {
       environment: 'staging',
     });
     flaky.failAll();
+    // No I/O on the hot path: the revocation state read before the outage answers.
     expect((await tg.requirePrincipal({ authorization: `JWT ${jwt.token}` })).userId).toBe(ethan.id);
     expect((await tg.requirePrincipal({ authorization: `Bearer ${user.token}` })).environment).toBe(
       'staging',
     );
-    expect((await tg.userTokens.refresh({ token: user.token })).environment).toBe('staging');
+    // A refresh reads its session in the store: refused, not guessed.
+    await rejectsWith(tg.userTokens.refresh({ token: user.token }), 'store_unavailable', 503);
+    // Past maxStalenessMs (10 s) nothing revocable is trusted: every JWT belongs to a session.
+    clock.advance(10_000);
+    await rejectsWith(tg.requirePrincipal({ authorization: `JWT ${jwt.token}` }), 'store_unavailable', 503);
+    await rejectsWith(
+      tg.requirePrincipal({ authorization: `Bearer ${user.token}` }),
+      'store_unavailable',
+      503,
+    );
+    flaky.heal();
+    expect((await tg.requirePrincipal({ authorization: `JWT ${jwt.token}` })).userId).toBe(ethan.id);
   });
 
   it('turns each failing store method alone into store_unavailable for the operations that use it', async () => {

@@ -6,11 +6,11 @@ import { principalFromClaims } from '../tokens/claims.js';
 import { isLastingRefusal, type JwtCodec, type VerifiedJwt } from '../tokens/jwt-codec.js';
 import { isWellFormedUat, REFRESH_PREFIX, UAT_PREFIX } from '../tokens/opaque.js';
 import { decodeSecurityToken, wrappingRefusal } from '../tokens/security-token.js';
+import { uuidv7Time } from '../tokens/uuidv7.js';
 import type { Credential, CredentialSource, Principal, TokenKind } from '../types.js';
 import type { Accepted, CredentialCache, Refused } from './credential-cache.js';
 import { type RevocationCheck, type RevocationState, revocationKey } from './revocation-state.js';
 import type { SessionTouches } from './session-touches.js';
-import { uuidv7Time } from '../tokens/uuidv7.js';
 import type { UatVerifier } from './uat-verifier.js';
 
 /** Which token kinds each credential source may carry. Anything else is refused. */

@@ -41,6 +41,8 @@ export function createRevocations(options: {
       disconnected: () => state.channelDisconnected(),
     });
   }
+  // Every token is revocable: read the log now, so the first requests need not wait for it.
+  else state.sync().catch(onBackgroundError);
   return {
     state,
     publish(kind, id, expiresAt) {

@@ -65,8 +65,13 @@ export function createUatVerifier(deps: {
     async verify(token, source, now) {
       const record = await fromStore(() => store.findUatByHash(hashOpaqueToken(token)));
       if (!record) throw new TollgateError('invalid_token');
-      const revocation = { key: revocationKey('uat', record.id), userId: record.userId, since: record.createdAt };
-      if (record.revokedAt !== null || revocations.refuses(revocation)) throw new TollgateError('token_revoked');
+      const revocation = {
+        key: revocationKey('uat', record.id),
+        userId: record.userId,
+        since: record.createdAt,
+      };
+      if (record.revokedAt !== null || revocations.refuses(revocation))
+        throw new TollgateError('token_revoked');
       if (record.expiresAt <= now) throw new TollgateError('token_expired');
       const user = await activeUser(record.userId, now);
       const principal = principalFromUat(record, user, source, deps.principalData);

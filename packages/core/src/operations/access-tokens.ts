@@ -1,6 +1,7 @@
 import type { OperationContext } from './context.js';
 import { signAccessToken } from './issue.js';
 import type { PasswordLogin } from './login.js';
+import { startSession } from './sessions.js';
 
 export interface AccessTokenResult {
   readonly token: string;
@@ -9,7 +10,10 @@ export interface AccessTokenResult {
 
 /** Scheme D's JWT login (seed `uat-and-jwt.txt`). */
 export interface AccessTokenOperations {
-  /** Password login to an access token carrying all the user's rights (`Authorization: JWT`). */
+  /**
+   * Password login to an access token carrying all the user's rights (`Authorization: JWT`), in a
+   * session of its own (kind `jwt_login`, as long as the token) that can be listed and revoked.
+   */
   login(input: PasswordLogin): Promise<AccessTokenResult>;
 }
 
@@ -17,8 +21,26 @@ export function createAccessTokenOperations(context: OperationContext): AccessTo
   return {
     async login(credentials) {
       const user = await context.login(credentials);
-      const { token, expiresAt } = await signAccessToken(context, user, null);
-      return { token, expiresAt };
+      const now = context.clock.now();
+      // The session ends with its one token (whole seconds, as the token's `exp`).
+      const expiresAt = (Math.floor(now / 1000) + context.lifetimes.accessToken) * 1000;
+      const sessionId = await startSession(context, {
+        user,
+        kind: 'jwt_login',
+        actor: null,
+        expiresAt,
+        client: credentials,
+        now,
+      });
+      const { token, expiresAt: tokenExpiresAt } = await signAccessToken(context, user, sessionId);
+      const subject = {
+        userId: user.id,
+        sessionId,
+        clientIp: credentials.clientIp,
+        userAgent: credentials.userAgent,
+      };
+      context.audit.emit('login.succeeded', subject, { scheme: 'jwt_login' });
+      return { token, expiresAt: tokenExpiresAt };
     },
   };
 }

@@ -1,5 +1,6 @@
-import type { Authenticator, SourceKinds } from '../authn/authenticate.js';
+import { type Authenticator, revocationOf, type SourceKinds } from '../authn/authenticate.js';
 import type { Revocations } from '../authn/revocations.js';
+import type { SessionTouches } from '../authn/session-touches.js';
 import type { Clock } from '../clock.js';
 import { TollgateError } from '../errors.js';
 import type { Lifetimes } from '../options.js';
@@ -8,6 +9,7 @@ import { fromStore } from '../store-errors.js';
 import type { PrincipalDataOf } from '../tokens/claims.js';
 import type { JwtCodec } from '../tokens/jwt-codec.js';
 import type { UserRecord } from '../types.js';
+import type { AuditEmitter } from './audit.js';
 import type { PasswordLogin } from './login.js';
 
 /** What every operation may use: the ports, the codec and the rules shared between operations. */
@@ -24,6 +26,10 @@ export interface OperationContext {
   readonly sourceKinds: SourceKinds;
   /** Longest UAT lifetime, in ms. */
   readonly uatMaxLifetimeMs: number;
+  /** A rotated refresh token presented again within this is a retry, not reuse (ms). */
+  readonly reuseIntervalMs: number;
+  readonly audit: AuditEmitter;
+  readonly touches: SessionTouches;
   /** Checks a password (limits applied); the user, or `invalid_credentials`. */
   login(input: PasswordLogin): Promise<UserRecord>;
 }
@@ -53,3 +59,38 @@ export async function checkEnvironment(
 /** A family revocation must outlive every access token issued from the family. */
 export const familyRevocationExpiry = (context: OperationContext, now: number): number =>
   now + (context.lifetimes.accessToken + context.leewaySeconds) * 1000;
+
+/** A UAT revocation must outlive the longest-lived UAT. */
+export const uatRevocationExpiry = (context: OperationContext, now: number): number =>
+  now + context.uatMaxLifetimeMs;
+
+/** A session or user revocation must outlive every JWT issued before it, whatever its kind. */
+export const sessionRevocationExpiry = (context: OperationContext, now: number): number => {
+  const { accessToken, userToken, delegatedToken } = context.lifetimes;
+  return now + (Math.max(accessToken, userToken, delegatedToken) + context.leewaySeconds) * 1000;
+};
+
+/** Where a request came from, as the adapter saw it: recorded on sessions and audit events. */
+export interface ClientInfo {
+  readonly clientIp?: string | undefined;
+  readonly userAgent?: string | undefined;
+}
+
+/** At most this much of a user agent is kept. */
+export const MAX_USER_AGENT_LENGTH = 512;
+export const userAgentOf = (client: ClientInfo): string | null =>
+  client.userAgent === undefined ? null : client.userAgent.slice(0, MAX_USER_AGENT_LENGTH);
+
+/**
+ * Refuses (`token_revoked`) a verified JWT whose session or user was revoked, from the revocation
+ * state (synced first when too stale, `store_unavailable` when it cannot be).
+ */
+export async function checkNotRevoked(
+  context: OperationContext,
+  claims: Readonly<Record<string, unknown>>,
+  userId: string,
+): Promise<void> {
+  const state = context.revocations.state;
+  if (!state.isFresh(context.clock.now())) await state.sync();
+  if (state.refuses(revocationOf(claims, userId))) throw new TollgateError('token_revoked');
+}

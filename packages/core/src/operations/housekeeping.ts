@@ -1,5 +1,5 @@
 import type { Clock } from '../clock.js';
-import type { TokenStore } from '../ports.js';
+import type { AuditLog, TokenStore } from '../ports.js';
 import { fromStore } from '../store-errors.js';
 
 export interface Housekeeping {
@@ -12,21 +12,25 @@ export interface Housekeeping {
 /** Deletes expired rows in bounded batches, in the background unless `intervalMs` is false. */
 export function createHousekeeping(options: {
   readonly store: TokenStore;
+  /** Its events past their retention are purged too. */
+  readonly auditLog: AuditLog | null;
   readonly clock: Clock;
   readonly batchSize: number;
   readonly intervalMs: number | false;
   readonly onBackgroundError: (error: unknown) => void;
 }): Housekeeping {
-  const { store, clock, batchSize } = options;
-  const purgeExpired = async (): Promise<number> => {
+  const { store, auditLog, clock, batchSize } = options;
+  const purge = async (target: Pick<TokenStore, 'purgeExpired'>): Promise<number> => {
     let total = 0;
     for (let batch = 0; batch < 100; batch++) {
-      const deleted = await fromStore(() => store.purgeExpired({ now: clock.now(), limit: batchSize }));
+      const deleted = await fromStore(() => target.purgeExpired({ now: clock.now(), limit: batchSize }));
       total += deleted;
       if (deleted < batchSize) break;
     }
     return total;
   };
+  const purgeExpired = async (): Promise<number> =>
+    (await purge(store)) + (auditLog === null ? 0 : await purge(auditLog));
   let timer: ReturnType<typeof setInterval> | undefined;
   if (options.intervalMs !== false) {
     let running = false;

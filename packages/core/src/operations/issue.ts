@@ -14,6 +14,7 @@ export async function signUserToken(
   user: UserRecord,
   environment: string | null,
   sessionStart: number,
+  sessionId: string,
   actor: Actor | null = null,
 ): Promise<{ token: string; environment: string | null; expiresAt: Date }> {
   const iat = nowSeconds(context.clock);
@@ -21,6 +22,7 @@ export async function signUserToken(
   const claims = {
     ...userClaims(user, environment, context.principalData),
     ...(actor ? { act: actClaim(actor) } : {}),
+    sid: sessionId,
     sst: sessionStart,
     iat,
     exp,
@@ -30,22 +32,23 @@ export async function signUserToken(
 }
 
 /**
- * An access token (token pair, JWT login). `familyId` ties it to a refresh family, whose revocation
- * refuses it; `sessionEndsAt` (ms) is the family's absolute expiry, which it never outlives.
+ * An access token (token pair, JWT login) of the session `sessionId` (for a token pair, its refresh
+ * family's id), whose revocation refuses it; `sessionEndsAt` (ms) is the session's absolute expiry,
+ * which it never outlives.
  */
 export async function signAccessToken(
   context: OperationContext,
   user: UserRecord,
-  familyId: string | null,
+  sessionId: string,
   sessionEndsAt = Number.POSITIVE_INFINITY,
 ): Promise<{ token: string; expiresAt: Date; validitySeconds: number }> {
   const iat = nowSeconds(context.clock);
   const exp = Math.min(iat + context.lifetimes.accessToken, Math.floor(sessionEndsAt / 1000));
   const claims = {
     ...userClaims(user, null, context.principalData),
+    sid: sessionId,
     iat,
     exp,
-    ...(familyId ? { fid: familyId } : {}),
   };
   const token = await context.codec.sign('access', claims as SignedClaims);
   return { token, expiresAt: new Date(exp * 1000), validitySeconds: exp - iat };
@@ -57,12 +60,14 @@ export async function signDelegatedToken(
   user: UserRecord,
   actor: Actor,
   customData: string | null,
+  sessionId: string,
+  exp: number,
 ): Promise<{ jws: string; expiresAt: Date }> {
   const iat = nowSeconds(context.clock);
-  const exp = iat + context.lifetimes.delegatedToken;
   const claims = {
     ...userClaims(user, null, context.principalData),
     act: actClaim(actor),
+    sid: sessionId,
     cdt: customData,
     iat,
     exp,

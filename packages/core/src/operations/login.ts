@@ -3,6 +3,7 @@ import { TollgateError } from '../errors.js';
 import type { UserDirectory } from '../ports.js';
 import { fromStore } from '../store-errors.js';
 import type { UserRecord } from '../types.js';
+import type { AuditEmitter } from './audit.js';
 import type { HashingGate } from './hashing-gate.js';
 import { parseInput } from './input.js';
 import type { LoginLimiter } from './login-limits.js';
@@ -17,12 +18,15 @@ export interface PasswordLogin {
   readonly password: string;
   /** The caller's IP, for the per-IP brute-force limit (adapters pass what their framework trusts). */
   readonly clientIp?: string | undefined;
+  /** The caller's `User-Agent`, recorded on the session and audit events (first 512 characters). */
+  readonly userAgent?: string | undefined;
 }
 
 export const PasswordLoginInput = z.object({
   username: usernameField,
   password: passwordField,
   clientIp: z.string().optional(),
+  userAgent: z.string().optional(),
 });
 
 /**
@@ -35,16 +39,32 @@ export function createPasswordLogin(
   users: UserDirectory,
   limiter: LoginLimiter | null,
   gate: HashingGate | null,
+  audit: AuditEmitter,
 ): (input: PasswordLogin) => Promise<UserRecord> {
   return async (input) => {
-    const { username, password, clientIp } = parseInput(PasswordLoginInput, input);
+    const { username, password, clientIp, userAgent } = parseInput(PasswordLoginInput, input);
     const check = () => fromStore(() => users.verifyPassword(username, password));
     const verify = async () => {
       const found = await (gate ? gate.run(check) : check());
       return found && !found.disabled ? found : null;
     };
-    const user = limiter ? await limiter.attempt({ username, clientIp }, verify) : await verify();
-    if (!user) throw new TollgateError('invalid_credentials');
+    // The username as typed, never the password; the user's id only when it is known.
+    const failed = (reason: 'invalid_credentials' | 'rate_limited', userId: string | null = null) =>
+      audit.emit('login.failed', { userId, clientIp, userAgent }, { username, reason });
+    let user: UserRecord | null;
+    try {
+      user = limiter ? await limiter.attempt({ username, clientIp }, verify) : await verify();
+    } catch (error) {
+      if (error instanceof TollgateError && error.code === 'rate_limited') {
+        audit.emit('rate_limit.hit', { clientIp, userAgent }, { username, rule: 'login' });
+        failed('rate_limited');
+      }
+      throw error;
+    }
+    if (!user) {
+      failed('invalid_credentials');
+      throw new TollgateError('invalid_credentials');
+    }
     return user;
   };
 }

@@ -39,6 +39,7 @@ export function decideRotation(input: {
   const nextExpiresAt = Math.min(input.nextExpiresAt, family.absoluteExpiresAt);
   if (token.rotatedAt === null) return { action: 'rotate', nextExpiresAt };
   const reuseIntervalMs = input.reuseIntervalMs ?? 0;
-  if (family.revokedAt === null && now - token.rotatedAt < reuseIntervalMs) return { action: 'retry', nextExpiresAt };
+  if (family.revokedAt === null && now - token.rotatedAt < reuseIntervalMs)
+    return { action: 'retry', nextExpiresAt };
   return { action: 'reused' };
 }

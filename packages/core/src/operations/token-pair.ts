@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { MAX_CREDENTIAL_LENGTH } from '../credentials/authorization.js';
 import { TollgateError } from '../errors.js';
@@ -10,10 +9,11 @@ import {
   UAT_PREFIX,
 } from '../tokens/opaque.js';
 import type { UserRecord } from '../types.js';
-import { activeUser, familyRevocationExpiry, type OperationContext } from './context.js';
+import { activeUser, checkNotRevoked, familyRevocationExpiry, type OperationContext } from './context.js';
 import { parseInput } from './input.js';
 import { signAccessToken } from './issue.js';
 import type { PasswordLogin } from './login.js';
+import { startSession } from './sessions.js';
 
 export const RefreshTokenInput = z.object({ refreshToken: z.string().min(1).max(MAX_CREDENTIAL_LENGTH) });
 
@@ -31,7 +31,11 @@ export interface TokenPairResult {
 export interface TokenPairOperations {
   /** Password login to an access token and a rotating refresh token. */
   login(input: PasswordLogin): Promise<TokenPairResult>;
-  /** Rotates a refresh token; a reused one revokes its whole family. */
+  /**
+   * Rotates a refresh token. A reused one revokes its whole family (its session), unless it is
+   * presented again within the reuse interval of its rotation (a retry): then it gets a new pair too,
+   * and the family keeps exactly one live refresh token.
+   */
   refresh(input: z.input<typeof RefreshTokenInput>): Promise<TokenPairResult>;
   /** Logout: revokes the family of a refresh token. False for an unknown token. */
   revoke(input: z.input<typeof RefreshTokenInput>): Promise<boolean>;
@@ -62,8 +66,16 @@ export function createTokenPairOperations(context: OperationContext): TokenPairO
     async login(credentials) {
       const user = await context.login(credentials);
       const now = clock.now();
-      const familyId = randomUUID();
       const absoluteExpiresAt = now + lifetimes.session * 1000;
+      // The family's id is its session's.
+      const familyId = await startSession(context, {
+        user,
+        kind: 'token_pair',
+        actor: null,
+        expiresAt: absoluteExpiresAt,
+        client: credentials,
+        now,
+      });
       const refreshToken = generateRefreshToken();
       const refreshExpiresAt = Math.min(now + lifetimes.refreshToken * 1000, absoluteExpiresAt);
       await fromStore(() =>
@@ -72,6 +84,13 @@ export function createTokenPairOperations(context: OperationContext): TokenPairO
           token: { hash: hashOpaqueToken(refreshToken), issuedAt: now, expiresAt: refreshExpiresAt },
         }),
       );
+      const subject = {
+        userId: user.id,
+        sessionId: familyId,
+        clientIp: credentials.clientIp,
+        userAgent: credentials.userAgent,
+      };
+      context.audit.emit('login.succeeded', subject, { scheme: 'token_pair' });
       return pair(user, familyId, refreshToken, refreshExpiresAt, absoluteExpiresAt);
     },
 
@@ -94,6 +113,7 @@ export function createTokenPairOperations(context: OperationContext): TokenPairO
           },
           now,
           revocationExpiresAt,
+          reuseIntervalMs: context.reuseIntervalMs,
         }),
       );
       switch (result.outcome) {
@@ -104,12 +124,20 @@ export function createTokenPairOperations(context: OperationContext): TokenPairO
         case 'revoked':
           revocations.note('family', result.family.id, revocationExpiresAt);
           throw new TollgateError('token_revoked');
-        case 'reused':
-          revocations.publish('family', result.family.id, revocationExpiresAt);
+        case 'reused': {
+          revocations.publish('session', result.family.id, revocationExpiresAt);
+          const subject = { userId: result.family.userId, sessionId: result.family.id };
+          context.audit.emit('refresh.reuse_detected', subject, {});
           throw new TollgateError('refresh_token_reused');
+        }
         case 'rotated': {
-          const user = await activeUser(context.users, result.family.userId);
           const { family } = result;
+          // A revoked user (disabled, password changed) refreshes nothing, wherever the store stands.
+          await checkNotRevoked(context, { sid: family.id }, family.userId);
+          const user = await activeUser(context.users, family.userId);
+          context.touches.note(family.id, now);
+          const subject = { userId: user.id, sessionId: family.id };
+          context.audit.emit('token.refreshed', subject, { tokenKind: 'access', retry: result.retried });
           return pair(user, family.id, next, result.next.expiresAt, family.absoluteExpiresAt);
         }
       }
@@ -124,7 +152,8 @@ export function createTokenPairOperations(context: OperationContext): TokenPairO
         store.revokeRefreshFamilyByToken({ hash: hashOpaqueToken(refreshToken), now, revocationExpiresAt }),
       );
       if (familyId === null) return false;
-      revocations.publish('family', familyId, revocationExpiresAt);
+      revocations.publish('session', familyId, revocationExpiresAt);
+      context.audit.emit('session.revoked', { sessionId: familyId }, { by: 'user' });
       return true;
     },
   };

@@ -5,7 +5,7 @@ import type { UatRecord } from '../ports.js';
 import { fromStore } from '../store-errors.js';
 import { generateUat, hashOpaqueToken } from '../tokens/opaque.js';
 import type { Principal } from '../types.js';
-import { activeUser, type OperationContext } from './context.js';
+import { activeUser, type OperationContext, uatRevocationExpiry } from './context.js';
 import { parseInput } from './input.js';
 import { requireUatManager } from './policy.js';
 
@@ -72,7 +72,7 @@ export interface UatOperations {
   revoke(input: { readonly caller: Principal; readonly id: string }): Promise<void>;
 }
 
-const toSummary = (record: UatRecord): UatSummary => ({
+export const uatSummaryOf = (record: UatRecord): UatSummary => ({
   id: record.id,
   name: record.name,
   prefix: record.prefix,
@@ -130,25 +130,35 @@ export function createUatOperations(context: OperationContext): UatOperations {
         lastUsedAt: null,
       };
       await fromStore(() => store.insertUat(record));
-      return { ...toSummary(record), token };
+      context.audit.emit(
+        'uat.created',
+        { userId: creator.id, sessionId: caller.sessionId },
+        { uatId: record.id, name, permissions: record.permissions },
+      );
+      return { ...uatSummaryOf(record), token };
     },
 
     async list({ caller }) {
       requireUatManager(caller);
       const records = await fromStore(() => store.listUatsByUser(caller.userId));
-      return records.map(toSummary);
+      return records.map(uatSummaryOf);
     },
 
     async revoke({ caller, id }) {
       requireUatManager(caller);
       parseInput(z.object({ id: z.string().min(1).max(128) }), { id });
       const now = clock.now();
-      const revocationExpiresAt = now + uatMaxLifetimeMs;
+      const revocationExpiresAt = uatRevocationExpiry(context, now);
       const found = await fromStore(() =>
         store.revokeUat({ id, userId: caller.userId, now, revocationExpiresAt }),
       );
       if (!found) throw new TollgateError('not_found');
       revocations.publish('uat', id, revocationExpiresAt);
+      context.audit.emit(
+        'uat.revoked',
+        { userId: caller.userId, sessionId: caller.sessionId },
+        { uatId: id },
+      );
     },
   };
 }

@@ -4,12 +4,20 @@ import { TollgateError } from '../errors.js';
 import { fromStore } from '../store-errors.js';
 import { actorFromClaims } from '../tokens/claims.js';
 import { decodeSecurityToken, wrappingRefusal } from '../tokens/security-token.js';
-import type { Environment, Principal } from '../types.js';
-import { activeUser, checkEnvironment, nowSeconds, type OperationContext } from './context.js';
+import type { Actor, Environment, Principal, UserRecord } from '../types.js';
+import {
+  activeUser,
+  type ClientInfo,
+  checkEnvironment,
+  checkNotRevoked,
+  nowSeconds,
+  type OperationContext,
+} from './context.js';
 import { parseInput } from './input.js';
 import { signUserToken } from './issue.js';
 import { type PasswordLogin, passwordField, usernameField } from './login.js';
 import { findUserToActFor, requireAdministrator } from './policy.js';
+import { startSession } from './sessions.js';
 
 export const environmentField = z.string().min(1).max(128);
 /** A user token as it travels in a URL path. */
@@ -26,6 +34,7 @@ export const UserTokenLoginInput = z.object({
   password: passwordField,
   environment: optionalEnvironment,
   clientIp: z.string().optional(),
+  userAgent: z.string().optional(),
 });
 export const IssueUserTokenInput = z.object({ username: usernameField, environment: optionalEnvironment });
 export const RefreshUserTokenInput = z.object({ token: pathTokenField, environment: optionalEnvironment });
@@ -46,11 +55,13 @@ export interface UserTokenOperations {
    * An administrator issues a user token for a customer user; the token names it as `actor` and cannot
    * mint credentials. Unknown, disabled and (for a domain admin) out-of-domain users: one `unknown_user`.
    */
-  issue(input: {
-    readonly caller: Principal;
-    readonly username: string;
-    readonly environment?: string | null | undefined;
-  }): Promise<UserTokenResult>;
+  issue(
+    input: {
+      readonly caller: Principal;
+      readonly username: string;
+      readonly environment?: string | null | undefined;
+    } & ClientInfo,
+  ): Promise<UserTokenResult>;
   /** A new user token for a valid one, keeping its environment (unless another is given) and its actor. */
   refresh(input: {
     readonly token: string;
@@ -76,12 +87,37 @@ export function createUserTokenOperations(context: OperationContext): UserTokenO
     const actor = actorFromClaims(verified.claims);
     if (actor === undefined) throw new TollgateError('invalid_token');
     const env = verified.claims.env;
+    const sid = verified.claims.sid;
     return {
       claims: verified.claims,
+      sessionId: typeof sid === 'string' ? sid : null,
       sessionStart: sst,
       environment: typeof env === 'string' ? env : null,
       actor,
     };
+  };
+
+  /** A chain's session lives as long as the chain may: `session` seconds from its start. */
+  const sessionOf = (user: UserRecord, actor: Actor | null, client: ClientInfo, sessionStart: number) =>
+    startSession(context, {
+      user,
+      kind: 'user_token',
+      actor,
+      expiresAt: (sessionStart + lifetimes.session) * 1000,
+      client,
+      now: clock.now(),
+    });
+
+  /** A presented user token, unless its session or user was revoked (in memory, then in the store). */
+  const verifyLive = async (token: string) => {
+    const presented = verifyPathToken(token);
+    await checkNotRevoked(context, presented.claims, presented.claims.sub);
+    if (presented.sessionId !== null) {
+      const sessionId = presented.sessionId;
+      const session = await fromStore(() => context.store.findSession(sessionId));
+      if (session !== null && session.revokedAt !== null) throw new TollgateError('token_revoked');
+    }
+    return presented;
   };
 
   return {
@@ -90,31 +126,55 @@ export function createUserTokenOperations(context: OperationContext): UserTokenO
       const user = await context.login(credentials);
       if (user.kind === 'administrator') throw new TollgateError('administrator_not_allowed');
       await checkEnvironment(users, user, environment ?? null);
-      return signUserToken(context, user, environment ?? null, nowSeconds(clock));
+      const sessionStart = nowSeconds(clock);
+      const sessionId = await sessionOf(user, null, credentials, sessionStart);
+      const subject = {
+        userId: user.id,
+        sessionId,
+        clientIp: credentials.clientIp,
+        userAgent: credentials.userAgent,
+      };
+      context.audit.emit('login.succeeded', subject, { scheme: 'user_token' });
+      return signUserToken(context, user, environment ?? null, sessionStart, sessionId);
     },
 
-    async issue({ caller, ...input }) {
+    async issue({ caller, clientIp, userAgent, ...input }) {
       requireAdministrator(caller);
       const { username, environment } = parseInput(IssueUserTokenInput, input);
       const user = await findUserToActFor(users, caller, username);
       await checkEnvironment(users, user, environment ?? null);
-      return signUserToken(context, user, environment ?? null, nowSeconds(clock), caller);
+      const sessionStart = nowSeconds(clock);
+      const actor = { userId: caller.userId, username: caller.username };
+      const sessionId = await sessionOf(user, actor, { clientIp, userAgent }, sessionStart);
+      const token = await signUserToken(context, user, environment ?? null, sessionStart, sessionId, actor);
+      const subject = { userId: user.id, actorId: caller.userId, sessionId, clientIp, userAgent };
+      context.audit.emit('token.issued', subject, { tokenKind: 'user', jti: null });
+      return token;
     },
 
     async refresh(input) {
       const { token, environment } = parseInput(RefreshUserTokenInput, input);
-      const presented = verifyPathToken(token);
+      const presented = await verifyLive(token);
       const user = await activeUser(users, presented.claims.sub);
       const env = environment ?? presented.environment;
       // Kept environments are checked again: the user may have lost access since.
       await checkEnvironment(users, user, env);
+      // A token from before sessions gets one now, so that it can be listed and revoked from here on.
+      const sessionId =
+        presented.sessionId ?? (await sessionOf(user, presented.actor, {}, presented.sessionStart));
+      context.touches.note(sessionId, clock.now());
+      context.audit.emit(
+        'token.refreshed',
+        { userId: user.id, actorId: presented.actor?.userId, sessionId },
+        { tokenKind: 'user', retry: false },
+      );
       // The actor is carried over: every token of the chain stays attributed to the administrator.
-      return signUserToken(context, user, env, presented.sessionStart, presented.actor);
+      return signUserToken(context, user, env, presented.sessionStart, sessionId, presented.actor);
     },
 
     async environments(input) {
       const { token } = parseInput(z.object({ token: pathTokenField }), input);
-      const presented = verifyPathToken(token);
+      const presented = await verifyLive(token);
       const user = await activeUser(users, presented.claims.sub);
       const catalogue = await fromStore(() => users.listEnvironments());
       return catalogue.filter((env) => user.environments.includes(env.id));

@@ -193,6 +193,12 @@ const STORE_METHODS: readonly StoreMethod[] = [
   'touchUat',
   'listRevocations',
   'purgeExpired',
+  'createSession',
+  'findSession',
+  'listSessionsByUser',
+  'touchSession',
+  'revokeSessions',
+  'revokeUser',
 ];
 
 /** A token store that rejects (like an unreachable database) for the methods in `failing`. */
@@ -224,6 +230,12 @@ export function failingStore(base: TokenStore = createMemoryTokenStore()): Faili
     touchUat: guard('touchUat', (input) => base.touchUat(input)),
     listRevocations: guard('listRevocations', (input) => base.listRevocations(input)),
     purgeExpired: guard('purgeExpired', (input) => base.purgeExpired(input)),
+    createSession: guard('createSession', (input) => base.createSession(input)),
+    findSession: guard('findSession', (id) => base.findSession(id)),
+    listSessionsByUser: guard('listSessionsByUser', (input) => base.listSessionsByUser(input)),
+    touchSession: guard('touchSession', (input) => base.touchSession(input)),
+    revokeSessions: guard('revokeSessions', (input) => base.revokeSessions(input)),
+    revokeUser: guard('revokeUser', (input) => base.revokeUser(input)),
   };
 }
 

@@ -1,0 +1,49 @@
+import type { Clock } from '../clock.js';
+import type { AuditEvent, AuditEventDetails, AuditEventType, AuditSink } from '../ports.js';
+import { uuidv7 } from '../tokens/uuidv7.js';
+
+/** Who, from where: what every event records beside its details (all optional, null when unknown). */
+export interface AuditSubject {
+  readonly userId?: string | null | undefined;
+  readonly actorId?: string | null | undefined;
+  readonly sessionId?: string | null | undefined;
+  readonly clientIp?: string | null | undefined;
+  readonly userAgent?: string | null | undefined;
+}
+
+/** Emits audit events to the configured sinks, after the fact; a failing sink never fails the operation. */
+export interface AuditEmitter {
+  emit<T extends AuditEventType>(type: T, subject: AuditSubject, details: AuditEventDetails[T]): void;
+}
+
+export function createAuditEmitter(
+  sinks: readonly AuditSink[],
+  clock: Clock,
+  onBackgroundError: (error: unknown) => void,
+): AuditEmitter {
+  if (sinks.length === 0) return { emit: () => {} };
+  return {
+    emit(type, subject, details) {
+      const at = clock.now();
+      const event = Object.freeze({
+        id: uuidv7(at),
+        type,
+        at,
+        userId: subject.userId ?? null,
+        actorId: subject.actorId ?? null,
+        sessionId: subject.sessionId ?? null,
+        clientIp: subject.clientIp ?? null,
+        userAgent: subject.userAgent ?? null,
+        details: Object.freeze(details),
+      }) as unknown as AuditEvent;
+      for (const sink of sinks) {
+        try {
+          const recorded = sink.record(event);
+          if (recorded instanceof Promise) recorded.catch(onBackgroundError);
+        } catch (error) {
+          onBackgroundError(error);
+        }
+      }
+    },
+  };
+}
