@@ -24,7 +24,7 @@ export interface RevocationCheck {
   /** `session:<sid or fid>`, `uat:<id>`, or null when only the user rule applies. */
   readonly key: string | null;
   readonly userId: string;
-  /** When the credential's session (or the UAT) was created, ms: a `user` revocation after it refuses it. */
+  /** When the credential's session (or the UAT) was created, ms: a `user` revocation at or after it refuses it. */
   readonly since: number;
 }
 
@@ -96,7 +96,8 @@ export class RevocationState {
     if (check.key !== null && this.#revoked.has(check.key)) return true;
     if (this.#users.size === 0) return false;
     const user = this.#users.get(check.userId);
-    return user !== undefined && check.since < user.before;
+    // Fail closed within the millisecond: a session created in the instant of the revocation goes too.
+    return user !== undefined && check.since <= user.before;
   }
 
   /**

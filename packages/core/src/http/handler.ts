@@ -6,6 +6,7 @@ import { readJsonBody } from './body.js';
 import { createGuard, originOf } from './guard.js';
 import { type AppRouteDoc, buildOpenApi, type OpenApiInfo } from './openapi.js';
 import { delegatedLoginRoutes } from './profiles/delegated-login/routes.js';
+import { sessionRoutes } from './profiles/sessions/routes.js';
 import { tokenPairRoutes } from './profiles/token-pair/routes.js';
 import { uatJwtRoutes } from './profiles/uat-jwt/routes.js';
 import { userTokenRoutes } from './profiles/user-tokens/routes.js';
@@ -32,12 +33,14 @@ import type {
 
 export type { AppRouteDoc, OpenApiInfo };
 
-const ALL_PROFILES: readonly ProfileName[] = ['user-tokens', 'delegated-login', 'token-pair', 'uat-jwt'];
+// `sessions` is opt-in: it is served only when named.
+const DEFAULT_PROFILES: readonly ProfileName[] = ['user-tokens', 'delegated-login', 'token-pair', 'uat-jwt'];
 const PROFILE_ROUTES: Readonly<Record<ProfileName, readonly RouteDefinition[]>> = {
   'user-tokens': userTokenRoutes,
   'delegated-login': delegatedLoginRoutes,
   'token-pair': tokenPairRoutes,
   'uat-jwt': uatJwtRoutes,
+  sessions: sessionRoutes,
 };
 
 export interface TollgateHttp {
@@ -83,7 +86,7 @@ function alreadyAuthenticated(
 
 function resolveOptions(tollgate: Tollgate, options: HttpHandlerOptions): ResolvedHttpOptions {
   return {
-    profiles: options.profiles ?? ALL_PROFILES,
+    profiles: options.profiles ?? DEFAULT_PROFILES,
     errorShape: options.errorShape ?? 'default',
     prefix: trimTrailingSlashes(options.prefix ?? ''),
     maxBodyBytes: options.maxBodyBytes ?? 65_536,

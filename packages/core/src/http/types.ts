@@ -6,8 +6,11 @@ import type { TollgateHttp } from './handler.js';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
-/** The documented APIs Tollgate can serve; an app mounts the ones it wants. */
-export type ProfileName = 'user-tokens' | 'delegated-login' | 'token-pair' | 'uat-jwt';
+/**
+ * The documented APIs Tollgate can serve; an app mounts the ones it wants. `sessions` (the user's
+ * sessions, administrators' user management and audit trail) is Tollgate's own and opt-in.
+ */
+export type ProfileName = 'user-tokens' | 'delegated-login' | 'token-pair' | 'uat-jwt' | 'sessions';
 
 /**
  * How an error is rendered: `default` `{"code","message"}`, `envelope` the token-pair API's
@@ -112,7 +115,7 @@ export interface CookieOptions {
 }
 
 export interface HttpHandlerOptions {
-  /** Which documented APIs to serve. Default: all four. */
+  /** Which APIs to serve. Default: the four documented ones (`sessions` only when named). */
   readonly profiles?: readonly ProfileName[];
   /**
    * How refusals on the app's own routes (`guard`, `check`, `renderError`) are rendered. The profiles'

@@ -2,22 +2,9 @@ import { z } from 'zod';
 import { DelegatedLoginInput } from '../../../operations/delegated-login.js';
 import { defineRoute } from '../../define.js';
 import { text } from '../../render.js';
-import type { ResolvedHttpOptions } from '../../types.js';
+import { clientOf, sessionCookie } from '../../session-cookie.js';
 
 const ErrorBody = z.object({ code: z.string(), message: z.string() });
-
-function sessionCookie(options: ResolvedHttpOptions, token: string, maxAgeSeconds: number): string {
-  const { cookie } = options;
-  return [
-    `${options.cookieName}=${token}`,
-    `Path=${cookie.path}`,
-    ...(cookie.domain ? [`Domain=${cookie.domain}`] : []),
-    `Max-Age=${Math.max(0, Math.floor(maxAgeSeconds))}`,
-    'HttpOnly',
-    `SameSite=${cookie.sameSite}`,
-    ...(cookie.secure ? ['Secure'] : []),
-  ].join('; ');
-}
 
 /** Scheme B: admin-delegated login (seed `admin-delegated-login.txt`). */
 export const delegatedLoginRoutes = [
@@ -46,8 +33,9 @@ export const delegatedLoginRoutes = [
       },
       404: { description: 'No such user in that domain.', schema: ErrorBody },
     },
-    handle: async ({ tollgate, body, options }) => {
+    handle: async ({ tollgate, body, options, request }) => {
       const result = await tollgate.delegatedLogin.issue({
+        ...clientOf(request),
         adminToken: body.token,
         domain: body.domain,
         userIdentity: body.userIdentity,

@@ -3,6 +3,7 @@ import { passwordField, usernameField } from '../../../operations/login.js';
 import { RefreshTokenInput, type TokenPairResult } from '../../../operations/token-pair.js';
 import { defineRoute } from '../../define.js';
 import { empty, json } from '../../render.js';
+import { clientOf } from '../../session-cookie.js';
 
 const EnvelopeError = z.object({
   errorCode: z.string(),
@@ -63,7 +64,7 @@ export const tokenPairRoutes = [
       401: { description: 'Invalid credentials (AUTH_1001).', schema: EnvelopeError },
     },
     handle: async ({ tollgate, body, request }) =>
-      envelope(await tollgate.tokenPair.login({ ...body, clientIp: request.clientIp })),
+      envelope(await tollgate.tokenPair.login({ ...body, ...clientOf(request) })),
   }),
   defineRoute({
     method: 'POST',

@@ -10,6 +10,7 @@ import {
 import type { Principal } from '../../../types.js';
 import { defineRoute } from '../../define.js';
 import { ERROR_CODE_HEADER, empty, json, NO_STORE } from '../../render.js';
+import { clientOf } from '../../session-cookie.js';
 
 const Detail = z.object({ detail: z.string() });
 const FieldErrors = z.record(z.string(), z.array(z.string()));
@@ -96,7 +97,7 @@ export const uatJwtRoutes = [
         const { token } = await tollgate.accessTokens.login({
           username: body.email,
           password: body.password,
-          clientIp: request.clientIp,
+          ...clientOf(request),
         });
         return json(200, { token });
       } catch (error) {

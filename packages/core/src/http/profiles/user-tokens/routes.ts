@@ -3,6 +3,7 @@ import { passwordField as password, usernameField as username } from '../../../o
 import { environmentField, type UserTokenResult } from '../../../operations/user-tokens.js';
 import { defineRoute } from '../../define.js';
 import { json } from '../../render.js';
+import { clientOf } from '../../session-cookie.js';
 
 const environment = environmentField.optional();
 
@@ -48,7 +49,7 @@ export const userTokenRoutes = [
     secrets: { query: ['password'] },
     responses: tokenResponses,
     handle: async ({ tollgate, query, request }) =>
-      userTokenResponse(await tollgate.userTokens.login({ ...query, clientIp: request.clientIp })),
+      userTokenResponse(await tollgate.userTokens.login({ ...query, ...clientOf(request) })),
   }),
   defineRoute({
     method: 'POST',
@@ -61,7 +62,7 @@ export const userTokenRoutes = [
     body: LoginFields.extend({ environment: environmentField.nullish() }),
     responses: tokenResponses,
     handle: async ({ tollgate, body, request }) =>
-      userTokenResponse(await tollgate.userTokens.login({ ...body, clientIp: request.clientIp })),
+      userTokenResponse(await tollgate.userTokens.login({ ...body, ...clientOf(request) })),
   }),
   defineRoute({
     method: 'GET',
@@ -75,9 +76,9 @@ export const userTokenRoutes = [
     security: ['Bearer'],
     query: z.object({ username, environment }),
     responses: { ...tokenResponses, 404: { description: 'No such user.', schema: ErrorBody } },
-    handle: async ({ tollgate, query, authenticate }) => {
+    handle: async ({ tollgate, query, authenticate, request }) => {
       const caller = await authenticate();
-      return userTokenResponse(await tollgate.userTokens.issue({ caller, ...query }));
+      return userTokenResponse(await tollgate.userTokens.issue({ caller, ...query, ...clientOf(request) }));
     },
   }),
   defineRoute({
