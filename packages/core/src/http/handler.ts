@@ -84,21 +84,47 @@ function alreadyAuthenticated(
     : Promise.reject(new TollgateError('unsupported_scheme'));
 }
 
+/** A same-origin path: one leading slash (never `//host` or `/\host`), no scheme, no control character. */
+const isLocalPath = (path: string): boolean => {
+  if (!path.startsWith('/') || path.startsWith('//')) return false;
+  for (let i = 0; i < path.length; i++) {
+    const code = path.charCodeAt(i);
+    if (code < 0x20 || code === 0x5c || code === 0x7f) return false;
+  }
+  return true;
+};
+
 function resolveOptions(tollgate: Tollgate, options: HttpHandlerOptions): ResolvedHttpOptions {
+  const cookieName = tollgate.options.cookieName;
+  const secure = options.cookie?.secure ?? true;
+  // A `__Host-` cookie is dropped by browsers unless Secure, Path=/ and no Domain: refuse to start rather.
+  if (
+    cookieName.startsWith('__Host-') &&
+    (!secure || (options.cookie?.path ?? '/') !== '/' || options.cookie?.domain)
+  ) {
+    throw new TypeError('A __Host- session cookie needs cookie.secure, cookie.path "/" and no cookie.domain');
+  }
+  const autoLoginRedirects = options.autoLogin?.redirects ?? ['/'];
+  if (autoLoginRedirects.length === 0 || !autoLoginRedirects.every(isLocalPath)) {
+    throw new TypeError(
+      'autoLogin.redirects must be one or more paths of this origin, each starting with one "/"',
+    );
+  }
   return {
     profiles: options.profiles ?? DEFAULT_PROFILES,
     errorShape: options.errorShape ?? 'default',
     prefix: trimTrailingSlashes(options.prefix ?? ''),
     maxBodyBytes: options.maxBodyBytes ?? 65_536,
     cookie: {
-      secure: options.cookie?.secure ?? true,
+      secure,
       sameSite: options.cookie?.sameSite ?? 'Lax',
       path: options.cookie?.path ?? '/',
       domain: options.cookie?.domain,
     },
     trustedOrigins: (options.trustedOrigins ?? []).map((origin) => originOf(origin) ?? origin),
     realm: options.realm ?? 'tollgate',
-    cookieName: tollgate.options.cookieName,
+    cookieName,
+    autoLoginRedirects,
     onUnexpectedError: options.onUnexpectedError ?? (() => {}),
   };
 }

@@ -23,6 +23,34 @@ export function text(status: number, body: string, headers: Record<string, strin
   return { status, headers: { 'content-type': TEXT_TYPE, ...headers }, body };
 }
 
+export const HTML_TYPE = 'text/html; charset=utf-8';
+
+const escapeHtml = (value: string): string => value.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+
+/** A small self-contained page (no script, no remote resource) for a browser that lands on a route. */
+export function htmlPage(
+  status: number,
+  title: string,
+  message: string,
+  headers: Record<string, string> = {},
+): HttpResponse {
+  const body = `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${escapeHtml(title)}</title></head>
+<body><main><h1>${escapeHtml(title)}</h1><p role="alert">${escapeHtml(message)}</p></main></body></html>
+`;
+  return {
+    status,
+    headers: {
+      'content-type': HTML_TYPE,
+      'content-security-policy': "default-src 'none'; frame-ancestors 'none'",
+      'referrer-policy': 'no-referrer',
+      ...headers,
+    },
+    body,
+  };
+}
+
 export function empty(status: number, headers: Record<string, string> = {}): HttpResponse {
   return { status, headers, body: null };
 }

@@ -135,6 +135,12 @@ export interface HttpHandlerOptions {
   readonly trustedOrigins?: readonly string[];
   /** The `realm` of `WWW-Authenticate` challenges. Default `tollgate`. */
   readonly realm?: string;
+  /**
+   * The delegated auto-login landing (`GET /auth/auto-login?token=…&next=…`): the paths it may send
+   * the browser to, exactly as written (e.g. `/portal/`). `next` must be one of them; without `next`,
+   * the first. Default `['/']`.
+   */
+  readonly autoLogin?: { readonly redirects?: readonly string[] };
   /** Called with unexpected errors (rendered as 500 `internal_error`), for logging. */
   readonly onUnexpectedError?: (error: unknown) => void;
 }
@@ -148,6 +154,7 @@ export interface ResolvedHttpOptions {
   readonly trustedOrigins: readonly string[];
   readonly realm: string;
   readonly cookieName: string;
+  readonly autoLoginRedirects: readonly string[];
   readonly onUnexpectedError: (error: unknown) => void;
 }
 

@@ -1,8 +1,35 @@
 import { z } from 'zod';
+import { TollgateError } from '../../../errors.js';
 import { DelegatedLoginInput } from '../../../operations/delegated-login.js';
 import { defineRoute } from '../../define.js';
-import { text } from '../../render.js';
+import { htmlPage, text } from '../../render.js';
 import { clientOf, sessionCookie } from '../../session-cookie.js';
+
+/** What a person landing with a bad link reads: plain words, no detail an attacker could use. */
+function landingRefusal(error: unknown) {
+  if (!(error instanceof TollgateError)) throw error;
+  switch (error.code) {
+    case 'token_expired':
+      return htmlPage(401, 'This sign-in link has expired', 'Ask for a new link to be sent to you.');
+    case 'token_revoked':
+      return htmlPage(
+        401,
+        'This sign-in link has been used already',
+        'Each link signs you in once. Ask for a new one.',
+      );
+    case 'store_unavailable':
+    case 'login_overloaded':
+      return htmlPage(503, 'Sign-in is unavailable', 'Please try again in a moment.', { 'retry-after': '2' });
+    case 'malformed_request':
+      return htmlPage(
+        400,
+        'This sign-in link is incomplete',
+        'The link is missing its token; ask for a new one.',
+      );
+    default:
+      return htmlPage(401, 'This sign-in link is not valid', 'Ask for a new link to be sent to you.');
+  }
+}
 
 const ErrorBody = z.object({ code: z.string(), message: z.string() });
 
@@ -41,8 +68,59 @@ export const delegatedLoginRoutes = [
         userIdentity: body.userIdentity,
         customData: body.customData ?? null,
       });
-      const maxAge = tollgate.options.lifetimes.delegatedToken;
+      const maxAge = result.validForSeconds;
       return text(200, result.token, { 'set-cookie': sessionCookie(options, result.token, maxAge) });
+    },
+  }),
+  defineRoute({
+    method: 'GET',
+    path: '/auth/auto-login',
+    profile: 'delegated-login',
+    operationId: 'autoLogin',
+    summary:
+      'The browser lands with a security token (once), gets the session cookie for this origin and is sent on to an allowed path, the token stripped from its URL.',
+    shape: 'default',
+    carriesTokens: true,
+    secrets: { query: ['token'] },
+    // Validated in the handler, so that every mistake gets a page a person can read.
+    query: z.object({ token: z.string().optional(), next: z.string().optional() }),
+    responses: {
+      303: { description: 'Signed in: the session cookie is set and the browser sent to `next`.' },
+      400: {
+        description: 'No token, or `next` is not an allowed path (an HTML page).',
+        contentType: 'text/html',
+      },
+      401: {
+        description: 'The link is invalid, expired or used already (an HTML page).',
+        contentType: 'text/html',
+      },
+    },
+    handle: async ({ tollgate, query, options, request }) => {
+      const next = query.next ?? options.autoLoginRedirects[0]!;
+      if (!options.autoLoginRedirects.includes(next)) {
+        return htmlPage(
+          400,
+          'This sign-in link goes nowhere allowed',
+          'Ask for a new link to be sent to you.',
+        );
+      }
+      let result: Awaited<ReturnType<typeof tollgate.delegatedLogin.land>>;
+      try {
+        result = await tollgate.delegatedLogin.land({ token: query.token ?? '', ...clientOf(request) });
+      } catch (error) {
+        return landingRefusal(error);
+      }
+      const maxAge = result.validForSeconds;
+      // 303: the next request is a GET of `next`, and the token leaves the address bar and history.
+      return {
+        status: 303,
+        headers: {
+          location: next,
+          'set-cookie': sessionCookie(options, result.token, maxAge),
+          'referrer-policy': 'no-referrer',
+        },
+        body: null,
+      };
     },
   }),
 ] as const;

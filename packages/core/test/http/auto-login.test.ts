@@ -1,0 +1,127 @@
+/**
+ * The delegated auto-login landing, `GET /auth/auto-login?token=…&next=…`: a security token is used
+ * once for a new session cookie on this origin and the browser is sent on, the token stripped from the
+ * URL; every misuse gets a readable HTML page and changes nothing.
+ */
+import { beforeEach, describe, expect, it } from 'vitest';
+import { ACCOUNTS, get, type HttpDemo, httpDemo, login, post, serve, tampered } from './fixtures.js';
+
+const { ava, root } = ACCOUNTS;
+
+let d: HttpDemo;
+beforeEach(async () => {
+  d = await httpDemo({
+    profiles: ['delegated-login', 'uat-jwt', 'sessions'],
+    cookie: { secure: false },
+    autoLogin: { redirects: ['/portal/', '/'] },
+  });
+});
+
+async function link(): Promise<string> {
+  const adminToken = (await d.tg.tokenPair.login(login(root))).token;
+  const issued = await serve(
+    d.http,
+    post('/API3/authentication/authenticateUserByToken', {
+      token: adminToken,
+      domain: 'datastore',
+      userIdentity: ava.username,
+      customData: 'ticket-7',
+    }),
+  );
+  expect(issued.status).toBe(200);
+  return issued.body!;
+}
+const land = (query: string) =>
+  serve(d.http, get(`/auth/auto-login?${query}`, { 'user-agent': 'browser/1' }));
+const cookieOf = (setCookie: string | undefined) => setCookie!.split(';')[0]!;
+
+describe('GET /auth/auto-login', () => {
+  it('sets the session cookie (HttpOnly, SameSite=Lax) and redirects to the allowed path without the token', async () => {
+    const token = await link();
+    const landed = await land(`token=${token}&next=/portal/`);
+    expect(landed.status).toBe(303);
+    expect(landed.headers.location).toBe('/portal/');
+    expect(landed.headers['referrer-policy']).toBe('no-referrer');
+    expect(landed.headers['cache-control']).toBe('no-store');
+    const setCookie = landed.headers['set-cookie']!;
+    expect(setCookie).toMatch(
+      /^tollgate_session=[A-Za-z0-9_-]+; Path=\/; Max-Age=3600; HttpOnly; SameSite=Lax$/,
+    );
+    // A new token in a new session, not the link's.
+    expect(cookieOf(setCookie)).not.toBe(`tollgate_session=${token}`);
+    const me = await serve(d.http, get('/api/v2/me/', { cookie: cookieOf(setCookie) }));
+    expect(me.status).toBe(200);
+    expect(JSON.parse(me.body!)).toMatchObject({
+      id: ava.id,
+      authenticatedBy: 'cookie',
+      actor: { username: root.username },
+      customData: 'ticket-7',
+    });
+  });
+
+  it('goes to the first allowed path without next', async () => {
+    const landed = await land(`token=${await link()}`);
+    expect(landed.headers.location).toBe('/portal/');
+  });
+
+  it('refuses a replayed link with a page, and the link itself no longer signs in', async () => {
+    const token = await link();
+    expect((await land(`token=${token}`)).status).toBe(303);
+    const replay = await land(`token=${token}`);
+    expect(replay.status).toBe(401);
+    expect(replay.headers['content-type']).toBe('text/html; charset=utf-8');
+    expect(replay.body).toContain('used already');
+    expect(replay.headers['set-cookie']).toBeUndefined();
+    expect((await serve(d.http, get('/api/v2/me/', { cookie: `tollgate_session=${token}` }))).status).toBe(
+      401,
+    );
+  });
+
+  it('lets exactly one of several concurrent landings with one link through', async () => {
+    const token = await link();
+    const results = await Promise.all(Array.from({ length: 8 }, () => land(`token=${token}`)));
+    expect(results.filter((r) => r.status === 303)).toHaveLength(1);
+    expect(results.filter((r) => r.status === 401)).toHaveLength(7);
+  });
+
+  it('refuses a target off the allowlist before using the link (400), which still works after', async () => {
+    const token = await link();
+    for (const next of ['https://evil.test/', '//evil.test/', '/admin/', '/%2F%2Fevil.test']) {
+      const refused = await land(`token=${token}&next=${encodeURIComponent(next)}`);
+      expect(refused.status).toBe(400);
+      expect(refused.headers.location).toBeUndefined();
+      expect(refused.body).not.toContain('<script');
+    }
+    expect((await land(`token=${token}&next=/`)).status).toBe(303);
+  });
+
+  it('answers a forged, expired, missing or wrong-kind token with a page, never a stack trace', async () => {
+    const token = await link();
+    const forged = await land(`token=${tampered(token)}`);
+    expect(forged.status).toBe(401);
+    expect(forged.body).toContain('not valid');
+    const missing = await land('next=/');
+    expect(missing.status).toBe(400);
+    const access = (await d.tg.accessTokens.login(login(ava))).token;
+    expect((await land(`token=${access}`)).status).toBe(401);
+    d.clock.advance(3601 * 1000);
+    const expired = await land(`token=${token}`);
+    expect(expired.status).toBe(401);
+    expect(expired.body).toContain('expired');
+    for (const page of [forged, missing, expired]) {
+      expect(page.body).not.toMatch(/at .+\.(ts|js):\d+/);
+      expect(page.headers['content-security-policy']).toContain("default-src 'none'");
+    }
+  });
+
+  it('refuses to start with a __Host- cookie that browsers would drop, and with a redirect off this origin', async () => {
+    const { createHttpHandler } = await import('../helpers/internals.js');
+    const hostCookie = await httpDemo({}, { options: { cookieName: '__Host-tollgate_session' } });
+    expect(() => createHttpHandler(hostCookie.tg, { cookie: { secure: false } })).toThrow(TypeError);
+    expect(() => createHttpHandler(hostCookie.tg, {})).not.toThrow();
+    expect(() => createHttpHandler(d.tg, { autoLogin: { redirects: ['https://evil.test/'] } })).toThrow(
+      TypeError,
+    );
+    expect(() => createHttpHandler(d.tg, { autoLogin: { redirects: ['//evil.test'] } })).toThrow(TypeError);
+  });
+});
