@@ -138,6 +138,7 @@ export function describeTokenStoreContract(name: string, factory: TokenStoreFact
         expect(result).toEqual({
           outcome: 'rotated',
           family: { ...family, revokedAt: null },
+          retried: false,
           next: {
             hash: nextHash,
             familyId: family.id,
@@ -204,7 +205,7 @@ export function describeTokenStoreContract(name: string, factory: TokenStoreFact
         const revocations = await allRevocations(reusedAt);
         expect(revocations).toHaveLength(1);
         expect(revocations[0]).toMatchObject({
-          kind: 'family',
+          kind: 'session',
           id: family.id,
           revokedAt: reusedAt,
           expiresAt: reusedAt + 40 * DAY,
@@ -227,7 +228,7 @@ export function describeTokenStoreContract(name: string, factory: TokenStoreFact
         expect(results.filter((r) => r.outcome === 'reused')).toHaveLength(15);
         // The family is revoked once, by the first reuse.
         const revocations = await allRevocations(now);
-        expect(revocations.map((r) => [r.kind, r.id])).toEqual([['family', family.id]]);
+        expect(revocations.map((r) => [r.kind, r.id])).toEqual([['session', family.id]]);
         const winner = winners[0];
         if (winner?.outcome !== 'rotated') throw new Error('unreachable');
         expect(nextHashes).toContain(winner.next.hash);
@@ -310,7 +311,7 @@ export function describeTokenStoreContract(name: string, factory: TokenStoreFact
         expect(revocations).toEqual([
           {
             seq: revocations[0]?.seq,
-            kind: 'family',
+            kind: 'session',
             id: family.id,
             revokedAt: T0 + HOUR,
             expiresAt: T0 + 30 * DAY,
@@ -506,7 +507,7 @@ export function describeTokenStoreContract(name: string, factory: TokenStoreFact
         }
         const all = await store.listRevocations({ afterSeq: 0, now: T0 });
         expect(all.records.map((r) => r.id)).toEqual(ids);
-        expect(all.records.map((r) => r.kind)).toEqual(['family', 'uat', 'family', 'family']);
+        expect(all.records.map((r) => r.kind)).toEqual(['session', 'uat', 'session', 'session']);
         const seqs = all.records.map((r) => r.seq);
         for (let i = 1; i < seqs.length; i++) expect(seqs[i]).toBeGreaterThan(seqs[i - 1]!);
         expect(all.lastSeq).toBe(seqs.at(-1));

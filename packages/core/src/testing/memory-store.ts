@@ -1,3 +1,4 @@
+import { TollgateError } from '../errors.js';
 import { createScryptPasswordHasher, type PasswordHasher } from '../operations/password-hashing.js';
 import { decideRotation } from '../operations/rotation.js';
 import {
@@ -8,9 +9,11 @@ import {
   type RevocationKind,
   type RevocationRecord,
   type RotateRefreshTokenResult,
+  type SessionRecord,
   type TokenStore,
   type UatRecord,
   type UserDirectory,
+  type UserLifecycle,
   usernameKey,
 } from '../ports.js';
 import type { Environment, UserRecord } from '../types.js';
@@ -28,6 +31,7 @@ export function createMemoryTokenStore(): TokenStore {
   const tokens = new Map<string, Mutable<RefreshTokenRecord>>();
   const uats = new Map<string, Mutable<UatRecord> & { readonly order: number }>();
   const uatIdByHash = new Map<string, string>();
+  const sessions = new Map<string, Mutable<SessionRecord>>();
   // Kept in seq order; Map iteration follows insertion order.
   const revocations = new Map<number, RevocationRecord>();
   let lastSeq = 0;
@@ -43,11 +47,31 @@ export function createMemoryTokenStore(): TokenStore {
     revocations.set(lastSeq, Object.freeze({ seq: lastSeq, kind, id, revokedAt, expiresAt }));
   };
 
-  const revokeFamily = (family: Mutable<RefreshFamilyRecord>, now: number, expiresAt: number): void => {
-    if (family.revokedAt !== null) return;
-    family.revokedAt = now;
-    recordRevocation('family', family.id, now, expiresAt);
+  /**
+   * Revokes the session `id` and its refresh family (same id), whichever exist and are not revoked
+   * yet, recording one `session` revocation when either changed. Returns whether anything changed.
+   */
+  const revokeSession = (id: string, now: number, expiresAt: number): boolean => {
+    let changed = false;
+    const family = families.get(id);
+    if (family && family.revokedAt === null) {
+      family.revokedAt = now;
+      changed = true;
+    }
+    const session = sessions.get(id);
+    if (session && session.revokedAt === null) {
+      session.revokedAt = now;
+      changed = true;
+    }
+    if (changed) recordRevocation('session', id, now, expiresAt);
+    return changed;
   };
+  const isLiveSession = (session: SessionRecord, now: number): boolean =>
+    session.revokedAt === null && session.expiresAt > now;
+  const copySession = (session: SessionRecord): SessionRecord =>
+    Object.freeze({ ...session, actor: session.actor === null ? null : Object.freeze({ ...session.actor }) });
+  const newestFirst = (a: SessionRecord, b: SessionRecord): number =>
+    b.createdAt - a.createdAt || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0);
 
   const copyFamily = (family: RefreshFamilyRecord): RefreshFamilyRecord => Object.freeze({ ...family });
   const copyUat = ({ order: _order, ...uat }: Mutable<UatRecord> & { readonly order: number }): UatRecord =>
@@ -87,12 +111,13 @@ export function createMemoryTokenStore(): TokenStore {
       next,
       now,
       revocationExpiresAt,
+      reuseIntervalMs,
     }): Promise<RotateRefreshTokenResult> {
       ensureOpen();
       const token = tokens.get(presentedHash);
       const family = token && families.get(token.familyId);
       if (!token || !family) return { outcome: 'not_found' };
-      const decision = decideRotation({ token, family, now, nextExpiresAt: next.expiresAt });
+      const decision = decideRotation({ token, family, now, nextExpiresAt: next.expiresAt, reuseIntervalMs });
       switch (decision.action) {
         case 'not_found':
         case 'expired':
@@ -100,17 +125,33 @@ export function createMemoryTokenStore(): TokenStore {
         case 'revoked':
           return { outcome: 'revoked', family: copyFamily(family) };
         case 'reused':
-          revokeFamily(family, now, revocationExpiresAt);
+          revokeSession(family.id, now, revocationExpiresAt);
           return { outcome: 'reused', family: copyFamily(family) };
       }
       if (tokens.has(next.hash)) throw new Error('A refresh token with this hash already exists');
-      token.rotatedAt = now;
-      const stored = storeToken(family.id, token.generation + 1, {
+      let generation = token.generation;
+      if (decision.action === 'retry') {
+        // The family keeps exactly one live token: every one not rotated yet is rotated now, and the
+        // successor comes after the newest. The presented token keeps its own rotation instant.
+        for (const other of tokens.values()) {
+          if (other.familyId !== family.id) continue;
+          if (other.rotatedAt === null) other.rotatedAt = now;
+          if (other.generation > generation) generation = other.generation;
+        }
+      } else {
+        token.rotatedAt = now;
+      }
+      const stored = storeToken(family.id, generation + 1, {
         hash: next.hash,
         issuedAt: next.issuedAt,
         expiresAt: decision.nextExpiresAt,
       });
-      return { outcome: 'rotated', family: copyFamily(family), next: stored };
+      return {
+        outcome: 'rotated',
+        family: copyFamily(family),
+        retried: decision.action === 'retry',
+        next: stored,
+      };
     },
 
     async revokeRefreshFamilyByToken({ hash, now, revocationExpiresAt }) {
@@ -118,7 +159,7 @@ export function createMemoryTokenStore(): TokenStore {
       const token = tokens.get(hash);
       const family = token && families.get(token.familyId);
       if (!family) return null;
-      revokeFamily(family, now, revocationExpiresAt);
+      revokeSession(family.id, now, revocationExpiresAt);
       return family.id;
     },
 
@@ -164,6 +205,66 @@ export function createMemoryTokenStore(): TokenStore {
       if (uat && (uat.lastUsedAt === null || uat.lastUsedAt < at)) uat.lastUsedAt = at;
     },
 
+    async createSession(record) {
+      ensureOpen();
+      if (sessions.has(record.id)) throw new Error('A session with this id already exists');
+      sessions.set(record.id, { ...copySession({ ...record, revokedAt: null }) });
+    },
+
+    async findSession(id) {
+      ensureOpen();
+      const session = sessions.get(id);
+      return session ? copySession(session) : null;
+    },
+
+    async listSessionsByUser({ userId, now }) {
+      ensureOpen();
+      return [...sessions.values()]
+        .filter((session) => session.userId === userId && isLiveSession(session, now))
+        .sort(newestFirst)
+        .map(copySession);
+    },
+
+    async touchSession({ id, at }) {
+      ensureOpen();
+      const session = sessions.get(id);
+      // Last use only moves forward, whatever order concurrent touches arrive in.
+      if (session && session.lastUsedAt < at) session.lastUsedAt = at;
+    },
+
+    async revokeSessions({ userId, ids, now, revocationExpiresAt }) {
+      ensureOpen();
+      const revoked: SessionRecord[] = [];
+      for (const id of new Set(ids)) {
+        const session = sessions.get(id);
+        if (!session || session.userId !== userId || !isLiveSession(session, now)) continue;
+        revokeSession(id, now, revocationExpiresAt);
+        revoked.push(copySession(session));
+      }
+      return revoked;
+    },
+
+    async revokeUser({ userId, now, revocationExpiresAt }) {
+      ensureOpen();
+      let sessionCount = 0;
+      let uatCount = 0;
+      for (const session of sessions.values()) {
+        if (session.userId !== userId || !isLiveSession(session, now)) continue;
+        session.revokedAt = now;
+        sessionCount += 1;
+      }
+      for (const family of families.values()) {
+        if (family.userId === userId && family.revokedAt === null) family.revokedAt = now;
+      }
+      for (const uat of uats.values()) {
+        if (uat.userId !== userId || uat.revokedAt !== null || uat.expiresAt <= now) continue;
+        uat.revokedAt = now;
+        uatCount += 1;
+      }
+      recordRevocation('user', userId, now, revocationExpiresAt);
+      return { sessions: sessionCount, uats: uatCount };
+    },
+
     async listRevocations({ afterSeq, now }) {
       ensureOpen();
       const records = [...revocations.values()].filter((r) => r.seq > afterSeq && r.expiresAt > now);
@@ -192,6 +293,13 @@ export function createMemoryTokenStore(): TokenStore {
             families.delete(id);
             deleted += 1;
           }
+        }
+      }
+      for (const [id, session] of sessions) {
+        if (!room()) break;
+        if (session.expiresAt < now) {
+          sessions.delete(id);
+          deleted += 1;
         }
       }
       for (const [id, uat] of uats) {
@@ -224,8 +332,9 @@ export interface MemoryUserDirectoryOptions {
 }
 
 /**
- * An in-process, read-only `UserDirectory` built from a seed (the demo data file has its shape).
- * The seed's plaintext passwords are hashed once here and then forgotten.
+ * An in-process `UserDirectory` built from a seed (the demo data file has its shape), with a
+ * `lifecycle` that creates users, sets passwords and disables users in memory (nothing survives a
+ * restart). Plaintext passwords, the seed's and new ones, are hashed here and then forgotten.
  */
 export async function createMemoryUserDirectory(
   seed: DirectorySeed,
@@ -233,27 +342,39 @@ export async function createMemoryUserDirectory(
 ): Promise<UserDirectory> {
   const hasher = options.passwordHasher ?? createScryptPasswordHasher();
   const organisations = new Map(seed.organisations.map((o) => [o.id, o]));
-  const byId = new Map<string, { readonly user: UserRecord; readonly passwordHash: string }>();
+  const byId = new Map<string, { user: UserRecord; passwordHash: string }>();
   const idByUsername = new Map<string, string>();
 
-  for (const entry of seed.users) {
-    const organisation = organisations.get(entry.organisationId);
-    if (!organisation) throw new Error(`User ${entry.id} names an unknown organisation`);
-    const key = usernameKey(entry.username);
-    if (byId.has(entry.id) || idByUsername.has(key)) throw new Error(`User ${entry.id} is not unique`);
-    const user: UserRecord = Object.freeze({
+  const userRecord = (
+    entry: Pick<DirectorySeed['users'][number], 'id' | 'username' | 'email' | 'kind'> & {
+      readonly roles?: readonly string[] | undefined;
+      readonly permissions?: readonly string[] | undefined;
+      readonly environments?: readonly string[] | undefined;
+    },
+    organisation: DirectorySeed['organisations'][number],
+  ): UserRecord =>
+    Object.freeze({
       id: entry.id,
       username: entry.username,
       email: entry.email,
       kind: entry.kind,
       customerId: organisation.id,
       domain: organisation.domain,
-      roles: Object.freeze([...entry.roles]),
-      permissions: Object.freeze([...entry.permissions]),
-      environments: Object.freeze([...entry.environments]),
+      roles: Object.freeze([...(entry.roles ?? [])]),
+      permissions: Object.freeze([...(entry.permissions ?? [])]),
+      environments: Object.freeze([...(entry.environments ?? [])]),
       disabled: false,
     });
-    byId.set(entry.id, { user, passwordHash: await hasher.hash(entry.password) });
+
+  for (const entry of seed.users) {
+    const organisation = organisations.get(entry.organisationId);
+    if (!organisation) throw new Error(`User ${entry.id} names an unknown organisation`);
+    const key = usernameKey(entry.username);
+    if (byId.has(entry.id) || idByUsername.has(key)) throw new Error(`User ${entry.id} is not unique`);
+    byId.set(entry.id, {
+      user: userRecord(entry, organisation),
+      passwordHash: await hasher.hash(entry.password),
+    });
     idByUsername.set(key, entry.id);
   }
   const environments: readonly Environment[] = Object.freeze(
@@ -264,6 +385,38 @@ export async function createMemoryUserDirectory(
   const byUsername = (username: string) => {
     const id = idByUsername.get(usernameKey(username));
     return id === undefined ? undefined : byId.get(id);
+  };
+
+  const lifecycle: UserLifecycle = {
+    async createUser(user) {
+      const organisation = organisations.get(user.organisationId);
+      if (!organisation) throw new TollgateError('malformed_request', { message: 'Unknown organisation' });
+      const key = usernameKey(user.username);
+      if (idByUsername.has(key)) throw new TollgateError('user_exists');
+      if (byId.has(user.id)) throw new Error('A user with this id already exists');
+      const passwordHash = await hasher.hash(user.password);
+      // Checked again after the hashing awaited: another createUser may have taken the name meanwhile.
+      if (idByUsername.has(key)) throw new TollgateError('user_exists');
+      if (byId.has(user.id)) throw new Error('A user with this id already exists');
+      const record = userRecord(user, organisation);
+      byId.set(user.id, { user: record, passwordHash });
+      idByUsername.set(key, user.id);
+      return record;
+    },
+    async setPassword({ userId, password }) {
+      if (!byId.has(userId)) return false;
+      const passwordHash = await hasher.hash(password);
+      const entry = byId.get(userId);
+      if (!entry) return false;
+      entry.passwordHash = passwordHash;
+      return true;
+    },
+    async setDisabled({ userId, disabled }) {
+      const entry = byId.get(userId);
+      if (!entry) return false;
+      if (entry.user.disabled !== disabled) entry.user = Object.freeze({ ...entry.user, disabled });
+      return true;
+    },
   };
 
   return {
@@ -280,7 +433,8 @@ export async function createMemoryUserDirectory(
         await hasher.verifyDummy(password);
         return null;
       }
-      return (await hasher.verify(password, entry.passwordHash)) ? entry.user : null;
+      const { user, passwordHash } = entry;
+      return (await hasher.verify(password, passwordHash)) ? user : null;
     },
     async listEnvironments() {
       return environments;
@@ -288,5 +442,6 @@ export async function createMemoryUserDirectory(
     async listPermissions() {
       return permissions;
     },
+    lifecycle,
   };
 }
