@@ -5,14 +5,16 @@ import {
   type TokenStore,
   type UserDirectory,
 } from '@tollgate/core';
-import { demoData } from '@tollgate/core/testing';
+import { type AuditLog, demoData } from '@tollgate/core/testing';
 import type pg from 'pg';
+import { auditRetentionMs, createPostgresAuditLog } from './audit-log.js';
 import { openDatabase } from './database.js';
 import { type PostgresIdentity, readIdentity } from './identity.js';
 import { migrate } from './migrations.js';
 import { createPostgresTokenStore } from './token-store.js';
 import { createPostgresUserDirectory } from './user-directory.js';
 
+export { DEFAULT_AUDIT_RETENTION_DAYS } from './audit-log.js';
 export {
   DEFAULT_CONNECTION_TIMEOUT_MS,
   DEFAULT_POOL_SIZE,
@@ -31,6 +33,8 @@ interface CommonOptions {
   readonly connectionTimeoutMs?: number;
   /** How long one statement may run or wait for a lock before it rejects. Default 5000. */
   readonly statementTimeoutMs?: number;
+  /** How long `audit` keeps events: its `purgeExpired` deletes older ones. Default 90 (days). */
+  readonly auditRetentionDays?: number;
 }
 
 /** The store creates its own pool, and ends it on `close()`. */
@@ -53,7 +57,13 @@ export type PostgresStoreOptions = PostgresConnectionStringOptions | PostgresPoo
 
 export interface PostgresStore {
   readonly tokens: TokenStore;
+  /** The user directory, with a `lifecycle` (create users, set passwords, disable and enable). */
   readonly users: UserDirectory;
+  /**
+   * The audit log in the same schema: pass it to `createTollgate({ audit })`; purge it from a timer
+   * with `audit.purgeExpired({ now, limit })` (events older than `auditRetentionDays`).
+   */
+  readonly audit: AuditLog;
   /**
    * Which database this is (server, database, schema), read once when the store opens: the same on
    * every instance of the service, whatever host name, port or proxy each one uses. For naming the
@@ -65,7 +75,7 @@ export interface PostgresStore {
    * permissions). Idempotent, and safe when several processes start on one database at once.
    */
   seed(seed: DirectorySeed): Promise<{ seeded: boolean }>;
-  /** Ends the pool (if the store created it); later calls on `tokens` and `users` reject. */
+  /** Ends the pool (if the store created it); later calls on `tokens`, `users` and `audit` reject. */
   close(): Promise<void>;
 }
 
@@ -75,6 +85,7 @@ export interface PostgresStore {
  * the server cannot be reached within `connectionTimeoutMs` or the schema cannot be migrated.
  */
 export async function openPostgresStore(options: PostgresStoreOptions): Promise<PostgresStore> {
+  const retentionMs = auditRetentionMs(options.auditRetentionDays);
   const db = openDatabase(options);
   try {
     await migrate(db);
@@ -84,6 +95,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     return {
       tokens,
       users: users.directory,
+      audit: createPostgresAuditLog(db, retentionMs),
       identity,
       seed: (seed) => users.seed(seed),
       close: () => db.close(),

@@ -110,6 +110,51 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX users_organisation_id ON users (organisation_id);
     `,
   },
+  {
+    version: 2,
+    name: 'sessions, session and user revocations, audit events',
+    sql: `
+      -- Every token (UATs aside) belongs to a session; a token pair's refresh family has the same id.
+      -- COLLATE "C" on ids: UUIDv7s sort byte by byte, so by creation, whatever the database's locale.
+      CREATE TABLE sessions (
+        id text COLLATE "C" PRIMARY KEY,
+        user_id text NOT NULL,
+        kind text NOT NULL CHECK (kind IN ('jwt_login', 'user_token', 'token_pair', 'delegated')),
+        actor_user_id text,
+        actor_username text,
+        created_at bigint NOT NULL,
+        last_used_at bigint NOT NULL,
+        expires_at bigint NOT NULL,
+        revoked_at bigint,
+        client_ip text,
+        user_agent text,
+        CHECK ((actor_user_id IS NULL) = (actor_username IS NULL))
+      );
+      CREATE INDEX sessions_user_id ON sessions (user_id, created_at);
+      CREATE INDEX sessions_expires_at ON sessions (expires_at);
+
+      ALTER TABLE revocations DROP CONSTRAINT revocations_kind_check;
+      ALTER TABLE revocations ADD CONSTRAINT revocations_kind_check
+        CHECK (kind IN ('family', 'uat', 'session', 'user'));
+
+      -- The audit log: details is the event type's JSON object (no password, no token value).
+      CREATE TABLE audit_events (
+        id text COLLATE "C" PRIMARY KEY,
+        type text NOT NULL,
+        at bigint NOT NULL,
+        user_id text,
+        actor_id text,
+        session_id text,
+        client_ip text,
+        user_agent text,
+        details jsonb NOT NULL CHECK (jsonb_typeof(details) = 'object')
+      );
+      CREATE INDEX audit_events_user_id ON audit_events (user_id, at);
+      CREATE INDEX audit_events_actor_id ON audit_events (actor_id, at);
+      CREATE INDEX audit_events_type ON audit_events (type, at);
+      CREATE INDEX audit_events_at ON audit_events (at);
+    `,
+  },
 ];
 
 /**

@@ -7,6 +7,7 @@ import {
   type TokenStore,
   type UatRecord,
 } from '@tollgate/core';
+import type { SessionKind, SessionRecord } from '@tollgate/core/testing';
 import { createCoalescedReader } from './coalesce.js';
 import type { Database, Session } from './database.js';
 import { toStringArray } from './json.js';
@@ -19,10 +20,45 @@ interface FamilyRow {
   readonly revoked_at: number | null;
 }
 
-interface TokenWithFamilyRow extends FamilyRow {
+interface TokenRow {
   readonly generation: number;
   readonly expires_at: number;
   readonly rotated_at: number | null;
+}
+
+interface SessionRow {
+  readonly id: string;
+  readonly user_id: string;
+  readonly kind: SessionKind;
+  readonly actor_user_id: string | null;
+  readonly actor_username: string | null;
+  readonly created_at: number;
+  readonly last_used_at: number;
+  readonly expires_at: number;
+  readonly revoked_at: number | null;
+  readonly client_ip: string | null;
+  readonly user_agent: string | null;
+}
+
+const SESSION_COLUMNS =
+  'id, user_id, kind, actor_user_id, actor_username, created_at, last_used_at, expires_at, revoked_at, client_ip, user_agent';
+
+function toSession(row: SessionRow): SessionRecord {
+  return {
+    id: row.id,
+    userId: row.user_id,
+    kind: row.kind,
+    actor:
+      row.actor_user_id === null || row.actor_username === null
+        ? null
+        : { userId: row.actor_user_id, username: row.actor_username },
+    createdAt: row.created_at,
+    lastUsedAt: row.last_used_at,
+    expiresAt: row.expires_at,
+    revokedAt: row.revoked_at,
+    clientIp: row.client_ip,
+    userAgent: row.user_agent,
+  };
 }
 
 interface UatRow {
@@ -91,14 +127,22 @@ export function createPostgresTokenStore(db: Database): TokenStore {
         VALUES ($1, $2, $3, $4) RETURNING id)
       INSERT INTO ${s}.refresh_tokens (hash, family_id, generation, issued_at, expires_at)
       SELECT $5, id, 0, $6, $7 FROM family`,
-    // Locks the token and its family: concurrent rotations of the token queue here, one at a time,
-    // and so do revocations of the family. NO KEY: keys never change, so inserts referencing the
-    // family are not blocked.
-    lockTokenWithFamily: `SELECT t.generation, t.expires_at, t.rotated_at,
-        f.id AS family_id, f.user_id, f.created_at, f.absolute_expires_at, f.revoked_at
-      FROM ${s}.refresh_tokens t JOIN ${s}.refresh_families f ON f.id = t.family_id
-      WHERE t.hash = $1
-      FOR NO KEY UPDATE OF t, f`,
+    // Locks the family of the token, then the token: concurrent rotations of any token of the family
+    // queue on the family row, one at a time, and so do its revocations. Every transaction here locks
+    // a family before its tokens and before its session (never the other way round), so none of them
+    // can deadlock. NO KEY: keys never change, so inserts referencing the family are not blocked.
+    lockFamilyOfToken: `SELECT id AS family_id, user_id, created_at, absolute_expires_at, revoked_at
+      FROM ${s}.refresh_families
+      WHERE id = (SELECT family_id FROM ${s}.refresh_tokens WHERE hash = $1)
+      FOR NO KEY UPDATE`,
+    lockToken: `SELECT generation, expires_at, rotated_at FROM ${s}.refresh_tokens WHERE hash = $1
+      FOR NO KEY UPDATE`,
+    // A retry: every token of the family not rotated yet is rotated now (the presented one keeps its
+    // rotated_at), and the successor comes after the newest, so the family keeps one live token.
+    rotateFamilyTokens: `UPDATE ${s}.refresh_tokens SET rotated_at = $2 WHERE family_id = $1 AND rotated_at IS NULL`,
+    insertAfterNewest: `INSERT INTO ${s}.refresh_tokens (hash, family_id, generation, issued_at, expires_at)
+      SELECT $2, $1, max(generation) + 1, $3, $4 FROM ${s}.refresh_tokens WHERE family_id = $1
+      RETURNING generation`,
     // The conditional update is a second guard for the single winner; under the lock it always matches.
     rotate: `WITH rotated AS (
         UPDATE ${s}.refresh_tokens SET rotated_at = $2 WHERE hash = $1 AND rotated_at IS NULL
@@ -107,6 +151,41 @@ export function createPostgresTokenStore(db: Database): TokenStore {
       SELECT $3, family_id, $4, $5, $6 FROM rotated`,
     familyOfToken: `SELECT family_id FROM ${s}.refresh_tokens WHERE hash = $1`,
     revokeFamily: `UPDATE ${s}.refresh_families SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL`,
+    revokeSession: `UPDATE ${s}.sessions SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL`,
+    insertSession: `INSERT INTO ${s}.sessions (${SESSION_COLUMNS})
+      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, NULL, $9, $10)`,
+    session: `SELECT ${SESSION_COLUMNS} FROM ${s}.sessions WHERE id = $1`,
+    liveSessionsByUser: `SELECT ${SESSION_COLUMNS} FROM ${s}.sessions
+      WHERE user_id = $1 AND revoked_at IS NULL AND expires_at > $2
+      ORDER BY created_at DESC, id DESC`,
+    touchSession: `UPDATE ${s}.sessions SET last_used_at = $2 WHERE id = $1 AND last_used_at < $2`,
+    // Multi-row revocations lock their rows in id order (ORDER BY ... FOR UPDATE locks after sorting),
+    // families before sessions, as everywhere here: two of them on overlapping rows queue, never deadlock.
+    lockUserFamilies: `SELECT id FROM ${s}.refresh_families
+      WHERE id = ANY($1::text[]) AND user_id = $2 ORDER BY id FOR NO KEY UPDATE`,
+    revokeLiveSessions: `UPDATE ${s}.sessions SET revoked_at = $3
+      WHERE id IN (
+        SELECT id FROM ${s}.sessions
+        WHERE id = ANY($1::text[]) AND user_id = $2 AND revoked_at IS NULL AND expires_at > $3
+        ORDER BY id FOR UPDATE)
+      AND revoked_at IS NULL
+      RETURNING ${SESSION_COLUMNS}`,
+    revokeFamilies: `UPDATE ${s}.refresh_families SET revoked_at = $2 WHERE id = ANY($1::text[]) AND revoked_at IS NULL`,
+    revokeUserFamilies: `UPDATE ${s}.refresh_families SET revoked_at = $2
+      WHERE id IN (
+        SELECT id FROM ${s}.refresh_families WHERE user_id = $1 AND revoked_at IS NULL
+        ORDER BY id FOR NO KEY UPDATE)
+      AND revoked_at IS NULL`,
+    revokeUserSessions: `UPDATE ${s}.sessions SET revoked_at = $2
+      WHERE id IN (
+        SELECT id FROM ${s}.sessions WHERE user_id = $1 AND revoked_at IS NULL AND expires_at > $2
+        ORDER BY id FOR UPDATE)
+      AND revoked_at IS NULL`,
+    revokeUserUats: `UPDATE ${s}.uats SET revoked_at = $2
+      WHERE id IN (
+        SELECT id FROM ${s}.uats WHERE user_id = $1 AND revoked_at IS NULL AND expires_at > $2
+        ORDER BY id FOR UPDATE)
+      AND revoked_at IS NULL`,
     recordRevocation: `WITH counter AS (
         UPDATE ${s}.revocation_counter SET last_seq = last_seq + 1 RETURNING last_seq)
       INSERT INTO ${s}.revocations (seq, kind, id, revoked_at, expires_at)
@@ -136,6 +215,8 @@ export function createPostgresTokenStore(db: Database): TokenStore {
          WHERE f.absolute_expires_at < $1
            AND NOT EXISTS (SELECT 1 FROM ${s}.refresh_tokens t WHERE t.family_id = f.id)
          LIMIT $2 FOR UPDATE SKIP LOCKED)`,
+      `DELETE FROM ${s}.sessions WHERE id IN (
+         SELECT id FROM ${s}.sessions WHERE expires_at < $1 LIMIT $2 FOR UPDATE SKIP LOCKED)`,
       `DELETE FROM ${s}.uats WHERE id IN (
          SELECT id FROM ${s}.uats WHERE expires_at < $1 LIMIT $2 FOR UPDATE SKIP LOCKED)`,
       `DELETE FROM ${s}.revocations WHERE seq IN (
@@ -173,16 +254,22 @@ export function createPostgresTokenStore(db: Database): TokenStore {
     await session.query(sql.recordRevocation, [kind, id, revokedAt, expiresAt]);
   };
 
-  /** Revokes a family once and records it; a no-op on a revoked family. Returns whether it revoked. */
-  const revokeFamily = async (
+  /**
+   * Revokes the session `id` and its refresh family (same id), whichever exist and are live, recording
+   * one `session` revocation when either changed; a no-op on a revoked one. Returns whether it revoked.
+   * The family first, then the session: the order every transaction here takes their locks in.
+   */
+  const revokeSession = async (
     session: Session,
-    familyId: string,
+    id: string,
     now: number,
     revocationExpiresAt: number,
   ): Promise<boolean> => {
-    const { rowCount } = await session.query(sql.revokeFamily, [familyId, now]);
-    if (rowCount === 1) await recordRevocation(session, 'family', familyId, now, revocationExpiresAt);
-    return rowCount === 1;
+    const family = (await session.query(sql.revokeFamily, [id, now])).rowCount;
+    const own = (await session.query(sql.revokeSession, [id, now])).rowCount;
+    if (family + own === 0) return false;
+    await recordRevocation(session, 'session', id, now, revocationExpiresAt);
+    return true;
   };
 
   return {
@@ -200,14 +287,24 @@ export function createPostgresTokenStore(db: Database): TokenStore {
       );
     },
 
-    rotateRefreshToken({ presentedHash, next, now, revocationExpiresAt }) {
+    rotateRefreshToken({ presentedHash, next, now, revocationExpiresAt, reuseIntervalMs }) {
       return db.transaction(async (session): Promise<RotateRefreshTokenResult> => {
-        const { rows } = await session.query<TokenWithFamilyRow>(sql.lockTokenWithFamily, [presentedHash]);
-        const row = rows[0];
-        if (!row) return { outcome: 'not_found' };
-        const family = toFamily(row);
-        const token = { expiresAt: row.expires_at, rotatedAt: row.rotated_at };
-        const decision = decideRotation({ token, family, now, nextExpiresAt: next.expiresAt });
+        const familyRow = (await session.query<FamilyRow>(sql.lockFamilyOfToken, [presentedHash])).rows[0];
+        // Read under the family's lock: every rotation of the family before this one has committed.
+        const tokenRow = familyRow && (await session.query<TokenRow>(sql.lockToken, [presentedHash])).rows[0];
+        if (!familyRow || !tokenRow) return { outcome: 'not_found' };
+        const family = toFamily(familyRow);
+        const token = { expiresAt: tokenRow.expires_at, rotatedAt: tokenRow.rotated_at };
+        const decision = decideRotation({
+          token,
+          family,
+          now,
+          nextExpiresAt: next.expiresAt,
+          reuseIntervalMs,
+        });
+        const expiresAt =
+          decision.action === 'rotate' || decision.action === 'retry' ? decision.nextExpiresAt : 0;
+        let generation: number;
         switch (decision.action) {
           case 'not_found':
           case 'expired':
@@ -215,25 +312,41 @@ export function createPostgresTokenStore(db: Database): TokenStore {
           case 'revoked':
             return { outcome: 'revoked', family };
           case 'reused':
-            if (await revokeFamily(session, family.id, now, revocationExpiresAt)) {
-              return { outcome: 'reused', family: { ...family, revokedAt: now } };
+            if (await revokeSession(session, family.id, now, revocationExpiresAt)) {
+              return { outcome: 'reused', family: { ...family, revokedAt: family.revokedAt ?? now } };
             }
             return { outcome: 'reused', family };
+          case 'rotate': {
+            generation = tokenRow.generation + 1;
+            const inserted = await session.query(sql.rotate, [
+              presentedHash,
+              now,
+              next.hash,
+              generation,
+              next.issuedAt,
+              expiresAt,
+            ]);
+            if (inserted.rowCount !== 1) throw new Error('refresh token changed under its row lock');
+            break;
+          }
+          case 'retry': {
+            await session.query(sql.rotateFamilyTokens, [family.id, now]);
+            const inserted = await session.query<{ generation: number }>(sql.insertAfterNewest, [
+              family.id,
+              next.hash,
+              next.issuedAt,
+              expiresAt,
+            ]);
+            const stored = inserted.rows[0]?.generation;
+            if (stored === undefined) throw new Error('refresh token successor was not stored');
+            generation = stored;
+            break;
+          }
         }
-        const generation = row.generation + 1;
-        const expiresAt = decision.nextExpiresAt;
-        const inserted = await session.query(sql.rotate, [
-          presentedHash,
-          now,
-          next.hash,
-          generation,
-          next.issuedAt,
-          expiresAt,
-        ]);
-        if (inserted.rowCount !== 1) throw new Error('refresh token changed under its row lock');
         return {
           outcome: 'rotated',
           family,
+          retried: decision.action === 'retry',
           next: {
             hash: next.hash,
             familyId: family.id,
@@ -251,7 +364,7 @@ export function createPostgresTokenStore(db: Database): TokenStore {
         const { rows } = await session.query<{ family_id: string }>(sql.familyOfToken, [hash]);
         const familyId = rows[0]?.family_id;
         if (familyId === undefined) return null;
-        await revokeFamily(session, familyId, now, revocationExpiresAt);
+        await revokeSession(session, familyId, now, revocationExpiresAt);
         return familyId;
       });
     },
@@ -297,6 +410,65 @@ export function createPostgresTokenStore(db: Database): TokenStore {
 
     async touchUat({ id, at }) {
       await db.run((session) => session.query(sql.touchUat, [id, at]));
+    },
+
+    async createSession(record) {
+      await db.run((session) =>
+        session.query(sql.insertSession, [
+          record.id,
+          record.userId,
+          record.kind,
+          record.actor?.userId ?? null,
+          record.actor?.username ?? null,
+          record.createdAt,
+          record.lastUsedAt,
+          record.expiresAt,
+          record.clientIp,
+          record.userAgent,
+        ]),
+      );
+    },
+
+    findSession(id) {
+      return db.run(async (session) => {
+        const row = (await session.query<SessionRow>(sql.session, [id])).rows[0];
+        return row ? toSession(row) : null;
+      });
+    },
+
+    listSessionsByUser({ userId, now }) {
+      return db.run(async (session) =>
+        (await session.query<SessionRow>(sql.liveSessionsByUser, [userId, now])).rows.map(toSession),
+      );
+    },
+
+    async touchSession({ id, at }) {
+      await db.run((session) => session.query(sql.touchSession, [id, at]));
+    },
+
+    revokeSessions({ userId, ids, now, revocationExpiresAt }) {
+      const unique = [...new Set(ids)];
+      if (unique.length === 0) return Promise.resolve([]);
+      return db.transaction(async (session) => {
+        await session.query(sql.lockUserFamilies, [unique, userId]);
+        const { rows } = await session.query<SessionRow>(sql.revokeLiveSessions, [unique, userId, now]);
+        const revoked = rows.map(toSession).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+        await session.query(sql.revokeFamilies, [revoked.map((r) => r.id), now]);
+        for (const record of revoked) {
+          await recordRevocation(session, 'session', record.id, now, revocationExpiresAt);
+        }
+        return revoked;
+      });
+    },
+
+    revokeUser({ userId, now, revocationExpiresAt }) {
+      return db.transaction(async (session) => {
+        await session.query(sql.revokeUserFamilies, [userId, now]);
+        const sessions = (await session.query(sql.revokeUserSessions, [userId, now])).rowCount;
+        const uats = (await session.query(sql.revokeUserUats, [userId, now])).rowCount;
+        await recordRevocation(session, 'user', userId, now, revocationExpiresAt);
+        return { sessions, uats };
+      });
     },
 
     listRevocations({ afterSeq, now }) {

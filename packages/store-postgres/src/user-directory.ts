@@ -1,10 +1,12 @@
 import {
   type DirectorySeed,
   type PasswordHasher,
+  TollgateError,
   type UserDirectory,
   type UserRecord,
   usernameKey,
 } from '@tollgate/core';
+import type { NewUser, UserLifecycle } from '@tollgate/core/testing';
 import { advisoryLockKey, type Database, type Session } from './database.js';
 import { toStringArray } from './json.js';
 
@@ -35,6 +37,12 @@ function toUser(row: UserRow): UserRecord {
     environments: toStringArray(row.environments, 'users.environments'),
     disabled: row.disabled,
   };
+}
+
+/** The SQLSTATE and constraint of an error PostgreSQL answered with (duck-typed: any copy of pg). */
+function violation(error: unknown): { readonly code: unknown; readonly constraint: unknown } {
+  if (typeof error !== 'object' || error === null) return { code: undefined, constraint: undefined };
+  return { code: Reflect.get(error, 'code'), constraint: Reflect.get(error, 'constraint') };
 }
 
 export interface PostgresUserDirectory {
@@ -68,6 +76,76 @@ export function createPostgresUserDirectory(db: Database, hasher: PasswordHasher
         environments
       FROM jsonb_to_recordset($1::jsonb) AS x(id text, username text, username_key text, email text,
         password_hash text, kind text, organisation_id text, roles jsonb, permissions jsonb, environments jsonb)`,
+    newUserRefusal: `SELECT NOT EXISTS (SELECT 1 FROM ${s}.organisations WHERE id = $1) AS unknown_organisation,
+      EXISTS (SELECT 1 FROM ${s}.users WHERE username_key = $2) AS username_taken`,
+    insertUser: `INSERT INTO ${s}.users (id, username, username_key, email, password_hash, kind, organisation_id,
+        roles, permissions, environments)
+      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+    userExists: `SELECT 1 FROM ${s}.users WHERE id = $1`,
+    setPassword: `UPDATE ${s}.users SET password_hash = $2 WHERE id = $1`,
+    // A row whose value is already the one asked for still counts as updated: true, and nothing differs.
+    setDisabled: `UPDATE ${s}.users SET disabled = $2 WHERE id = $1`,
+  };
+
+  const unknownOrganisation = (): TollgateError =>
+    new TollgateError('malformed_request', { message: 'The organisation does not exist.' });
+
+  /** Refuses early, before the (deliberately slow) hashing; the insert's constraints decide races. */
+  const checkNewUser = async (user: NewUser): Promise<void> => {
+    const row = (
+      await db.run((session) =>
+        session.query<{ unknown_organisation: boolean; username_taken: boolean }>(sql.newUserRefusal, [
+          user.organisationId,
+          usernameKey(user.username),
+        ]),
+      )
+    ).rows[0];
+    if (row?.unknown_organisation) throw unknownOrganisation();
+    if (row?.username_taken) throw new TollgateError('user_exists');
+  };
+
+  const lifecycle: UserLifecycle = {
+    async createUser(user) {
+      await checkNewUser(user);
+      const passwordHash = await hasher.hash(user.password);
+      try {
+        await db.run((session) =>
+          session.query(sql.insertUser, [
+            user.id,
+            user.username,
+            usernameKey(user.username),
+            user.email,
+            passwordHash,
+            user.kind,
+            user.organisationId,
+            JSON.stringify(user.roles ?? []),
+            JSON.stringify(user.permissions ?? []),
+            JSON.stringify(user.environments ?? []),
+          ]),
+        );
+      } catch (error) {
+        // Another instance took the username, or removed the organisation, while we hashed.
+        const { code, constraint } = violation(error);
+        if (code === '23505' && constraint === 'users_username_key_key')
+          throw new TollgateError('user_exists');
+        if (code === '23503' && constraint === 'users_organisation_id_fkey') throw unknownOrganisation();
+        throw error;
+      }
+      const created = await directory.findUserById(user.id);
+      if (!created) throw new Error('the user just created is missing');
+      return created;
+    },
+    async setPassword({ userId, password }) {
+      // Skip the (deliberately slow) hashing for an unknown user.
+      if ((await db.run((session) => session.query(sql.userExists, [userId]))).rowCount === 0) return false;
+      const passwordHash = await hasher.hash(password);
+      return (
+        (await db.run((session) => session.query(sql.setPassword, [userId, passwordHash]))).rowCount === 1
+      );
+    },
+    async setDisabled({ userId, disabled }) {
+      return (await db.run((session) => session.query(sql.setDisabled, [userId, disabled]))).rowCount === 1;
+    },
   };
 
   const isEmpty = async (session: Session): Promise<boolean> =>
@@ -111,6 +189,7 @@ export function createPostgresUserDirectory(db: Database, hasher: PasswordHasher
         (await session.query<{ name: string }>(sql.permissions)).rows.map((p) => p.name),
       );
     },
+    lifecycle,
   };
 
   return {

@@ -1,7 +1,7 @@
 import type { UatRecord } from '@tollgate/core';
 import { createFastPasswordHasher, DAY, HOUR, MINUTE, newHash, newId, T0 } from '@tollgate/store-tests';
 import { afterAll, describe, expect, it } from 'vitest';
-import { openPostgresStore, type PostgresStore, seedDemoData } from '../src/index.js';
+import { MIGRATIONS, openPostgresStore, type PostgresStore, seedDemoData } from '../src/index.js';
 import { adminQuery, DATABASE_URL, quote, testSchemas } from './helpers.js';
 
 // Two stores on two separate pools stand for two app instances: to PostgreSQL they are separate
@@ -111,11 +111,144 @@ describe('two instances on one database', () => {
       await count(schema, 'SELECT count(*) AS n FROM $schema.refresh_families WHERE revoked_at IS NULL'),
     ).toBe(0);
     // Each family revoked once, by its first reuse.
-    expect(await count(schema, "SELECT count(*) AS n FROM $schema.revocations WHERE kind = 'family'")).toBe(
+    expect(await count(schema, "SELECT count(*) AS n FROM $schema.revocations WHERE kind = 'session'")).toBe(
       rounds,
     );
     expect(await count(schema, 'SELECT count(DISTINCT id) AS n FROM $schema.revocations')).toBe(rounds);
   }, 30_000);
+
+  it('within the reuse interval, a token presented 4 times through both pools gets 4 pairs and leaves one live token, 100 rounds', async () => {
+    const schema = schemas.next();
+    const a = await instance(schema);
+    const b = await instance(schema);
+    const rounds = 100;
+    const now = T0 + MINUTE;
+    for (let round = 0; round < rounds; round++) {
+      const { token } = await login(round % 2 === 0 ? a : b);
+      const rotate = (store: PostgresStore) =>
+        store.tokens.rotateRefreshToken({
+          presentedHash: token.hash,
+          next: { hash: newHash(), issuedAt: now, expiresAt: now + DAY },
+          now,
+          revocationExpiresAt: now + 30 * DAY,
+          reuseIntervalMs: 10_000,
+        });
+      const order = round % 2 === 0 ? [a, b, a, b] : [b, a, b, a];
+      const results = await Promise.all(order.map(rotate));
+      const retried = results.map((r) => (r.outcome === 'rotated' ? r.retried : r.outcome));
+      expect(
+        retried.filter((r) => r === false),
+        `round ${round}: ${retried}`,
+      ).toHaveLength(1);
+      expect(retried.filter((r) => r === true)).toHaveLength(3);
+      const generations = results.map((r) => (r.outcome === 'rotated' ? r.next.generation : -1));
+      expect(generations.sort()).toEqual([1, 2, 3, 4]);
+    }
+    // Per family: the login's token and 4 successors, of which only the newest is live.
+    expect(await count(schema, 'SELECT count(*) AS n FROM $schema.refresh_tokens')).toBe(5 * rounds);
+    expect(
+      await count(schema, 'SELECT count(*) AS n FROM $schema.refresh_tokens WHERE rotated_at IS NULL'),
+    ).toBe(rounds);
+    expect(
+      await count(
+        schema,
+        'SELECT count(*) AS n FROM $schema.refresh_tokens WHERE rotated_at IS NULL AND generation = 4',
+      ),
+    ).toBe(rounds);
+    expect(await count(schema, 'SELECT count(*) AS n FROM $schema.revocations')).toBe(0);
+  }, 30_000);
+
+  it('a retry racing the rotation of the successor it retires never deadlocks; one token stays live', async () => {
+    const schema = schemas.next();
+    const a = await instance(schema);
+    const b = await instance(schema);
+    const rounds = 50;
+    for (let round = 0; round < rounds; round++) {
+      const { token } = await login(a);
+      const rotate = (store: PostgresStore, hash: string, now: number) =>
+        store.tokens.rotateRefreshToken({
+          presentedHash: hash,
+          next: { hash: newHash(), issuedAt: now, expiresAt: now + DAY },
+          now,
+          revocationExpiresAt: now + 30 * DAY,
+          reuseIntervalMs: 10_000,
+        });
+      const first = await rotate(a, token.hash, T0 + MINUTE);
+      if (first.outcome !== 'rotated') throw new Error('expected a rotation');
+      // The first tab refreshes again with its new token while the second retries the old one.
+      const [retry, onward] = await Promise.all([
+        rotate(round % 2 ? a : b, token.hash, T0 + MINUTE + 1),
+        rotate(round % 2 ? b : a, first.next.hash, T0 + MINUTE + 1),
+      ]);
+      expect(retry).toMatchObject({ outcome: 'rotated', retried: true });
+      // Either it rotated first, or the retry had already retired it: then it too is a retry.
+      expect(onward.outcome).toBe('rotated');
+    }
+    expect(
+      await count(schema, 'SELECT count(*) AS n FROM $schema.refresh_tokens WHERE rotated_at IS NULL'),
+    ).toBe(rounds);
+    expect(await count(schema, 'SELECT count(*) AS n FROM $schema.revocations')).toBe(0);
+  }, 30_000);
+
+  it("revoking a user's sessions, the user, a logout and a reuse all at once never deadlock", async () => {
+    const schema = schemas.next();
+    const a = await instance(schema);
+    const b = await instance(schema);
+    const rounds = 30;
+    for (let round = 0; round < rounds; round++) {
+      const userId = `user-${round}`;
+      const now = T0 + HOUR;
+      const pairs = [];
+      for (let i = 0; i < 3; i++) {
+        const id = newId();
+        await a.tokens.createSession({
+          id,
+          userId,
+          kind: 'token_pair',
+          actor: null,
+          createdAt: T0,
+          lastUsedAt: T0,
+          expiresAt: T0 + 30 * DAY,
+          clientIp: null,
+          userAgent: null,
+        });
+        const token = { hash: newHash(), issuedAt: T0, expiresAt: T0 + DAY };
+        await a.tokens.createRefreshFamily({
+          family: { id, userId, createdAt: T0, absoluteExpiresAt: T0 + 30 * DAY },
+          token,
+        });
+        const rotated = await a.tokens.rotateRefreshToken({
+          presentedHash: token.hash,
+          next: { hash: newHash(), issuedAt: T0 + 1, expiresAt: T0 + DAY },
+          now: T0 + 1,
+          revocationExpiresAt: T0 + DAY,
+        });
+        if (rotated.outcome !== 'rotated') throw new Error('expected a rotation');
+        pairs.push({ id, token, next: rotated.next });
+      }
+      const ids = pairs.map((p) => p.id);
+      const [x, y] = round % 2 ? [a, b] : [b, a];
+      const settled = await Promise.allSettled([
+        x.tokens.revokeSessions({ userId, ids: [...ids].reverse(), now, revocationExpiresAt: now + DAY }),
+        y.tokens.revokeUser({ userId, now, revocationExpiresAt: now + DAY }),
+        x.tokens.revokeRefreshFamilyByToken({
+          hash: pairs[1]!.next.hash,
+          now,
+          revocationExpiresAt: now + DAY,
+        }),
+        y.tokens.rotateRefreshToken({
+          presentedHash: pairs[2]!.token.hash,
+          next: { hash: newHash(), issuedAt: now, expiresAt: now + DAY },
+          now,
+          revocationExpiresAt: now + DAY,
+        }),
+        x.tokens.revokeSessions({ userId, ids, now, revocationExpiresAt: now + DAY }),
+      ]);
+      expect(settled.filter((r) => r.status === 'rejected')).toEqual([]);
+      expect(await a.tokens.listSessionsByUser({ userId, now })).toEqual([]);
+      for (const { id } of pairs) expect((await b.tokens.findSession(id))?.revokedAt).toBe(now);
+    }
+  }, 60_000);
 
   it('5 stores opening at once on an empty schema migrate it once and seed it once', async () => {
     for (let round = 0; round < 4; round++) {
@@ -123,7 +256,9 @@ describe('two instances on one database', () => {
       const opened = await Promise.all(Array.from({ length: 5 }, () => instance(schema, 2)));
       const results = await Promise.all(opened.map((store) => seedDemoData(store)));
       expect(results.filter((r) => r.seeded)).toHaveLength(1);
-      expect(await count(schema, 'SELECT count(*) AS n FROM $schema.schema_migrations')).toBe(1);
+      expect(await count(schema, 'SELECT count(*) AS n FROM $schema.schema_migrations')).toBe(
+        MIGRATIONS.length,
+      );
       expect(await count(schema, 'SELECT count(*) AS n FROM $schema.users')).toBe(5);
       expect(await count(schema, 'SELECT count(*) AS n FROM $schema.organisations')).toBe(3);
       expect(await count(schema, 'SELECT count(*) AS n FROM $schema.environments')).toBe(3);
@@ -147,7 +282,7 @@ describe('two instances on one database', () => {
     await a.tokens.revokeRefreshFamilyByToken({ hash: token.hash, now: T0, revocationExpiresAt: T0 + DAY });
     const first = await b.tokens.listRevocations({ afterSeq: 0, now: T0 });
     expect(first.records).toEqual([
-      { seq: 1, kind: 'family', id: family.id, revokedAt: T0, expiresAt: T0 + DAY },
+      { seq: 1, kind: 'session', id: family.id, revokedAt: T0, expiresAt: T0 + DAY },
     ]);
     expect(first.lastSeq).toBe(1);
 

@@ -1,5 +1,7 @@
 import {
   createFastPasswordHasher,
+  DAY,
+  describeAuditLogContract,
   describeTokenStoreContract,
   describeUserDirectoryContract,
 } from '@tollgate/store-tests';
@@ -11,13 +13,17 @@ import { DATABASE_URL, quote, testSchemas, withAdmin } from './helpers.js';
 const schemas = testSchemas();
 afterAll(() => schemas.dropAll());
 
-async function openFresh(passwordHasher = createFastPasswordHasher()) {
+async function openFresh(
+  passwordHasher = createFastPasswordHasher(),
+  options: { poolSize?: number; auditRetentionDays?: number } = {},
+) {
   const schema = schemas.next();
   const store = await openPostgresStore({
     connectionString: DATABASE_URL,
     schema,
-    poolSize: 4,
+    poolSize: options.poolSize ?? 4,
     passwordHasher,
+    ...(options.auditRetentionDays === undefined ? {} : { auditRetentionDays: options.auditRetentionDays }),
   });
   const cleanup = async () => {
     await store.close();
@@ -26,8 +32,9 @@ async function openFresh(passwordHasher = createFastPasswordHasher()) {
   return { store, cleanup };
 }
 
+// 16 connections: the contract's 16 concurrent presentations of one token each get their own.
 describeTokenStoreContract('postgres', async () => {
-  const { store, cleanup } = await openFresh();
+  const { store, cleanup } = await openFresh(createFastPasswordHasher(), { poolSize: 16 });
   return { store: store.tokens, cleanup };
 });
 
@@ -40,4 +47,11 @@ describeUserDirectoryContract('postgres', async (seed, passwordHasher) => {
     throw error;
   }
   return { directory: store.users, cleanup };
+});
+
+describeAuditLogContract('postgres', async ({ retentionMs }) => {
+  const { store, cleanup } = await openFresh(createFastPasswordHasher(), {
+    auditRetentionDays: retentionMs / DAY,
+  });
+  return { log: store.audit, cleanup };
 });

@@ -1,3 +1,4 @@
+import { isTollgateError } from '@tollgate/core';
 import { createFastPasswordHasher, DAY, MINUTE, newHash, newId, T0 } from '@tollgate/store-tests';
 import pg from 'pg';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
@@ -64,6 +65,8 @@ function rotate(store: PostgresStore, hash: string, now = T0 + MINUTE) {
 /** One call of every method, each a promise of its own. */
 function everyCall(store: PostgresStore): Record<string, Promise<unknown>> {
   const hash = newHash();
+  const { lifecycle } = store.users;
+  if (!lifecycle) throw new Error('the PostgreSQL directory has a lifecycle');
   const uat = {
     id: newId(),
     userId: 'user-1',
@@ -105,6 +108,58 @@ function everyCall(store: PostgresStore): Record<string, Promise<unknown>> {
     listEnvironments: store.users.listEnvironments(),
     listPermissions: store.users.listPermissions(),
     seed: store.seed({ organisations: [], environments: [], permissions: [], users: [] }),
+    createSession: store.tokens.createSession({
+      id: newId(),
+      userId: 'user-1',
+      kind: 'jwt_login',
+      actor: null,
+      createdAt: T0,
+      lastUsedAt: T0,
+      expiresAt: T0 + DAY,
+      clientIp: null,
+      userAgent: null,
+    }),
+    findSession: store.tokens.findSession(newId()),
+    listSessionsByUser: store.tokens.listSessionsByUser({ userId: 'user-1', now: T0 }),
+    touchSession: store.tokens.touchSession({ id: newId(), at: T0 }),
+    revokeSessions: store.tokens.revokeSessions({
+      userId: 'user-1',
+      ids: [newId()],
+      now: T0,
+      revocationExpiresAt: T0 + DAY,
+    }),
+    revokeUser: store.tokens.revokeUser({ userId: 'user-1', now: T0, revocationExpiresAt: T0 + DAY }),
+    // The directory here has no organisation: refusing the user for that is an answer from the database.
+    createUser: lifecycle
+      .createUser({
+        id: newId(),
+        username: 'new@acme.test',
+        email: 'new@acme.test',
+        password: 'N3w!password',
+        kind: 'customer',
+        organisationId: newId(),
+      })
+      .catch((error: unknown) => {
+        if (isTollgateError(error) && error.code === 'malformed_request') return 'refused';
+        throw error;
+      }),
+    setPassword: lifecycle.setPassword({ userId: newId(), password: 'N3w!password' }),
+    setDisabled: lifecycle.setDisabled({ userId: newId(), disabled: true }),
+    recordAuditEvent: Promise.resolve().then(() =>
+      store.audit.record({
+        id: newId(),
+        type: 'user.disabled',
+        at: T0,
+        userId: 'user-1',
+        actorId: null,
+        sessionId: null,
+        clientIp: null,
+        userAgent: null,
+        details: {},
+      }),
+    ),
+    queryAudit: store.audit.query({ userId: 'user-1' }),
+    purgeAudit: store.audit.purgeExpired({ now: T0, limit: 10 }),
   };
 }
 

@@ -13,6 +13,7 @@ import {
 } from '@tollgate/store-tests';
 import pg from 'pg';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { openDatabase } from '../src/database.js';
 import {
   DEFAULT_CONNECTION_TIMEOUT_MS,
   DEFAULT_POOL_SIZE,
@@ -25,6 +26,7 @@ import {
   type PostgresStoreOptions,
   seedDemoData,
 } from '../src/index.js';
+import { migrate } from '../src/migrations.js';
 import { adminQuery, DATABASE_URL, quote, testSchemas, withAdmin } from './helpers.js';
 
 const schemas = testSchemas();
@@ -68,13 +70,14 @@ describe('openPostgresStore: schema and migrations', () => {
       `SELECT version, name, applied_at FROM ${quote(schema)}.schema_migrations ORDER BY version`,
     );
     expect(rows.map((r) => [r.version, r.name])).toEqual(MIGRATIONS.map((m) => [m.version, m.name]));
-    expect(rows.map((r) => r.version)).toEqual([1]);
+    expect(rows.map((r) => r.version)).toEqual([1, 2]);
     for (const row of rows) expect(Number(row.applied_at)).toBeGreaterThan(T0);
     const tables = await adminQuery<{ table_name: string }>(
       'SELECT table_name FROM information_schema.tables WHERE table_schema = $1 ORDER BY table_name',
       [schema],
     );
     expect(tables.map((t) => t.table_name)).toEqual([
+      'audit_events',
       'environments',
       'organisations',
       'permissions',
@@ -83,6 +86,7 @@ describe('openPostgresStore: schema and migrations', () => {
       'revocation_counter',
       'revocations',
       'schema_migrations',
+      'sessions',
       'uats',
       'users',
     ]);
@@ -151,6 +155,14 @@ describe('openPostgresStore: schema and migrations', () => {
         expect.stringMatching(/INDEX refresh_families_user_id ON refresh_families USING btree \(user_id\)/),
         expect.stringMatching(/UNIQUE INDEX users_username_key_key ON users USING btree \(username_key\)/),
         expect.stringMatching(/UNIQUE INDEX revocations_pkey ON revocations USING btree \(seq\)/),
+        expect.stringMatching(/UNIQUE INDEX sessions_pkey ON sessions USING btree \(id\)/),
+        expect.stringMatching(/INDEX sessions_user_id ON sessions USING btree \(user_id, created_at\)/),
+        expect.stringMatching(/INDEX sessions_expires_at ON sessions USING btree \(expires_at\)/),
+        expect.stringMatching(/UNIQUE INDEX audit_events_pkey ON audit_events USING btree \(id\)/),
+        expect.stringMatching(/INDEX audit_events_user_id ON audit_events USING btree \(user_id, at\)/),
+        expect.stringMatching(/INDEX audit_events_actor_id ON audit_events USING btree \(actor_id, at\)/),
+        expect.stringMatching(/INDEX audit_events_type ON audit_events USING btree \(type, at\)/),
+        expect.stringMatching(/INDEX audit_events_at ON audit_events USING btree \(at\)/),
       ]),
     );
     // And the planner can use them for the store's own queries (tiny tables: forbid the seq scan).
@@ -166,6 +178,48 @@ describe('openPostgresStore: schema and migrations', () => {
       await plan(`SELECT * FROM ${s}.uats WHERE user_id = 'x' ORDER BY created_at DESC, ordinal DESC`),
     ).toMatch(/Index Scan.* on uats_user_id|using uats_user_id/);
     expect(await plan(`SELECT * FROM ${s}.refresh_tokens WHERE hash = 'x'`)).toMatch(/refresh_tokens_pkey/);
+    expect(
+      await plan(
+        `SELECT * FROM ${s}.sessions WHERE user_id = 'x' AND revoked_at IS NULL AND expires_at > 5 ORDER BY created_at DESC`,
+      ),
+    ).toMatch(/sessions_user_id/);
+    expect(
+      await plan(`SELECT * FROM ${s}.audit_events WHERE user_id = 'x' ORDER BY at DESC LIMIT 10`),
+    ).toMatch(/audit_events_user_id/);
+    expect(
+      await plan(`SELECT * FROM ${s}.audit_events WHERE actor_id = 'x' ORDER BY at DESC LIMIT 10`),
+    ).toMatch(/audit_events_actor_id/);
+    expect(await plan(`SELECT * FROM ${s}.audit_events ORDER BY at DESC LIMIT 10`)).toMatch(
+      /audit_events_at/,
+    );
+  });
+
+  it('migration 2 lets revocations take the session and user kinds, keeping rows and the counter', async () => {
+    const schema = schemas.next();
+    // A schema at version 1, with a revocation and a counter ahead of it (a purged one).
+    const v1 = openDatabase({ connectionString: DATABASE_URL, schema, poolSize: 1 });
+    try {
+      await migrate(v1, MIGRATIONS.slice(0, 1));
+    } finally {
+      await v1.close();
+    }
+    await withAdmin(async (client) => {
+      const q = quote(schema);
+      await client.query(`INSERT INTO ${q}.revocations VALUES (1, 'family', 'f-1', 1, 2)`);
+      await client.query(`UPDATE ${q}.revocation_counter SET last_seq = 2`);
+      await expect(
+        client.query(`INSERT INTO ${q}.revocations VALUES (3, 'session', 's-1', 1, 2)`),
+      ).rejects.toThrow(/revocations_kind_check/);
+    });
+    const store = await open(schema);
+    expect(await store.tokens.listRevocations({ afterSeq: 0, now: 0 })).toEqual({
+      records: [{ seq: 1, kind: 'family', id: 'f-1', revokedAt: 1, expiresAt: 2 }],
+      lastSeq: 2,
+    });
+    await store.tokens.revokeUser({ userId: 'user-1', now: T0, revocationExpiresAt: T0 + DAY });
+    expect((await store.tokens.listRevocations({ afterSeq: 1, now: 0 })).records).toEqual([
+      { seq: 3, kind: 'user', id: 'user-1', revokedAt: T0, expiresAt: T0 + DAY },
+    ]);
   });
 
   it("uses the database's public schema by default", async () => {
@@ -193,7 +247,8 @@ describe('openPostgresStore: schema and migrations', () => {
     } finally {
       await adminQuery(`DROP DATABASE ${quote(database)} WITH (FORCE)`);
     }
-  });
+    // CREATE DATABASE copies a template and syncs it: seconds on a busy machine.
+  }, 20_000);
 
   it('accepts a mixed-case schema name, used exactly as given', async () => {
     const schema = `${schemas.base}_Mixed`;

@@ -5,11 +5,13 @@ import {
   type TokenStore,
   type UserDirectory,
 } from '@tollgate/core';
-import { demoData } from '@tollgate/core/testing';
+import { type AuditLog, demoData } from '@tollgate/core/testing';
+import { auditRetentionMs, createSqliteAuditLog } from './audit-log.js';
 import { DEFAULT_BUSY_TIMEOUT_MS, openDatabase } from './database.js';
 import { createSqliteTokenStore } from './token-store.js';
 import { createSqliteUserDirectory } from './user-directory.js';
 
+export { DEFAULT_AUDIT_RETENTION_DAYS } from './audit-log.js';
 export { DEFAULT_BUSY_TIMEOUT_MS } from './database.js';
 export { MIGRATIONS, type Migration } from './migrations.js';
 
@@ -20,17 +22,25 @@ export interface SqliteStoreOptions {
   readonly passwordHasher?: PasswordHasher;
   /** How long a write waits for another connection's lock before it rejects with SQLITE_BUSY. Default 5000. */
   readonly busyTimeoutMs?: number;
+  /** How long `audit` keeps events: its `purgeExpired` deletes older ones. Default 90 (days). */
+  readonly auditRetentionDays?: number;
 }
 
 export interface SqliteStore {
   readonly tokens: TokenStore;
+  /** The user directory, with a `lifecycle` (create users, set passwords, disable and enable). */
   readonly users: UserDirectory;
+  /**
+   * The audit log in the same file: pass it to `createTollgate({ audit })`; purge it from a timer
+   * with `audit.purgeExpired({ now, limit })` (events older than `auditRetentionDays`).
+   */
+  readonly audit: AuditLog;
   /**
    * Seeds the user directory, only if it is empty (no users, organisations, environments or
    * permissions). Idempotent, and safe when several processes start on one file at once.
    */
   seed(seed: DirectorySeed): Promise<{ seeded: boolean }>;
-  /** Closes the connection (checkpointing the WAL); later calls on `tokens` and `users` reject. */
+  /** Closes the connection (checkpointing the WAL); later calls on `tokens`, `users` and `audit` reject. */
   close(): Promise<void>;
 }
 
@@ -41,13 +51,16 @@ export interface SqliteStore {
  */
 export function openSqliteStore(options: SqliteStoreOptions): SqliteStore {
   const busyTimeoutMs = options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS;
+  const retentionMs = auditRetentionMs(options.auditRetentionDays);
   const db = openDatabase(options.filename, busyTimeoutMs);
   try {
     const tokens = createSqliteTokenStore(db);
     const users = createSqliteUserDirectory(db, options.passwordHasher ?? createScryptPasswordHasher());
+    const audit = createSqliteAuditLog(db, retentionMs);
     return {
       tokens,
       users: users.directory,
+      audit,
       seed: (seed) => users.seed(seed),
       async close() {
         if (db.open) db.close();

@@ -97,6 +97,65 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX users_organisation_id ON users (organisation_id);
     `,
   },
+  {
+    version: 2,
+    name: 'sessions, session and user revocations, audit events',
+    sql: `
+      -- Every token (UATs aside) belongs to a session; a token pair's refresh family has the same id.
+      CREATE TABLE sessions (
+        id TEXT PRIMARY KEY,
+        user_id TEXT NOT NULL,
+        kind TEXT NOT NULL CHECK (kind IN ('jwt_login', 'user_token', 'token_pair', 'delegated')),
+        actor_user_id TEXT,
+        actor_username TEXT,
+        created_at INTEGER NOT NULL,
+        last_used_at INTEGER NOT NULL,
+        expires_at INTEGER NOT NULL,
+        revoked_at INTEGER,
+        client_ip TEXT,
+        user_agent TEXT,
+        CHECK ((actor_user_id IS NULL) = (actor_username IS NULL))
+      ) STRICT;
+      CREATE INDEX sessions_user_id ON sessions (user_id, created_at);
+      CREATE INDEX sessions_expires_at ON sessions (expires_at);
+
+      -- SQLite cannot alter a CHECK: the revocations table is rebuilt to allow 'session' and 'user',
+      -- keeping every row with its seq, and AUTOINCREMENT's high-water mark, so a seq purged before
+      -- this migration is never handed out again either.
+      CREATE TABLE revocations_v2 (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        kind TEXT NOT NULL CHECK (kind IN ('family', 'uat', 'session', 'user')),
+        id TEXT NOT NULL,
+        revoked_at INTEGER NOT NULL,
+        expires_at INTEGER NOT NULL
+      ) STRICT;
+      INSERT INTO revocations_v2 (seq, kind, id, revoked_at, expires_at)
+        SELECT seq, kind, id, revoked_at, expires_at FROM revocations ORDER BY seq;
+      DELETE FROM sqlite_sequence WHERE name = 'revocations_v2';
+      INSERT INTO sqlite_sequence (name, seq)
+        SELECT 'revocations_v2', seq FROM sqlite_sequence WHERE name = 'revocations';
+      DROP TABLE revocations;
+      ALTER TABLE revocations_v2 RENAME TO revocations;
+      CREATE INDEX revocations_expires_at ON revocations (expires_at);
+
+      -- The audit log: details is the event type's JSON object (no password, no token value).
+      CREATE TABLE audit_events (
+        id TEXT PRIMARY KEY,
+        type TEXT NOT NULL,
+        at INTEGER NOT NULL,
+        user_id TEXT,
+        actor_id TEXT,
+        session_id TEXT,
+        client_ip TEXT,
+        user_agent TEXT,
+        details TEXT NOT NULL CHECK (json_valid(details) AND json_type(details) = 'object')
+      ) STRICT;
+      CREATE INDEX audit_events_user_id ON audit_events (user_id, at);
+      CREATE INDEX audit_events_actor_id ON audit_events (actor_id, at);
+      CREATE INDEX audit_events_type ON audit_events (type, at);
+      CREATE INDEX audit_events_at ON audit_events (at);
+    `,
+  },
 ];
 
 /**

@@ -7,6 +7,7 @@ import {
   type TokenStore,
   type UatRecord,
 } from '@tollgate/core';
+import type { SessionKind, SessionRecord } from '@tollgate/core/testing';
 import type BetterSqlite3 from 'better-sqlite3';
 import { parseStringArray } from './json.js';
 
@@ -43,6 +44,41 @@ interface RevocationRow {
   readonly id: string;
   readonly revoked_at: number;
   readonly expires_at: number;
+}
+
+interface SessionRow {
+  readonly id: string;
+  readonly user_id: string;
+  readonly kind: SessionKind;
+  readonly actor_user_id: string | null;
+  readonly actor_username: string | null;
+  readonly created_at: number;
+  readonly last_used_at: number;
+  readonly expires_at: number;
+  readonly revoked_at: number | null;
+  readonly client_ip: string | null;
+  readonly user_agent: string | null;
+}
+
+const SESSION_COLUMNS =
+  'id, user_id, kind, actor_user_id, actor_username, created_at, last_used_at, expires_at, revoked_at, client_ip, user_agent';
+
+function toSession(row: SessionRow): SessionRecord {
+  return {
+    id: row.id,
+    userId: row.user_id,
+    kind: row.kind,
+    actor:
+      row.actor_user_id === null || row.actor_username === null
+        ? null
+        : { userId: row.actor_user_id, username: row.actor_username },
+    createdAt: row.created_at,
+    lastUsedAt: row.last_used_at,
+    expiresAt: row.expires_at,
+    revokedAt: row.revoked_at,
+    clientIp: row.client_ip,
+    userAgent: row.user_agent,
+  };
 }
 
 const UAT_COLUMNS =
@@ -105,6 +141,49 @@ export function createSqliteTokenStore(db: BetterSqlite3.Database): TokenStore {
     revokeFamily: db.prepare<[number, string]>(
       'UPDATE refresh_families SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL',
     ),
+    // A retry: every token of the family not rotated yet is rotated now, so one live token remains.
+    rotateFamilyTokens: db.prepare<[number, string]>(
+      'UPDATE refresh_tokens SET rotated_at = ? WHERE family_id = ? AND rotated_at IS NULL',
+    ),
+    maxGeneration: db.prepare<[string], { readonly generation: number | null }>(
+      'SELECT max(generation) AS generation FROM refresh_tokens WHERE family_id = ?',
+    ),
+    insertSession: db.prepare<
+      [
+        string,
+        string,
+        SessionKind,
+        string | null,
+        string | null,
+        number,
+        number,
+        number,
+        null,
+        string | null,
+        string | null,
+      ]
+    >(`INSERT INTO sessions (${SESSION_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+    session: db.prepare<[string], SessionRow>(`SELECT ${SESSION_COLUMNS} FROM sessions WHERE id = ?`),
+    liveSessionsByUser: db.prepare<[string, number], SessionRow>(
+      `SELECT ${SESSION_COLUMNS} FROM sessions
+       WHERE user_id = ? AND revoked_at IS NULL AND expires_at > ?
+       ORDER BY created_at DESC, id DESC`,
+    ),
+    touchSession: db.prepare<[number, string, number]>(
+      'UPDATE sessions SET last_used_at = ? WHERE id = ? AND last_used_at < ?',
+    ),
+    revokeSession: db.prepare<[number, string]>(
+      'UPDATE sessions SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL',
+    ),
+    revokeUserSessions: db.prepare<[number, string, number]>(
+      'UPDATE sessions SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL AND expires_at > ?',
+    ),
+    revokeUserFamilies: db.prepare<[number, string]>(
+      'UPDATE refresh_families SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL',
+    ),
+    revokeUserUats: db.prepare<[number, string, number]>(
+      'UPDATE uats SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL AND expires_at > ?',
+    ),
     insertRevocation: db.prepare<[RevocationKind, string, number, number]>(
       'INSERT INTO revocations (kind, id, revoked_at, expires_at) VALUES (?, ?, ?, ?)',
     ),
@@ -145,6 +224,9 @@ export function createSqliteTokenStore(db: BetterSqlite3.Database): TokenStore {
          WHERE f.absolute_expires_at < ? AND NOT EXISTS (SELECT 1 FROM refresh_tokens t WHERE t.family_id = f.id)
          LIMIT ?)`,
     ),
+    purgeSessions: db.prepare<[number, number]>(
+      'DELETE FROM sessions WHERE id IN (SELECT id FROM sessions WHERE expires_at < ? LIMIT ?)',
+    ),
     purgeUats: db.prepare<[number, number]>(
       'DELETE FROM uats WHERE id IN (SELECT id FROM uats WHERE expires_at < ? LIMIT ?)',
     ),
@@ -153,11 +235,17 @@ export function createSqliteTokenStore(db: BetterSqlite3.Database): TokenStore {
     ),
   };
 
-  /** Revokes a family once and records it; a no-op on a revoked family. Call inside a transaction. */
-  const revokeFamily = (familyId: string, now: number, revocationExpiresAt: number): RefreshFamilyRecord => {
-    if (statements.revokeFamily.run(now, familyId).changes === 1) {
-      statements.insertRevocation.run('family', familyId, now, revocationExpiresAt);
-    }
+  /**
+   * Revokes the session `id` and its refresh family (same id), whichever exist and are live, recording
+   * one `session` revocation when either changed; a no-op on a revoked one. Call inside a transaction.
+   */
+  const revokeSession = (id: string, now: number, revocationExpiresAt: number): void => {
+    const family = statements.revokeFamily.run(now, id).changes;
+    const session = statements.revokeSession.run(now, id).changes;
+    if (family + session > 0) statements.insertRevocation.run('session', id, now, revocationExpiresAt);
+  };
+
+  const familyRecord = (familyId: string): RefreshFamilyRecord => {
     const row = statements.family.get(familyId);
     if (!row) throw new Error('refresh family vanished inside its transaction');
     return toFamily(row);
@@ -171,40 +259,51 @@ export function createSqliteTokenStore(db: BetterSqlite3.Database): TokenStore {
 
   const rotate = db.transaction(
     (input: Parameters<TokenStore['rotateRefreshToken']>[0]): RotateRefreshTokenResult => {
-      const { presentedHash, next, now, revocationExpiresAt } = input;
+      const { presentedHash, next, now, revocationExpiresAt, reuseIntervalMs } = input;
       const row = statements.tokenWithFamily.get(presentedHash);
       if (!row) return { outcome: 'not_found' };
       const family = toFamily(row);
       const token = { expiresAt: row.expires_at, rotatedAt: row.rotated_at };
-      const decision = decideRotation({ token, family, now, nextExpiresAt: next.expiresAt });
+      const decision = decideRotation({ token, family, now, nextExpiresAt: next.expiresAt, reuseIntervalMs });
+      let generation: number;
       switch (decision.action) {
         case 'not_found':
         case 'expired':
           return { outcome: decision.action };
         case 'revoked':
           return { outcome: 'revoked', family };
-        case 'rotate': {
-          // Losing the conditional update means another rotation won: a reuse, like a rotated row.
-          if (statements.markRotated.run(now, presentedHash).changes !== 1) break;
-          const expiresAt = decision.nextExpiresAt;
-          statements.insertToken.run(next.hash, family.id, row.generation + 1, next.issuedAt, expiresAt);
-          return {
-            outcome: 'rotated',
-            family,
-            next: {
-              hash: next.hash,
-              familyId: family.id,
-              generation: row.generation + 1,
-              issuedAt: next.issuedAt,
-              expiresAt,
-              rotatedAt: null,
-            },
-          };
-        }
         case 'reused':
+          revokeSession(family.id, now, revocationExpiresAt);
+          return { outcome: 'reused', family: familyRecord(family.id) };
+        case 'rotate':
+          // Losing the conditional update would mean another rotation won: a reuse, like a rotated row.
+          if (statements.markRotated.run(now, presentedHash).changes !== 1) {
+            revokeSession(family.id, now, revocationExpiresAt);
+            return { outcome: 'reused', family: familyRecord(family.id) };
+          }
+          generation = row.generation + 1;
+          break;
+        case 'retry':
+          // The presented token keeps its rotatedAt; its successors are rotated now.
+          statements.rotateFamilyTokens.run(now, family.id);
+          generation = (statements.maxGeneration.get(family.id)?.generation ?? row.generation) + 1;
           break;
       }
-      return { outcome: 'reused', family: revokeFamily(family.id, now, revocationExpiresAt) };
+      const expiresAt = decision.nextExpiresAt;
+      statements.insertToken.run(next.hash, family.id, generation, next.issuedAt, expiresAt);
+      return {
+        outcome: 'rotated',
+        family,
+        retried: decision.action === 'retry',
+        next: {
+          hash: next.hash,
+          familyId: family.id,
+          generation,
+          issuedAt: next.issuedAt,
+          expiresAt,
+          rotatedAt: null,
+        },
+      };
     },
   );
 
@@ -212,10 +311,33 @@ export function createSqliteTokenStore(db: BetterSqlite3.Database): TokenStore {
     (input: Parameters<TokenStore['revokeRefreshFamilyByToken']>[0]): string | null => {
       const row = statements.tokenWithFamily.get(input.hash);
       if (!row) return null;
-      revokeFamily(row.family_id, input.now, input.revocationExpiresAt);
+      revokeSession(row.family_id, input.now, input.revocationExpiresAt);
       return row.family_id;
     },
   );
+
+  const revokeSessions = db.transaction(
+    (input: Parameters<TokenStore['revokeSessions']>[0]): readonly SessionRecord[] => {
+      const { userId, now, revocationExpiresAt } = input;
+      const revoked: SessionRecord[] = [];
+      for (const id of new Set(input.ids)) {
+        const row = statements.session.get(id);
+        if (!row || row.user_id !== userId || row.revoked_at !== null || row.expires_at <= now) continue;
+        revokeSession(id, now, revocationExpiresAt);
+        revoked.push({ ...toSession(row), revokedAt: now });
+      }
+      return revoked;
+    },
+  );
+
+  const revokeUser = db.transaction((input: Parameters<TokenStore['revokeUser']>[0]) => {
+    const { userId, now, revocationExpiresAt } = input;
+    const sessions = statements.revokeUserSessions.run(now, userId, now).changes;
+    statements.revokeUserFamilies.run(now, userId);
+    const uats = statements.revokeUserUats.run(now, userId, now).changes;
+    statements.insertRevocation.run('user', userId, now, revocationExpiresAt);
+    return { sessions, uats };
+  });
 
   const revokeUat = db.transaction((input: Parameters<TokenStore['revokeUat']>[0]): boolean => {
     const { id, userId, now, revocationExpiresAt } = input;
@@ -245,6 +367,7 @@ export function createSqliteTokenStore(db: BetterSqlite3.Database): TokenStore {
       statements.purgeTokens,
       statements.purgeTokensOfExpiredFamilies,
       statements.purgeFamilies,
+      statements.purgeSessions,
       statements.purgeUats,
       statements.purgeRevocations,
     ]) {
@@ -290,6 +413,37 @@ export function createSqliteTokenStore(db: BetterSqlite3.Database): TokenStore {
     },
     async touchUat({ id, at }) {
       statements.touchUat.run(at, id, at);
+    },
+    async createSession(record) {
+      statements.insertSession.run(
+        record.id,
+        record.userId,
+        record.kind,
+        record.actor?.userId ?? null,
+        record.actor?.username ?? null,
+        record.createdAt,
+        record.lastUsedAt,
+        record.expiresAt,
+        null,
+        record.clientIp,
+        record.userAgent,
+      );
+    },
+    async findSession(id) {
+      const row = statements.session.get(id);
+      return row ? toSession(row) : null;
+    },
+    async listSessionsByUser({ userId, now }) {
+      return statements.liveSessionsByUser.all(userId, now).map(toSession);
+    },
+    async touchSession({ id, at }) {
+      statements.touchSession.run(at, id, at);
+    },
+    async revokeSessions(input) {
+      return revokeSessions.immediate(input);
+    },
+    async revokeUser(input) {
+      return revokeUser.immediate(input);
     },
     async listRevocations({ afterSeq, now }) {
       return listRevocations.deferred(afterSeq, now);

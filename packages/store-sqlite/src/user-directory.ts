@@ -2,10 +2,12 @@ import {
   type DirectorySeed,
   type Environment,
   type PasswordHasher,
+  TollgateError,
   type UserDirectory,
   type UserRecord,
   usernameKey,
 } from '@tollgate/core';
+import type { NewUser, UserLifecycle } from '@tollgate/core/testing';
 import type BetterSqlite3 from 'better-sqlite3';
 import { parseStringArray } from './json.js';
 
@@ -73,6 +75,60 @@ export function createSqliteUserDirectory(
                           roles, permissions, environments)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ),
+    organisationExists: db.prepare<[string], { readonly found: number }>(
+      'SELECT 1 AS found FROM organisations WHERE id = ?',
+    ),
+    usernameTaken: db.prepare<[string], { readonly found: number }>(
+      'SELECT 1 AS found FROM users WHERE username_key = ?',
+    ),
+    userExists: db.prepare<[string], { readonly found: number }>('SELECT 1 AS found FROM users WHERE id = ?'),
+    setPassword: db.prepare<[string, string]>('UPDATE users SET password_hash = ? WHERE id = ?'),
+    // A row whose value is already the one asked for still counts as changed: true, and nothing differs.
+    setDisabled: db.prepare<[number, string]>('UPDATE users SET disabled = ? WHERE id = ?'),
+  };
+
+  /** The refusals of createUser, checked before the hashing and again under the write lock. */
+  const checkNewUser = (user: NewUser): void => {
+    if (!statements.organisationExists.get(user.organisationId)) {
+      throw new TollgateError('malformed_request', { message: 'The organisation does not exist.' });
+    }
+    if (statements.usernameTaken.get(usernameKey(user.username))) throw new TollgateError('user_exists');
+  };
+
+  const insertUser = db.transaction((user: NewUser & { readonly id: string }, passwordHash: string): void => {
+    checkNewUser(user);
+    statements.insertUser.run(
+      user.id,
+      user.username,
+      usernameKey(user.username),
+      user.email,
+      passwordHash,
+      user.kind,
+      user.organisationId,
+      JSON.stringify(user.roles ?? []),
+      JSON.stringify(user.permissions ?? []),
+      JSON.stringify(user.environments ?? []),
+    );
+  });
+
+  const lifecycle: UserLifecycle = {
+    async createUser(user) {
+      checkNewUser(user);
+      const passwordHash = await hasher.hash(user.password);
+      insertUser.immediate(user, passwordHash);
+      const row = statements.byId.get(user.id);
+      if (!row) throw new Error('the user just created is missing');
+      return toUser(row);
+    },
+    async setPassword({ userId, password }) {
+      // Skip the (deliberately slow) hashing for an unknown user.
+      if (!statements.userExists.get(userId)) return false;
+      const passwordHash = await hasher.hash(password);
+      return statements.setPassword.run(passwordHash, userId).changes === 1;
+    },
+    async setDisabled({ userId, disabled }) {
+      return statements.setDisabled.run(disabled ? 1 : 0, userId).changes === 1;
+    },
   };
 
   const isEmpty = (): boolean => statements.isEmpty.get()?.empty === 1;
@@ -126,6 +182,7 @@ export function createSqliteUserDirectory(
     async listPermissions() {
       return statements.permissions.all().map((p) => p.name);
     },
+    lifecycle,
   };
 
   return {

@@ -1,6 +1,8 @@
 import path from 'node:path';
 import {
   createFastPasswordHasher,
+  DAY,
+  describeAuditLogContract,
   describeTokenStoreContract,
   describeUserDirectoryContract,
 } from '@tollgate/store-tests';
@@ -39,6 +41,22 @@ describeUserDirectoryContract('sqlite file', async (seed, passwordHasher) => {
   }
   return {
     directory: store.users,
+    cleanup: async () => {
+      await store.close();
+      remove();
+    },
+  };
+});
+
+describeAuditLogContract('sqlite file', async ({ retentionMs }) => {
+  const { dir, remove } = tempDir();
+  const store = openSqliteStore({
+    filename: path.join(dir, 'tollgate.db'),
+    passwordHasher: createFastPasswordHasher(),
+    auditRetentionDays: retentionMs / DAY,
+  });
+  return {
+    log: store.audit,
     cleanup: async () => {
       await store.close();
       remove();

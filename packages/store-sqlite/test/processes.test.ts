@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { createFastPasswordHasher, DAY, newHash, newId, T0 } from '@tollgate/store-tests';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openSqliteStore } from '../src/index.js';
+import { MIGRATIONS, openSqliteStore } from '../src/index.js';
 import type { WorkerCommand, WorkerReply } from './fixtures/worker.js';
 import { tempDir } from './helpers.js';
 
@@ -110,7 +110,54 @@ describe('two processes on one SQLite file', () => {
         count('SELECT count(*) AS n FROM refresh_tokens WHERE generation = 0 AND rotated_at IS NULL'),
       ).toBe(0);
       expect(count('SELECT count(*) AS n FROM refresh_families WHERE revoked_at IS NULL')).toBe(0);
-      expect(count("SELECT count(*) AS n FROM revocations WHERE kind = 'family'")).toBe(rounds);
+      expect(count("SELECT count(*) AS n FROM revocations WHERE kind = 'session'")).toBe(rounds);
+    } finally {
+      db.close();
+    }
+  }, 60_000);
+
+  it('within the reuse interval, both get a pair and each family keeps exactly one live token', async () => {
+    const filename = path.join(temp.dir, 'retry.db');
+    const store = openSqliteStore({ filename, passwordHasher: createFastPasswordHasher() });
+    const rounds = 100;
+    const hashes: string[] = [];
+    for (let i = 0; i < rounds; i++) {
+      const hash = newHash();
+      await store.tokens.createRefreshFamily({
+        family: { id: newId(), userId: 'user-1', createdAt: T0, absoluteExpiresAt: T0 + 30 * DAY },
+        token: { hash, issuedAt: T0, expiresAt: T0 + DAY },
+      });
+      hashes.push(hash);
+    }
+    await store.close();
+
+    const [a, b] = workers as [StoreProcess, StoreProcess];
+    const command = (hash: string): WorkerCommand => ({
+      type: 'rotate',
+      filename,
+      hash,
+      now: T0 + 1000,
+      reuseIntervalMs: 10_000,
+    });
+    for (const [i, hash] of hashes.entries()) {
+      const [first, second] = i % 2 === 0 ? [a, b] : [b, a];
+      const results = await Promise.all([first.request(command(hash)), second.request(command(hash))]);
+      expect(results.sort()).toEqual(['rotated', 'rotated (retried)']);
+    }
+    await Promise.all(workers.map((w) => w.request({ type: 'close' })));
+
+    const db = new Database(filename, { readonly: true });
+    try {
+      const count = (sql: string): number => db.prepare<[], { n: number }>(sql).get()?.n ?? -1;
+      // Per family: the login's token (rotated), the winner's successor (rotated by the retry), and
+      // the retry's successor at generation 2, the only live one.
+      expect(count('SELECT count(*) AS n FROM refresh_tokens')).toBe(3 * rounds);
+      expect(count('SELECT count(*) AS n FROM refresh_tokens WHERE rotated_at IS NULL')).toBe(rounds);
+      expect(
+        count('SELECT count(*) AS n FROM refresh_tokens WHERE rotated_at IS NULL AND generation = 2'),
+      ).toBe(rounds);
+      expect(count('SELECT count(*) AS n FROM refresh_families WHERE revoked_at IS NULL')).toBe(rounds);
+      expect(count('SELECT count(*) AS n FROM revocations')).toBe(0);
     } finally {
       db.close();
     }
@@ -134,7 +181,7 @@ describe('two processes on one SQLite file', () => {
         expect(count('organisations')).toBe(3);
         expect(count('environments')).toBe(3);
         expect(count('permissions')).toBe(5);
-        expect(count('schema_migrations')).toBe(1);
+        expect(count('schema_migrations')).toBe(MIGRATIONS.length);
       } finally {
         db.close();
       }

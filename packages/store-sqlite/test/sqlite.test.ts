@@ -24,6 +24,7 @@ import {
   openSqliteStore,
   seedDemoData,
 } from '../src/index.js';
+import { migrate } from '../src/migrations.js';
 import { tempDir } from './helpers.js';
 
 const cleanups: (() => void | Promise<void>)[] = [];
@@ -72,7 +73,7 @@ describe('openSqliteStore: schema and migrations', () => {
       )
       .all();
     expect(rows.map((r) => [r.version, r.name])).toEqual(MIGRATIONS.map((m) => [m.version, m.name]));
-    expect(rows.map((r) => r.version)).toEqual([1]);
+    expect(rows.map((r) => r.version)).toEqual([1, 2]);
     for (const row of rows) expect(row.applied_at).toBeGreaterThan(T0);
   });
 
@@ -138,6 +139,97 @@ describe('openSqliteStore: schema and migrations', () => {
     );
     expect(plan("SELECT * FROM users WHERE id = 'x'")).toMatch(/USING INDEX/);
     expect(plan("SELECT * FROM users WHERE username_key = 'x'")).toMatch(/USING INDEX/);
+    expect(plan("SELECT * FROM sessions WHERE id = 'x'")).toMatch(/USING INDEX/);
+    expect(
+      plan("SELECT * FROM sessions WHERE user_id = 'x' AND revoked_at IS NULL ORDER BY created_at DESC"),
+    ).toMatch(/USING INDEX sessions_user_id/);
+    expect(plan('SELECT id FROM sessions WHERE expires_at < 5')).toMatch(
+      /USING (COVERING )?INDEX sessions_expires_at/,
+    );
+    expect(plan('SELECT seq FROM revocations WHERE expires_at < 5')).toMatch(
+      /USING (COVERING )?INDEX revocations_expires_at/,
+    );
+    expect(plan("SELECT * FROM audit_events WHERE user_id = 'x' ORDER BY at DESC")).toMatch(
+      /USING INDEX audit_events_user_id/,
+    );
+    expect(plan("SELECT * FROM audit_events WHERE actor_id = 'x' ORDER BY at DESC")).toMatch(
+      /USING INDEX audit_events_actor_id/,
+    );
+    expect(plan("SELECT * FROM audit_events WHERE type = 'x' ORDER BY at DESC")).toMatch(
+      /USING INDEX audit_events_type/,
+    );
+    expect(plan('SELECT * FROM audit_events WHERE at < 5 ORDER BY at')).toMatch(
+      /USING (COVERING )?INDEX audit_events_at/,
+    );
+  });
+
+  it('migration 2 rebuilds revocations for the new kinds, keeping every row, its seq and the high-water mark', async () => {
+    const filename = newFile();
+    const v1 = new Database(filename);
+    try {
+      migrate(v1, MIGRATIONS.slice(0, 1));
+      const insert = v1.prepare<[string, string]>(
+        'INSERT INTO revocations (kind, id, revoked_at, expires_at) VALUES (?, ?, 1, 2)',
+      );
+      for (const [kind, id] of [
+        ['family', 'f-1'],
+        ['uat', 'u-1'],
+        ['family', 'f-2'],
+        ['family', 'f-3'],
+      ] as const) {
+        insert.run(kind, id);
+      }
+      // The newest revocation purged: its seq (4) must still never come back.
+      v1.prepare('DELETE FROM revocations WHERE seq = 4').run();
+      expect(() => insert.run('session', 's-1')).toThrow(/CHECK/);
+    } finally {
+      v1.close();
+    }
+
+    const store = open(filename);
+    const { records, lastSeq } = await store.tokens.listRevocations({ afterSeq: 0, now: 0 });
+    expect(records).toEqual([
+      { seq: 1, kind: 'family', id: 'f-1', revokedAt: 1, expiresAt: 2 },
+      { seq: 2, kind: 'uat', id: 'u-1', revokedAt: 1, expiresAt: 2 },
+      { seq: 3, kind: 'family', id: 'f-2', revokedAt: 1, expiresAt: 2 },
+    ]);
+    expect(lastSeq).toBe(4);
+    await store.tokens.revokeUser({ userId: 'user-1', now: T0, revocationExpiresAt: T0 + DAY });
+    expect(await store.tokens.listRevocations({ afterSeq: 3, now: 0 })).toEqual({
+      records: [{ seq: 5, kind: 'user', id: 'user-1', revokedAt: T0, expiresAt: T0 + DAY }],
+      lastSeq: 5,
+    });
+    const db = raw(filename, { readonly: true });
+    expect(
+      db
+        .prepare<[], { name: string }>(
+          "SELECT name FROM sqlite_master WHERE name LIKE 'revocations%' ORDER BY name",
+        )
+        .all(),
+    ).toEqual([{ name: 'revocations' }, { name: 'revocations_expires_at' }]);
+    expect(db.prepare("SELECT name, seq FROM sqlite_sequence WHERE name LIKE 'revocations%'").all()).toEqual([
+      { name: 'revocations', seq: 5 },
+    ]);
+  });
+
+  it('migration 2 keeps the high-water mark of a revocation log that was purged empty', async () => {
+    const filename = newFile();
+    const v1 = new Database(filename);
+    try {
+      migrate(v1, MIGRATIONS.slice(0, 1));
+      v1.prepare(
+        "INSERT INTO revocations (kind, id, revoked_at, expires_at) VALUES ('uat', 'u-1', 1, 2)",
+      ).run();
+      v1.prepare('DELETE FROM revocations').run();
+    } finally {
+      v1.close();
+    }
+    const store = open(filename);
+    expect(await store.tokens.listRevocations({ afterSeq: 0, now: 0 })).toEqual({ records: [], lastSeq: 1 });
+    await store.tokens.revokeUser({ userId: 'user-1', now: T0, revocationExpiresAt: T0 + DAY });
+    expect((await store.tokens.listRevocations({ afterSeq: 0, now: 0 })).records.map((r) => r.seq)).toEqual([
+      2,
+    ]);
   });
 });
 
@@ -200,6 +292,21 @@ describe('openSqliteStore: failures reject, never answer', () => {
     ).rejects.toThrow();
     await expect(store.users.listEnvironments()).rejects.toThrow();
     await expect(store.seed(demoSeed)).rejects.toThrow();
+    await expect(store.tokens.listSessionsByUser({ userId: 'user-1', now: T0 })).rejects.toThrow();
+    await expect(
+      store.tokens.revokeUser({ userId: 'user-1', now: T0, revocationExpiresAt: T0 + DAY }),
+    ).rejects.toThrow();
+    await expect(
+      store.users.lifecycle?.setDisabled({ userId: demoSeed.users[0]!.id, disabled: true }),
+    ).rejects.toThrow();
+    await expect(store.audit.query({})).rejects.toThrow();
+    await expect(store.audit.purgeExpired({ now: T0, limit: 10 })).rejects.toThrow();
+  });
+
+  it('refuses an audit retention that is not a positive number of days', () => {
+    for (const auditRetentionDays of [0, -1, Number.NaN, Number.POSITIVE_INFINITY]) {
+      expect(() => openSqliteStore({ filename: ':memory:', auditRetentionDays })).toThrow(RangeError);
+    }
   });
 
   it('rejects with SQLITE_BUSY when another connection holds the write lock past the timeout', async () => {

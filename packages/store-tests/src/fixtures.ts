@@ -4,7 +4,8 @@ import { demoData } from '@tollgate/core/testing';
 
 /** 2026-01-01T00:00:00Z: every contract test counts time from here, never from the wall clock. */
 export const T0 = Date.UTC(2026, 0, 1);
-export const MINUTE = 60_000;
+export const SECOND = 1000;
+export const MINUTE = 60 * SECOND;
 export const HOUR = 60 * MINUTE;
 export const DAY = 24 * HOUR;
 
@@ -63,4 +64,14 @@ export function newHash(): string {
 
 export function newId(): string {
   return randomUUID();
+}
+
+/** A UUIDv7 whose first 48 bits are `ms` (session and audit event ids are these). */
+export function newUuidv7(ms: number): string {
+  const bytes = randomBytes(16);
+  bytes.writeUIntBE(Math.floor(ms), 0, 6);
+  bytes[6] = (bytes[6]! & 0x0f) | 0x70;
+  bytes[8] = (bytes[8]! & 0x3f) | 0x80;
+  const hex = bytes.toString('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }

@@ -1,3 +1,4 @@
+export { type AuditLogFactory, type AuditLogHandle, describeAuditLogContract } from './audit-log.js';
 export {
   type CountingPasswordHasher,
   countCalls,
@@ -10,6 +11,8 @@ export {
   newHash,
   newId,
   newTokenValue,
+  newUuidv7,
+  SECOND,
   T0,
 } from './fixtures.js';
 export { startTcpProxy, type TcpProxy, type TcpProxyOptions } from './tcp-proxy.js';

@@ -1,6 +1,7 @@
 import type { RefreshFamilyRecord, TokenStore, UatRecord } from '@tollgate/core';
+import type { SessionRecord } from '@tollgate/core/testing';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { DAY, HOUR, MINUTE, newHash, newId, T0 } from './fixtures.js';
+import { DAY, HOUR, MINUTE, newHash, newId, newUuidv7, SECOND, T0 } from './fixtures.js';
 
 export interface TokenStoreHandle {
   readonly store: TokenStore;
@@ -58,13 +59,52 @@ export function describeTokenStoreContract(name: string, factory: TokenStoreFact
       return { family, token };
     }
 
-    function rotate(presentedHash: string, now: number, options: { expiresAt?: number; hash?: string } = {}) {
+    function rotate(
+      presentedHash: string,
+      now: number,
+      options: { expiresAt?: number; hash?: string; reuseIntervalMs?: number } = {},
+    ) {
       return store.rotateRefreshToken({
         presentedHash,
         next: { hash: options.hash ?? newHash(), issuedAt: now, expiresAt: options.expiresAt ?? now + DAY },
         now,
         revocationExpiresAt: now + 31 * DAY,
+        ...(options.reuseIntervalMs === undefined ? {} : { reuseIntervalMs: options.reuseIntervalMs }),
       });
+    }
+
+    /** A session as the core would create it (not stored). */
+    function session(
+      overrides: Partial<Omit<SessionRecord, 'revokedAt'>> = {},
+    ): Omit<SessionRecord, 'revokedAt'> {
+      const createdAt = overrides.createdAt ?? T0;
+      return {
+        id: newUuidv7(createdAt),
+        userId: USER,
+        kind: 'jwt_login',
+        actor: null,
+        createdAt,
+        lastUsedAt: createdAt,
+        expiresAt: createdAt + 30 * DAY,
+        clientIp: '203.0.113.7',
+        userAgent: 'Mozilla/5.0 (contract)',
+        ...overrides,
+      };
+    }
+
+    /** A token-pair login: a session and its refresh family (same id) with the first token. */
+    async function sessionLogin(overrides: Partial<Omit<SessionRecord, 'revokedAt'>> = {}) {
+      const record = session({ kind: 'token_pair', ...overrides });
+      await store.createSession(record);
+      const family = {
+        id: record.id,
+        userId: record.userId,
+        createdAt: record.createdAt,
+        absoluteExpiresAt: record.expiresAt,
+      };
+      const token = { hash: newHash(), issuedAt: record.createdAt, expiresAt: record.createdAt + DAY };
+      await store.createRefreshFamily({ family, token });
+      return { session: record, family, token };
     }
 
     async function allRevocations(now = T0) {
@@ -241,6 +281,14 @@ export function describeTokenStoreContract(name: string, factory: TokenStoreFact
         for (const hash of losers) expect(await rotate(hash, now + MINUTE)).toEqual({ outcome: 'not_found' });
       });
 
+      it('revokes the session of the same id on reuse', async () => {
+        const { session: record, token } = await sessionLogin();
+        await rotate(token.hash, T0 + MINUTE);
+        expect((await rotate(token.hash, T0 + HOUR)).outcome).toBe('reused');
+        expect(await store.findSession(record.id)).toEqual({ ...record, revokedAt: T0 + HOUR });
+        expect((await allRevocations()).map((r) => [r.kind, r.id])).toEqual([['session', record.id]]);
+      });
+
       it('reports reuse of a rotated token even after a logout, without a second revocation', async () => {
         const { family, token } = await login();
         await rotate(token.hash, T0 + MINUTE);
@@ -283,6 +331,182 @@ export function describeTokenStoreContract(name: string, factory: TokenStoreFact
       });
     });
 
+    describe('rotateRefreshToken: the reuse interval', () => {
+      const INTERVAL = 30 * SECOND;
+
+      it('treats a rotated token presented just inside the interval as a retry: rotated, retried, one live token', async () => {
+        const { family, token } = await login();
+        const rotatedAt = T0 + HOUR;
+        const first = await rotate(token.hash, rotatedAt, { reuseIntervalMs: INTERVAL });
+        expect(first).toMatchObject({ outcome: 'rotated', retried: false, next: { generation: 1 } });
+        if (first.outcome !== 'rotated') throw new Error('expected a rotation');
+
+        const now = rotatedAt + INTERVAL - 1;
+        const nextHash = newHash();
+        const retry = await rotate(token.hash, now, {
+          hash: nextHash,
+          expiresAt: now + DAY,
+          reuseIntervalMs: INTERVAL,
+        });
+        expect(retry).toEqual({
+          outcome: 'rotated',
+          family: { ...family, revokedAt: null },
+          retried: true,
+          next: {
+            hash: nextHash,
+            familyId: family.id,
+            // After the newest token of the family, not after the presented one.
+            generation: 2,
+            issuedAt: now,
+            expiresAt: now + DAY,
+            rotatedAt: null,
+          },
+        });
+        expect(await allRevocations()).toEqual([]);
+
+        // The first successor was marked rotated at `now` by the retry: presented after the interval it
+        // is reuse, not a second live token.
+        expect(await rotate(first.next.hash, now + INTERVAL, { reuseIntervalMs: INTERVAL })).toEqual({
+          outcome: 'reused',
+          family: { ...family, revokedAt: now + INTERVAL },
+        });
+      });
+
+      it("leaves the retry's successor as the family's live token: it rotates as a first rotation", async () => {
+        const { token } = await login();
+        const first = await rotate(token.hash, T0 + HOUR, { reuseIntervalMs: INTERVAL });
+        const retryAt = T0 + HOUR + SECOND;
+        const retry = await rotate(token.hash, retryAt, { reuseIntervalMs: INTERVAL });
+        if (first.outcome !== 'rotated' || retry.outcome !== 'rotated') throw new Error('expected rotations');
+        // The retry's successor is the family's live token: it rotates normally.
+        const later = T0 + 2 * HOUR;
+        const next = await rotate(retry.next.hash, later, { reuseIntervalMs: INTERVAL });
+        expect(next).toMatchObject({ outcome: 'rotated', retried: false, next: { generation: 3 } });
+      });
+
+      it('is reuse at exactly the interval after the rotation (now - rotatedAt = reuseIntervalMs): family and session revoked', async () => {
+        const { session: record, family, token } = await sessionLogin();
+        const rotatedAt = T0 + HOUR;
+        const first = await rotate(token.hash, rotatedAt, { reuseIntervalMs: INTERVAL });
+        if (first.outcome !== 'rotated') throw new Error('expected a rotation');
+        const now = rotatedAt + INTERVAL;
+        expect(await rotate(token.hash, now, { reuseIntervalMs: INTERVAL })).toEqual({
+          outcome: 'reused',
+          family: { ...family, revokedAt: now },
+        });
+        expect(await allRevocations(now)).toMatchObject([
+          { kind: 'session', id: family.id, revokedAt: now, expiresAt: now + 31 * DAY },
+        ]);
+        expect(await store.findSession(record.id)).toEqual({ ...record, revokedAt: now });
+        expect(await rotate(first.next.hash, now + 1, { reuseIntervalMs: INTERVAL })).toEqual({
+          outcome: 'revoked',
+          family: { ...family, revokedAt: now },
+        });
+      });
+
+      it('is reuse beyond the interval too', async () => {
+        const { family, token } = await login();
+        await rotate(token.hash, T0 + HOUR, { reuseIntervalMs: INTERVAL });
+        const now = T0 + HOUR + INTERVAL + MINUTE;
+        expect(await rotate(token.hash, now, { reuseIntervalMs: INTERVAL })).toEqual({
+          outcome: 'reused',
+          family: { ...family, revokedAt: now },
+        });
+      });
+
+      it("measures the interval from the presented token's own rotation, which a retry leaves unchanged", async () => {
+        const { family, token } = await login();
+        const rotatedAt = T0 + HOUR;
+        await rotate(token.hash, rotatedAt, { reuseIntervalMs: INTERVAL });
+        const retry = await rotate(token.hash, rotatedAt + INTERVAL - 2, { reuseIntervalMs: INTERVAL });
+        expect(retry).toMatchObject({ outcome: 'rotated', retried: true });
+        expect(
+          await rotate(token.hash, rotatedAt + INTERVAL - 1, { reuseIntervalMs: INTERVAL }),
+        ).toMatchObject({
+          outcome: 'rotated',
+          retried: true,
+          next: { generation: 3 },
+        });
+        // Had a retry moved the token's rotatedAt, this would still be inside the interval.
+        expect(await rotate(token.hash, rotatedAt + INTERVAL, { reuseIntervalMs: INTERVAL })).toEqual({
+          outcome: 'reused',
+          family: { ...family, revokedAt: rotatedAt + INTERVAL },
+        });
+      });
+
+      it('is no retry once the family is revoked (logout): reuse, with no second revocation', async () => {
+        const { family, token } = await login();
+        await rotate(token.hash, T0 + HOUR, { reuseIntervalMs: INTERVAL });
+        await store.revokeRefreshFamilyByToken({
+          hash: token.hash,
+          now: T0 + HOUR + 1,
+          revocationExpiresAt: T0 + DAY,
+        });
+        expect(await rotate(token.hash, T0 + HOUR + 2, { reuseIntervalMs: INTERVAL })).toEqual({
+          outcome: 'reused',
+          family: { ...family, revokedAt: T0 + HOUR + 1 },
+        });
+        expect(await allRevocations()).toHaveLength(1);
+      });
+
+      it('checks expiry before the retry: an expired rotated token is expired', async () => {
+        const { token } = await login({ tokenExpiresAt: T0 + HOUR });
+        await rotate(token.hash, T0 + HOUR - SECOND, { reuseIntervalMs: INTERVAL });
+        expect(await rotate(token.hash, T0 + HOUR, { reuseIntervalMs: INTERVAL })).toEqual({
+          outcome: 'expired',
+        });
+        expect(await allRevocations()).toEqual([]);
+      });
+
+      it('is off by default and at 0: a second presentation is reuse at once', async () => {
+        const a = await login();
+        await rotate(a.token.hash, T0 + HOUR);
+        expect((await rotate(a.token.hash, T0 + HOUR)).outcome).toBe('reused');
+        const b = await login();
+        await rotate(b.token.hash, T0 + HOUR, { reuseIntervalMs: 0 });
+        expect((await rotate(b.token.hash, T0 + HOUR, { reuseIntervalMs: 0 })).outcome).toBe('reused');
+      });
+
+      it('answers all of 16 concurrent presentations of one token rotated, and leaves the family one live token', async () => {
+        const { family, token } = await login();
+        const now = T0 + HOUR;
+        const nextHashes = Array.from({ length: 16 }, () => newHash());
+        const results = await Promise.all(
+          nextHashes.map((hash) => rotate(token.hash, now, { hash, reuseIntervalMs: INTERVAL })),
+        );
+        const successors = results.map((result) => {
+          if (result.outcome !== 'rotated') throw new Error(`expected rotated, got ${result.outcome}`);
+          return result;
+        });
+        expect(successors.filter((r) => !r.retried)).toHaveLength(1);
+        expect(successors.filter((r) => r.retried)).toHaveLength(15);
+        expect(successors.map((r) => r.next.hash).sort()).toEqual([...nextHashes].sort());
+        // One after the other: each retry stored its successor after the newest.
+        expect(successors.map((r) => r.next.generation).sort((a, b) => a - b)).toEqual(
+          Array.from({ length: 16 }, (_, i) => i + 1),
+        );
+        expect(await allRevocations(now)).toEqual([]);
+
+        // Exactly one successor is live: the newest rotates as a first rotation...
+        const newest = successors.reduce((a, b) => (b.next.generation > a.next.generation ? b : a));
+        const later = now + INTERVAL;
+        expect(await rotate(newest.next.hash, later, { reuseIntervalMs: INTERVAL })).toMatchObject({
+          outcome: 'rotated',
+          retried: false,
+        });
+        // ...and every other one had been rotated: presented after the interval, each is reuse (an
+        // unrotated token of the then revoked family would answer `revoked`).
+        for (const other of successors) {
+          if (other === newest) continue;
+          expect(await rotate(other.next.hash, later, { reuseIntervalMs: INTERVAL })).toEqual({
+            outcome: 'reused',
+            family: { ...family, revokedAt: later },
+          });
+        }
+        expect((await allRevocations(later)).map((r) => [r.kind, r.id])).toEqual([['session', family.id]]);
+      });
+    });
+
     describe('revokeRefreshFamilyByToken', () => {
       it('returns null for an unknown hash and records nothing', async () => {
         await login();
@@ -317,6 +541,23 @@ export function describeTokenStoreContract(name: string, factory: TokenStoreFact
             expiresAt: T0 + 30 * DAY,
           },
         ]);
+      });
+
+      it('revokes the session of the same id too', async () => {
+        const { session: record, token } = await sessionLogin();
+        const other = await sessionLogin();
+        expect(
+          await store.revokeRefreshFamilyByToken({
+            hash: token.hash,
+            now: T0 + HOUR,
+            revocationExpiresAt: T0 + DAY,
+          }),
+        ).toBe(record.id);
+        expect(await store.findSession(record.id)).toEqual({ ...record, revokedAt: T0 + HOUR });
+        expect(await store.listSessionsByUser({ userId: USER, now: T0 + HOUR })).toEqual([
+          { ...other.session, revokedAt: null },
+        ]);
+        expect((await allRevocations()).map((r) => [r.kind, r.id])).toEqual([['session', record.id]]);
       });
 
       it('is a no-op on a revoked family that still returns its id', async () => {
@@ -478,6 +719,262 @@ export function describeTokenStoreContract(name: string, factory: TokenStoreFact
       });
     });
 
+    describe('sessions', () => {
+      it('stores a session and finds it by id, as it was created and not revoked', async () => {
+        const record = session({
+          kind: 'delegated',
+          actor: { userId: 'admin-1', username: 'root@tollgate.local' },
+          clientIp: '2001:db8::1',
+          userAgent: 'curl/8.5.0',
+        });
+        const bare = session({ kind: 'user_token', clientIp: null, userAgent: null });
+        await store.createSession(record);
+        await store.createSession(bare);
+        expect(await store.findSession(record.id)).toEqual({ ...record, revokedAt: null });
+        expect(await store.findSession(bare.id)).toEqual({ ...bare, revokedAt: null });
+        expect(await store.findSession(newUuidv7(T0))).toBeNull();
+      });
+
+      it('rejects a second session with the same id, keeping the first', async () => {
+        const record = session();
+        await store.createSession(record);
+        await expect(store.createSession({ ...record, userId: OTHER_USER })).rejects.toThrow();
+        expect(await store.findSession(record.id)).toEqual({ ...record, revokedAt: null });
+      });
+
+      it('finds revoked and expired sessions as they are', async () => {
+        const expired = session({ expiresAt: T0 + HOUR });
+        const revoked = session();
+        await store.createSession(expired);
+        await store.createSession(revoked);
+        await store.revokeSessions({
+          userId: USER,
+          ids: [revoked.id],
+          now: T0 + MINUTE,
+          revocationExpiresAt: T0 + DAY,
+        });
+        expect(await store.findSession(expired.id)).toEqual({ ...expired, revokedAt: null });
+        expect(await store.findSession(revoked.id)).toEqual({ ...revoked, revokedAt: T0 + MINUTE });
+      });
+
+      it("lists the user's sessions live at now, newest first: not revoked, expiresAt > now, nobody else's", async () => {
+        const now = T0 + HOUR;
+        const oldest = session({ createdAt: T0 });
+        const middle = session({ createdAt: T0 + MINUTE, kind: 'user_token' });
+        const newest = session({ createdAt: T0 + 2 * MINUTE, kind: 'token_pair' });
+        const expiresNow = session({ createdAt: T0 + 3 * MINUTE, expiresAt: now });
+        const expiresJustAfter = session({ createdAt: T0 - MINUTE, expiresAt: now + 1 });
+        const revoked = session({ createdAt: T0 + 4 * MINUTE });
+        const foreign = session({ createdAt: T0 + 5 * MINUTE, userId: OTHER_USER });
+        for (const record of [middle, foreign, expiresNow, newest, revoked, oldest, expiresJustAfter]) {
+          await store.createSession(record);
+        }
+        await store.revokeSessions({
+          userId: USER,
+          ids: [revoked.id],
+          now: T0,
+          revocationExpiresAt: T0 + DAY,
+        });
+        const live = (record: Omit<SessionRecord, 'revokedAt'>): SessionRecord => ({
+          ...record,
+          revokedAt: null,
+        });
+        expect(await store.listSessionsByUser({ userId: USER, now })).toEqual([
+          live(newest),
+          live(middle),
+          live(oldest),
+          live(expiresJustAfter),
+        ]);
+        expect(await store.listSessionsByUser({ userId: OTHER_USER, now })).toEqual([live(foreign)]);
+        expect(await store.listSessionsByUser({ userId: 'nobody', now })).toEqual([]);
+      });
+
+      it('records the last use of a session, only moving it forward', async () => {
+        const record = session();
+        const other = session();
+        await store.createSession(record);
+        await store.createSession(other);
+        await store.touchSession({ id: record.id, at: T0 + HOUR });
+        expect((await store.findSession(record.id))?.lastUsedAt).toBe(T0 + HOUR);
+        // A touch that arrives late, with an older instant, changes nothing.
+        await store.touchSession({ id: record.id, at: T0 + MINUTE });
+        expect(await store.findSession(record.id)).toEqual({
+          ...record,
+          lastUsedAt: T0 + HOUR,
+          revokedAt: null,
+        });
+        await store.touchSession({ id: record.id, at: T0 + 2 * HOUR });
+        expect((await store.findSession(record.id))?.lastUsedAt).toBe(T0 + 2 * HOUR);
+        expect((await store.findSession(other.id))?.lastUsedAt).toBe(T0);
+        await expect(store.touchSession({ id: newUuidv7(T0), at: T0 })).resolves.toBeUndefined();
+      });
+    });
+
+    describe('revokeSessions', () => {
+      it("revokes only the user's live sessions among ids, each with its family and one session revocation", async () => {
+        const now = T0 + HOUR;
+        const pair = await sessionLogin();
+        const single = session();
+        const untouched = await sessionLogin();
+        const foreign = session({ userId: OTHER_USER });
+        const expired = session({ expiresAt: now });
+        const revokedBefore = session();
+        for (const record of [single, foreign, expired, revokedBefore]) await store.createSession(record);
+        await store.revokeSessions({
+          userId: USER,
+          ids: [revokedBefore.id],
+          now: T0,
+          revocationExpiresAt: T0 + DAY,
+        });
+        const before = await store.listRevocations({ afterSeq: 0, now: T0 });
+
+        const revoked = await store.revokeSessions({
+          userId: USER,
+          ids: [pair.session.id, single.id, foreign.id, expired.id, revokedBefore.id, newUuidv7(T0)],
+          now,
+          revocationExpiresAt: now + 30 * DAY,
+        });
+        expect([...revoked].sort((a, b) => (a.id < b.id ? -1 : 1))).toEqual(
+          [
+            { ...pair.session, revokedAt: now },
+            { ...single, revokedAt: now },
+          ].sort((a, b) => (a.id < b.id ? -1 : 1)),
+        );
+        const after = await store.listRevocations({ afterSeq: before.lastSeq, now });
+        expect(after.records.map((r) => [r.kind, r.id, r.revokedAt, r.expiresAt]).sort()).toEqual(
+          [
+            ['session', pair.session.id, now, now + 30 * DAY],
+            ['session', single.id, now, now + 30 * DAY],
+          ].sort(),
+        );
+
+        // The family of the revoked session answers `revoked`; the untouched one still rotates.
+        expect(await rotate(pair.token.hash, now + MINUTE)).toEqual({
+          outcome: 'revoked',
+          family: { ...pair.family, revokedAt: now },
+        });
+        expect((await rotate(untouched.token.hash, now + MINUTE)).outcome).toBe('rotated');
+        expect(await store.findSession(foreign.id)).toEqual({ ...foreign, revokedAt: null });
+        expect(await store.findSession(expired.id)).toEqual({ ...expired, revokedAt: null });
+        expect(await store.findSession(revokedBefore.id)).toEqual({ ...revokedBefore, revokedAt: T0 });
+        expect((await store.listSessionsByUser({ userId: USER, now })).map((s) => s.id)).toEqual([
+          untouched.session.id,
+        ]);
+      });
+
+      it('returns nothing and records nothing for no ids, or for ids that are all skipped', async () => {
+        const foreign = session({ userId: OTHER_USER });
+        await store.createSession(foreign);
+        expect(
+          await store.revokeSessions({ userId: USER, ids: [], now: T0, revocationExpiresAt: T0 + DAY }),
+        ).toEqual([]);
+        expect(
+          await store.revokeSessions({
+            userId: USER,
+            ids: [foreign.id],
+            now: T0,
+            revocationExpiresAt: T0 + DAY,
+          }),
+        ).toEqual([]);
+        expect(await store.listRevocations({ afterSeq: 0, now: T0 })).toEqual({ records: [], lastSeq: 0 });
+      });
+
+      it('revokes a session named twice once', async () => {
+        const record = session();
+        await store.createSession(record);
+        const revoked = await store.revokeSessions({
+          userId: USER,
+          ids: [record.id, record.id],
+          now: T0 + MINUTE,
+          revocationExpiresAt: T0 + DAY,
+        });
+        expect(revoked).toEqual([{ ...record, revokedAt: T0 + MINUTE }]);
+        expect(await allRevocations()).toHaveLength(1);
+      });
+    });
+
+    describe('revokeUser', () => {
+      it("revokes the user's live sessions, their families and UATs, recording one user revocation at now", async () => {
+        const now = T0 + HOUR;
+        const pair = await sessionLogin();
+        const single = session({ kind: 'user_token' });
+        const alreadyRevoked = session();
+        const expired = session({ expiresAt: now });
+        for (const record of [single, alreadyRevoked, expired]) await store.createSession(record);
+        // A family from before sessions, with no session row.
+        const legacy = await login();
+        const token = uat();
+        const revokedUat = uat();
+        await store.insertUat(token);
+        await store.insertUat(revokedUat);
+        await store.revokeUat({ id: revokedUat.id, userId: USER, now: T0, revocationExpiresAt: T0 + DAY });
+        await store.revokeSessions({
+          userId: USER,
+          ids: [alreadyRevoked.id],
+          now: T0,
+          revocationExpiresAt: T0 + DAY,
+        });
+        // Someone else's credentials.
+        const otherPair = await sessionLogin({ userId: OTHER_USER });
+        const otherUat = uat({ userId: OTHER_USER });
+        await store.insertUat(otherUat);
+        const { lastSeq } = await store.listRevocations({ afterSeq: 0, now: T0 });
+
+        expect(await store.revokeUser({ userId: USER, now, revocationExpiresAt: now + 30 * DAY })).toEqual({
+          sessions: 2,
+          uats: 1,
+        });
+
+        const after = await store.listRevocations({ afterSeq: lastSeq, now });
+        expect(after.records).toEqual([
+          { seq: after.lastSeq, kind: 'user', id: USER, revokedAt: now, expiresAt: now + 30 * DAY },
+        ]);
+        expect(await store.findSession(pair.session.id)).toEqual({ ...pair.session, revokedAt: now });
+        expect(await store.findSession(single.id)).toEqual({ ...single, revokedAt: now });
+        expect(await store.findSession(alreadyRevoked.id)).toEqual({ ...alreadyRevoked, revokedAt: T0 });
+        expect(await store.findSession(expired.id)).toEqual({ ...expired, revokedAt: null });
+        expect(await store.listSessionsByUser({ userId: USER, now })).toEqual([]);
+        expect(await rotate(pair.token.hash, now + MINUTE)).toEqual({
+          outcome: 'revoked',
+          family: { ...pair.family, revokedAt: now },
+        });
+        expect(await rotate(legacy.token.hash, now + MINUTE)).toEqual({
+          outcome: 'revoked',
+          family: { ...legacy.family, revokedAt: now },
+        });
+        expect(await store.findUatByHash(token.hash)).toEqual({ ...token, revokedAt: now });
+        expect(await store.findUatByHash(revokedUat.hash)).toEqual({ ...revokedUat, revokedAt: T0 });
+
+        expect(await store.findSession(otherPair.session.id)).toEqual({
+          ...otherPair.session,
+          revokedAt: null,
+        });
+        expect(await store.findUatByHash(otherUat.hash)).toEqual(otherUat);
+        expect((await rotate(otherPair.token.hash, now + MINUTE)).outcome).toBe('rotated');
+      });
+
+      it('records the user revocation even when the user has nothing live', async () => {
+        expect(await store.revokeUser({ userId: USER, now: T0, revocationExpiresAt: T0 + DAY })).toEqual({
+          sessions: 0,
+          uats: 0,
+        });
+        expect(await allRevocations()).toMatchObject([
+          { kind: 'user', id: USER, revokedAt: T0, expiresAt: T0 + DAY },
+        ]);
+      });
+
+      it('records one user revocation per call, in seq order', async () => {
+        await store.revokeUser({ userId: USER, now: T0, revocationExpiresAt: T0 + DAY });
+        await store.revokeUser({ userId: USER, now: T0 + HOUR, revocationExpiresAt: T0 + 2 * DAY });
+        const records = await allRevocations();
+        expect(records.map((r) => [r.kind, r.id, r.revokedAt])).toEqual([
+          ['user', USER, T0],
+          ['user', USER, T0 + HOUR],
+        ]);
+        expect(records[1]!.seq).toBeGreaterThan(records[0]!.seq);
+      });
+    });
+
     describe('listRevocations', () => {
       it('is empty with lastSeq 0 on an empty store', async () => {
         expect(await store.listRevocations({ afterSeq: 0, now: T0 })).toEqual({ records: [], lastSeq: 0 });
@@ -632,6 +1129,27 @@ export function describeTokenStoreContract(name: string, factory: TokenStoreFact
         expect(await store.purgeExpired({ now: T0 + HOUR + 1, limit: 100 })).toBe(4);
       });
 
+      it('deletes sessions that expired before now, bounded by limit, and keeps the others', async () => {
+        const now = T0 + DAY;
+        const expired = [
+          session({ expiresAt: T0 + HOUR }),
+          session({ expiresAt: now - 1 }),
+          session({ expiresAt: T0 + 1, userId: OTHER_USER }),
+        ];
+        const atNow = session({ expiresAt: now });
+        const live = session({ expiresAt: now + DAY });
+        for (const record of [...expired, atNow, live]) await store.createSession(record);
+        // A revoked session goes when it expires, not before.
+        await store.revokeSessions({ userId: USER, ids: [live.id], now: T0, revocationExpiresAt: now + DAY });
+
+        expect(await store.purgeExpired({ now, limit: 2 })).toBe(2);
+        expect(await store.purgeExpired({ now, limit: 2 })).toBe(1);
+        expect(await store.purgeExpired({ now, limit: 2 })).toBe(0);
+        for (const record of expired) expect(await store.findSession(record.id)).toBeNull();
+        expect(await store.findSession(atNow.id)).toEqual({ ...atNow, revokedAt: null });
+        expect(await store.findSession(live.id)).toEqual({ ...live, revokedAt: T0 });
+      });
+
       it('returns 0 on an empty store', async () => {
         expect(await store.purgeExpired({ now: T0, limit: 100 })).toBe(0);
       });
@@ -645,6 +1163,7 @@ export function describeTokenStoreContract(name: string, factory: TokenStoreFact
         await expect(rotate(token.hash, T0 + MINUTE)).rejects.toThrow();
         await expect(store.findUatByHash(newHash())).rejects.toThrow();
         await expect(store.listRevocations({ afterSeq: 0, now: T0 })).rejects.toThrow();
+        await expect(store.findSession(newUuidv7(T0))).rejects.toThrow();
       });
     });
   });

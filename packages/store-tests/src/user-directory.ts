@@ -1,6 +1,19 @@
-import type { DirectorySeed, PasswordHasher, UserDirectory, UserRecord } from '@tollgate/core';
+import {
+  type DirectorySeed,
+  type PasswordHasher,
+  TollgateError,
+  type UserDirectory,
+  type UserRecord,
+} from '@tollgate/core';
+import type { NewUser, UserLifecycle } from '@tollgate/core/testing';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { type CountingPasswordHasher, countCalls, createFastPasswordHasher, demoSeed } from './fixtures.js';
+import {
+  type CountingPasswordHasher,
+  countCalls,
+  createFastPasswordHasher,
+  demoSeed,
+  newId,
+} from './fixtures.js';
 
 export interface UserDirectoryHandle {
   readonly directory: UserDirectory;
@@ -35,6 +48,13 @@ export function expectedUser(seed: DirectorySeed, username: string): UserRecord 
 
 const ETHAN = 'ethan.buckley@datastoreltd.biz';
 const ETHAN_PASSWORD = 'S0qUx56pW!';
+/** Ethan's organisation in the demo data. */
+const DATASTORE = () => {
+  const ethan = demoSeed.users.find((u) => u.username === ETHAN);
+  const organisation = ethan && demoSeed.organisations.find((o) => o.id === ethan.organisationId);
+  if (!organisation) throw new Error('no organisation for Ethan in the demo data');
+  return organisation;
+};
 
 /**
  * The one `UserDirectory` contract, run on the demo data: every implementation runs it unchanged,
@@ -163,6 +183,140 @@ export function describeUserDirectoryContract(name: string, factory: UserDirecto
       } finally {
         await other.cleanup?.();
       }
+    });
+
+    describe('lifecycle', () => {
+      function lifecycle(): UserLifecycle {
+        const value = directory.lifecycle;
+        if (!value) throw new Error('this directory has no lifecycle');
+        return value;
+      }
+
+      function newUser(overrides: Partial<NewUser & { id: string }> = {}): NewUser & { readonly id: string } {
+        return {
+          id: newId(),
+          username: 'Nina.Okafor@DatastoreLtd.biz',
+          email: 'nina.okafor@datastoreltd.biz',
+          password: 'N1na!first-pass',
+          kind: 'customer',
+          organisationId: DATASTORE().id,
+          roles: ['company_admin'],
+          permissions: ['brand_create'],
+          environments: [demoSeed.environments[0]!.id],
+          ...overrides,
+        };
+      }
+
+      it('creates a user, hashing the password once, found by id and username, who can log in', async () => {
+        const input = newUser();
+        const expected: UserRecord = {
+          id: input.id,
+          username: input.username,
+          email: input.email,
+          kind: 'customer',
+          customerId: DATASTORE().id,
+          domain: DATASTORE().domain,
+          roles: ['company_admin'],
+          permissions: ['brand_create'],
+          environments: [demoSeed.environments[0]!.id],
+          disabled: false,
+        };
+        expect(await lifecycle().createUser(input)).toStrictEqual(expected);
+        expect(hasher.calls.hash).toBe(1);
+        expect(await directory.findUserById(input.id)).toStrictEqual(expected);
+        expect(await directory.findUserByUsername('nina.okafor@datastoreltd.biz')).toStrictEqual(expected);
+        expect(await directory.verifyPassword('NINA.OKAFOR@datastoreltd.biz', input.password)).toStrictEqual(
+          expected,
+        );
+        expect(await directory.verifyPassword(input.username, 'N1na!wrong')).toBeNull();
+        // The seed is still there.
+        expect(await directory.findUserByUsername(ETHAN)).toStrictEqual(expectedUser(demoSeed, ETHAN));
+      });
+
+      it('gives a user created without roles, permissions or environments none', async () => {
+        const { roles: _r, permissions: _p, environments: _e, ...input } = newUser({ kind: 'administrator' });
+        const created = await lifecycle().createUser(input);
+        expect(created).toMatchObject({
+          kind: 'administrator',
+          roles: [],
+          permissions: [],
+          environments: [],
+        });
+        expect(await directory.findUserById(input.id)).toStrictEqual(created);
+      });
+
+      it('refuses a taken username (whatever its case) with user_exists, changing nothing', async () => {
+        const first = await lifecycle().createUser(newUser());
+        for (const username of [first.username, first.username.toUpperCase(), ETHAN.toUpperCase()]) {
+          const attempt = lifecycle().createUser(newUser({ username, password: 'Other!pass2' }));
+          await expect(attempt).rejects.toBeInstanceOf(TollgateError);
+          await expect(attempt).rejects.toMatchObject({ code: 'user_exists' });
+        }
+        expect(await directory.findUserByUsername(first.username)).toStrictEqual(first);
+        expect(await directory.verifyPassword(first.username, 'N1na!first-pass')).toStrictEqual(first);
+        expect(await directory.verifyPassword(ETHAN, ETHAN_PASSWORD)).toStrictEqual(
+          expectedUser(demoSeed, ETHAN),
+        );
+        expect(await directory.verifyPassword(ETHAN, 'Other!pass2')).toBeNull();
+      });
+
+      it('refuses an unknown organisation with malformed_request, creating nothing', async () => {
+        const input = newUser({ organisationId: '00000000-0000-4000-8000-00000000beef' });
+        const attempt = lifecycle().createUser(input);
+        await expect(attempt).rejects.toBeInstanceOf(TollgateError);
+        await expect(attempt).rejects.toMatchObject({ code: 'malformed_request' });
+        expect(await directory.findUserById(input.id)).toBeNull();
+        expect(await directory.findUserByUsername(input.username)).toBeNull();
+        // The username is still free.
+        await expect(lifecycle().createUser(newUser())).resolves.toMatchObject({ username: input.username });
+      });
+
+      it('sets a password: the old one fails and the new one succeeds, hashed once', async () => {
+        const ethan = expectedUser(demoSeed, ETHAN);
+        expect(await lifecycle().setPassword({ userId: ethan.id, password: 'N3w!password' })).toBe(true);
+        expect(hasher.calls.hash).toBe(1);
+        expect(await directory.verifyPassword(ETHAN, ETHAN_PASSWORD)).toBeNull();
+        expect(await directory.verifyPassword(ETHAN, 'N3w!password')).toStrictEqual(ethan);
+        // Nobody else's password changed.
+        const other = demoSeed.users.find((u) => u.username !== ETHAN)!;
+        expect(await directory.verifyPassword(other.username, other.password)).toStrictEqual(
+          expectedUser(demoSeed, other.username),
+        );
+      });
+
+      it('answers false to setPassword for an unknown user', async () => {
+        expect(
+          await lifecycle().setPassword({
+            userId: '00000000-0000-4000-8000-00000000dead',
+            password: 'x!Y2long',
+          }),
+        ).toBe(false);
+      });
+
+      it('disables a user: found as disabled, refused at login after the same work; enabling restores', async () => {
+        const ethan = expectedUser(demoSeed, ETHAN);
+        expect(await lifecycle().setDisabled({ userId: ethan.id, disabled: true })).toBe(true);
+        expect(await directory.findUserById(ethan.id)).toStrictEqual({ ...ethan, disabled: true });
+        expect(await directory.findUserByUsername(ETHAN)).toStrictEqual({ ...ethan, disabled: true });
+        hasher.reset();
+        expect(await directory.verifyPassword(ETHAN, ETHAN_PASSWORD)).toBeNull();
+        expect(hasher.calls.verify + hasher.calls.verifyDummy).toBe(1);
+
+        // Setting the current value again is a no-op that answers true.
+        expect(await lifecycle().setDisabled({ userId: ethan.id, disabled: true })).toBe(true);
+        expect(await directory.findUserById(ethan.id)).toStrictEqual({ ...ethan, disabled: true });
+
+        expect(await lifecycle().setDisabled({ userId: ethan.id, disabled: false })).toBe(true);
+        expect(await directory.findUserById(ethan.id)).toStrictEqual(ethan);
+        expect(await directory.verifyPassword(ETHAN, ETHAN_PASSWORD)).toStrictEqual(ethan);
+        expect(await lifecycle().setDisabled({ userId: ethan.id, disabled: false })).toBe(true);
+      });
+
+      it('answers false to setDisabled for an unknown user', async () => {
+        expect(
+          await lifecycle().setDisabled({ userId: '00000000-0000-4000-8000-00000000dead', disabled: true }),
+        ).toBe(false);
+      });
     });
   });
 }
