@@ -1,10 +1,13 @@
 /**
  * Two processes of this example on different ports, sharing one PostgreSQL schema and Redis, as
  * behind a load balancer: started at the same moment on an empty schema, they behave as one service.
+ * Revocations (a UAT, a session, a user) made on one reach the other within REVOCATION_BOUND_MS.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
+import type { Tollgate } from '@tollgate/core';
+import { type ExampleSetup, openExample } from '@tollgate/example-shared';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DATABASE_URL, REDIS_URL } from './services.js';
@@ -12,6 +15,7 @@ import { DATABASE_URL, REDIS_URL } from './services.js';
 const EXAMPLE_DIR = fileURLToPath(new URL('..', import.meta.url));
 const ETHAN = { username: 'ethan.buckley@datastoreltd.biz', password: 'S0qUx56pW!' };
 const BOB = { username: 'bob@acme.test', password: 'Acme!user1' };
+const AVA = { username: 'ava.reader@datastoreltd.biz', password: 'R3ader!pass' };
 /** The bound the issue sets for a revocation to reach the other instance on loopback. */
 const REVOCATION_BOUND_MS = 100;
 
@@ -87,20 +91,55 @@ async function pairLogin(base: string, account: { username: string; password: st
   return ((await response.json()) as { content: Pair[] }).content[0]!;
 }
 
+const me = (base: string, authorization: string) =>
+  fetch(`${base}/api/v2/me/`, { headers: { authorization } });
+
+/**
+ * How long after `revokedAt` (performance.now()) `request` stops answering 200: polled back to back
+ * for at most 5 s. Returns the last status and the latency.
+ */
+async function refusedAfter(
+  request: () => Promise<Response>,
+  revokedAt: number,
+): Promise<{ readonly status: number; readonly latency: number }> {
+  let status = 200;
+  while (status === 200 && performance.now() - revokedAt < 5000) status = (await request()).status;
+  return { status, latency: performance.now() - revokedAt };
+}
+
+/** Asserts `authorization` is accepted on each instance, twice (so each has it cached). */
+async function acceptedOn(bases: readonly string[], authorization: string): Promise<void> {
+  for (const base of bases) {
+    for (let i = 0; i < 2; i++) expect((await me(base, authorization)).status).toBe(200);
+  }
+}
+
 describe('two instances on one PostgreSQL schema and one Redis', () => {
   const schema = `tollgate_two_${randomBytes(6).toString('hex')}`;
   const db = new pg.Pool({ connectionString: DATABASE_URL, max: 2 });
   let a: Instance | undefined;
   let b: Instance | undefined;
+  // The same service in this process (same schema, same Redis), for what has no HTTP route here yet:
+  // ending a session by id, logging a user out everywhere, disabling a user. It is one more instance:
+  // what it revokes must reach A and B like anything A revokes.
+  let core: ExampleSetup | undefined;
   const A = () => a!.url;
   const B = () => b!.url;
+  const tollgate = (): Tollgate => core!.tollgate;
 
   beforeAll(async () => {
     // The same moment, an empty schema: migrations and seeding must not race.
     [a, b] = await Promise.all([startInstance(schema), startInstance(schema)]);
+    core = await openExample({
+      databaseUrl: DATABASE_URL,
+      databaseSchema: schema,
+      redisUrl: REDIS_URL,
+      logger: false,
+    });
   }, 90_000);
 
   afterAll(async () => {
+    await core?.store.close();
     await Promise.all([stopInstance(a), stopInstance(b)]);
     await db.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
     await db.end();
@@ -146,6 +185,124 @@ describe('two instances on one PostgreSQL schema and one Redis', () => {
     expect(status).toBe(401);
     expect(latency).toBeLessThan(REVOCATION_BOUND_MS);
   });
+
+  it(`a session ended on A (logout, over HTTP) is refused on B within ${REVOCATION_BOUND_MS} ms`, async () => {
+    const pair = await pairLogin(A(), ETHAN);
+    const bearer = `Bearer ${pair.token}`;
+    await acceptedOn([A(), B()], bearer);
+
+    const logout = await post(A(), '/api/v2/auth/token/revoke', { refreshToken: pair.refreshToken });
+    expect(logout.status).toBe(204);
+    const { status, latency } = await refusedAfter(() => me(B(), bearer), performance.now());
+    console.log(`session ended on A (logout) refused on B after ${latency.toFixed(1)} ms`);
+    expect(status).toBe(401);
+    expect(latency).toBeLessThan(REVOCATION_BOUND_MS);
+    expect((await me(A(), bearer)).status).toBe(401);
+  }, 30_000);
+
+  it(`a session ended by its id (sessions.revoke) is refused on A and B within ${REVOCATION_BOUND_MS} ms; the user's other sessions go on`, async () => {
+    const kept = `JWT ${await jwtLogin(A(), ETHAN)}`;
+    const ended = `JWT ${await jwtLogin(B(), ETHAN)}`;
+    const pair = await pairLogin(A(), ETHAN);
+    await acceptedOn([A(), B()], kept);
+    await acceptedOn([A(), B()], ended);
+    await acceptedOn([A(), B()], `Bearer ${pair.token}`);
+
+    const caller = await tollgate().requirePrincipal({ authorization: kept });
+    const { sessionId } = await tollgate().requirePrincipal({ authorization: ended });
+    expect(sessionId).toEqual(expect.any(String));
+    const listed = await tollgate().sessions.list({ caller });
+    expect(listed.map((s) => s.id)).toContain(sessionId);
+
+    await tollgate().sessions.revoke({ caller, sessionId: sessionId! });
+    const revokedAt = performance.now();
+    const [onA, onB] = await Promise.all([
+      refusedAfter(() => me(A(), ended), revokedAt),
+      refusedAfter(() => me(B(), ended), revokedAt),
+    ]);
+    console.log(
+      `session ended by id refused on A after ${onA.latency.toFixed(1)} ms, on B after ${onB.latency.toFixed(1)} ms`,
+    );
+    expect([onA.status, onB.status]).toEqual([401, 401]);
+    expect(onA.latency).toBeLessThan(REVOCATION_BOUND_MS);
+    expect(onB.latency).toBeLessThan(REVOCATION_BOUND_MS);
+    // Only that session.
+    for (const base of [A(), B()]) {
+      expect((await me(base, kept)).status).toBe(200);
+      expect((await me(base, `Bearer ${pair.token}`)).status).toBe(200);
+    }
+    // The token pair's session ended the same way takes its refresh token along, on either instance.
+    const pairSession = (await tollgate().requirePrincipal({ authorization: `Bearer ${pair.token}` }))
+      .sessionId!;
+    await tollgate().sessions.revoke({ caller, sessionId: pairSession });
+    const refreshed = await post(B(), '/api/v2/auth/token/refresh', { refreshToken: pair.refreshToken });
+    expect(refreshed.status).toBe(401);
+  }, 30_000);
+
+  it(`a user logged out everywhere: every token refused on A and B within ${REVOCATION_BOUND_MS} ms, a new login works`, async () => {
+    const tokens = [
+      `JWT ${await jwtLogin(A(), ETHAN)}`,
+      `JWT ${await jwtLogin(B(), ETHAN)}`,
+      `Bearer ${(await pairLogin(A(), ETHAN)).token}`,
+      `Bearer ${(await pairLogin(B(), ETHAN)).token}`,
+    ];
+    const bob = `JWT ${await jwtLogin(A(), BOB)}`;
+    for (const token of [...tokens, bob]) await acceptedOn([A(), B()], token);
+
+    await tollgate().users.logOutEverywhere({ username: ETHAN.username });
+    const revokedAt = performance.now();
+    const [onA, onB] = await Promise.all([
+      refusedAfter(() => me(A(), tokens[0]!), revokedAt),
+      refusedAfter(() => me(B(), tokens[1]!), revokedAt),
+    ]);
+    console.log(
+      `user logged out everywhere: refused on A after ${onA.latency.toFixed(1)} ms, on B after ${onB.latency.toFixed(1)} ms`,
+    );
+    expect([onA.status, onB.status]).toEqual([401, 401]);
+    expect(onA.latency).toBeLessThan(REVOCATION_BOUND_MS);
+    expect(onB.latency).toBeLessThan(REVOCATION_BOUND_MS);
+    for (const base of [A(), B()]) {
+      for (const token of tokens) expect((await me(base, token)).status).toBe(401);
+      // Only that user's.
+      expect((await me(base, bob)).status).toBe(200);
+    }
+    // Logging in again works, and the new token is good on both.
+    const fresh = `JWT ${await jwtLogin(B(), ETHAN)}`;
+    await acceptedOn([A(), B()], fresh);
+  }, 30_000);
+
+  it(`a user disabled: every token refused on A and B within ${REVOCATION_BOUND_MS} ms; enabled, a new login works but old tokens stay dead`, async () => {
+    const pair = await pairLogin(B(), AVA);
+    const tokens = [`JWT ${await jwtLogin(A(), AVA)}`, `Bearer ${pair.token}`];
+    for (const token of tokens) await acceptedOn([A(), B()], token);
+
+    await tollgate().users.disable({ username: AVA.username, actorId: 'cli' });
+    const revokedAt = performance.now();
+    const [onA, onB] = await Promise.all([
+      refusedAfter(() => me(A(), tokens[1]!), revokedAt),
+      refusedAfter(() => me(B(), tokens[0]!), revokedAt),
+    ]);
+    console.log(
+      `user disabled: refused on A after ${onA.latency.toFixed(1)} ms, on B after ${onB.latency.toFixed(1)} ms`,
+    );
+    expect([onA.status, onB.status]).toEqual([401, 401]);
+    expect(onA.latency).toBeLessThan(REVOCATION_BOUND_MS);
+    expect(onB.latency).toBeLessThan(REVOCATION_BOUND_MS);
+    for (const base of [A(), B()]) {
+      for (const token of tokens) expect((await me(base, token)).status).toBe(401);
+      const login = await post(base, '/api/v2/auth/jwt/', { email: AVA.username, password: AVA.password });
+      expect(login.status).toBe(400);
+    }
+    const refreshed = await post(A(), '/api/v2/auth/token/refresh', { refreshToken: pair.refreshToken });
+    expect(refreshed.status).toBe(401);
+
+    await tollgate().users.enable({ username: AVA.username, actorId: 'cli' });
+    const fresh = `JWT ${await jwtLogin(A(), AVA)}`;
+    await acceptedOn([A(), B()], fresh);
+    for (const base of [A(), B()]) {
+      for (const token of tokens) expect((await me(base, token)).status).toBe(401);
+    }
+  }, 30_000);
 
   it('one refresh token presented to both instances at once: exactly one rotation wins', async () => {
     for (let round = 0; round < 5; round++) {
