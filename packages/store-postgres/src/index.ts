@@ -1,3 +1,4 @@
+import type { AuditLog } from '@tollgate/core';
 import {
   createScryptPasswordHasher,
   type DirectorySeed,
@@ -5,7 +6,7 @@ import {
   type TokenStore,
   type UserDirectory,
 } from '@tollgate/core';
-import { type AuditLog, demoData } from '@tollgate/core/testing';
+import { demoData } from '@tollgate/core/testing';
 import type pg from 'pg';
 import { auditRetentionMs, createPostgresAuditLog } from './audit-log.js';
 import { openDatabase } from './database.js';

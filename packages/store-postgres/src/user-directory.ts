@@ -1,3 +1,4 @@
+import type { NewUser, UserLifecycle } from '@tollgate/core';
 import {
   type DirectorySeed,
   type PasswordHasher,
@@ -6,7 +7,6 @@ import {
   type UserRecord,
   usernameKey,
 } from '@tollgate/core';
-import type { NewUser, UserLifecycle } from '@tollgate/core/testing';
 import { advisoryLockKey, type Database, type Session } from './database.js';
 import { toStringArray } from './json.js';
 

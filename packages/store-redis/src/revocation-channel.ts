@@ -109,11 +109,11 @@ export function parseRevocationNotice(message: string): RevocationNotice | null 
     return null;
   }
   if (!isNotice(value)) return null;
-  return Object.freeze(
-    value.kind === 'user'
-      ? { kind: value.kind, id: value.id, revokedAt: value.revokedAt, expiresAt: value.expiresAt }
-      : { kind: value.kind, id: value.id, expiresAt: value.expiresAt },
-  );
+  const { kind, id, expiresAt } = value;
+  // isNotice checked it: a user notice always carries its instant.
+  const notice: RevocationNotice =
+    kind === 'user' ? { kind, id, revokedAt: value.revokedAt as number, expiresAt } : { kind, id, expiresAt };
+  return Object.freeze(notice);
 }
 
 /** The channel message of a notice; throws a TypeError for one a receiver would drop. */

@@ -1,4 +1,4 @@
-import type { AuditEvent, AuditLog, AuditQuery } from '@tollgate/core/testing';
+import type { AuditEvent, AuditLog, AuditQuery } from '@tollgate/core';
 import type BetterSqlite3 from 'better-sqlite3';
 
 export const DEFAULT_AUDIT_RETENTION_DAYS = 90;

@@ -1,3 +1,4 @@
+import type { AuditLog } from '@tollgate/core';
 import {
   createScryptPasswordHasher,
   type DirectorySeed,
@@ -5,7 +6,7 @@ import {
   type TokenStore,
   type UserDirectory,
 } from '@tollgate/core';
-import { type AuditLog, demoData } from '@tollgate/core/testing';
+import { demoData } from '@tollgate/core/testing';
 import { auditRetentionMs, createSqliteAuditLog } from './audit-log.js';
 import { DEFAULT_BUSY_TIMEOUT_MS, openDatabase } from './database.js';
 import { createSqliteTokenStore } from './token-store.js';

@@ -1,3 +1,4 @@
+import type { SessionKind, SessionRecord } from '@tollgate/core';
 import {
   decideRotation,
   type RefreshFamilyRecord,
@@ -7,7 +8,6 @@ import {
   type TokenStore,
   type UatRecord,
 } from '@tollgate/core';
-import type { SessionKind, SessionRecord } from '@tollgate/core/testing';
 import type BetterSqlite3 from 'better-sqlite3';
 import { parseStringArray } from './json.js';
 

@@ -1,3 +1,4 @@
+import type { NewUser, UserLifecycle } from '@tollgate/core';
 import {
   type DirectorySeed,
   type Environment,
@@ -7,7 +8,6 @@ import {
   type UserRecord,
   usernameKey,
 } from '@tollgate/core';
-import type { NewUser, UserLifecycle } from '@tollgate/core/testing';
 import type BetterSqlite3 from 'better-sqlite3';
 import { parseStringArray } from './json.js';
 

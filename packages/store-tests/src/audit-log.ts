@@ -1,4 +1,4 @@
-import type { AuditEvent, AuditLog } from '@tollgate/core/testing';
+import type { AuditEvent, AuditLog } from '@tollgate/core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DAY, HOUR, MINUTE, newUuidv7, T0 } from './fixtures.js';
 

@@ -1,5 +1,4 @@
-import type { RefreshFamilyRecord, TokenStore, UatRecord } from '@tollgate/core';
-import type { SessionRecord } from '@tollgate/core/testing';
+import type { RefreshFamilyRecord, SessionRecord, TokenStore, UatRecord } from '@tollgate/core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DAY, HOUR, MINUTE, newHash, newId, newUuidv7, SECOND, T0 } from './fixtures.js';
 

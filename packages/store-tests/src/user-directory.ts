@@ -1,3 +1,4 @@
+import type { NewUser, UserLifecycle } from '@tollgate/core';
 import {
   type DirectorySeed,
   type PasswordHasher,
@@ -5,7 +6,6 @@ import {
   type UserDirectory,
   type UserRecord,
 } from '@tollgate/core';
-import type { NewUser, UserLifecycle } from '@tollgate/core/testing';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   type CountingPasswordHasher,
