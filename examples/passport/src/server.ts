@@ -27,10 +27,10 @@ const STRATEGIES = ['tollgate-jwt', 'tollgate-uat', 'tollgate-bearer', 'tollgate
 export type { ExampleServerOptions, RunningServer } from '@tollgate/example-shared';
 
 export async function startServer(options: ExampleServerOptions = {}): Promise<RunningServer> {
-  const { tollgate, store, logger, secureCookie } = await openExample(options);
+  const { tollgate, store, logger, httpOptions } = await openExample(options);
   const tg = createTollgateExpress(tollgate, {
     errorShape: 'detail', // the demo routes answer like the UAT/JWT API they belong to
-    cookie: { secure: secureCookie },
+    ...httpOptions,
     onUnexpectedError: (error) => logger.error({ err: error }, 'unexpected error'),
   });
 

@@ -6,6 +6,8 @@ import type { AddressInfo } from 'node:net';
 import { hostname } from 'node:os';
 import path from 'node:path';
 import {
+  type AuditLog,
+  type AuditSink,
   createKeySet,
   createTollgate,
   exportSigningKey,
@@ -21,7 +23,7 @@ import {
   type TollgateOptions,
   type UserDirectory,
 } from '@tollgate/core';
-import { type AppRouteDoc, redactUrl } from '@tollgate/core/http';
+import { type AppRouteDoc, type ProfileName, redactUrl } from '@tollgate/core/http';
 import { openPostgresStore } from '@tollgate/store-postgres';
 import {
   createRedisRevocationChannel,
@@ -116,6 +118,8 @@ export interface ExampleServerOptions {
   readonly logDestination?: DestinationStream;
   /** Adds `Secure` to the session cookie. Default: true when NODE_ENV is production. */
   readonly secureCookie?: boolean;
+  /** `createTollgate`'s `refreshReuseIntervalSeconds`. Default: the core's (10 s). */
+  readonly refreshReuseIntervalSeconds?: number;
   /** The HTTP server's time limits; each one given replaces its default (`SERVER_TIME_LIMITS`). */
   readonly serverTimeLimits?: Partial<ServerTimeLimits>;
 }
@@ -246,6 +250,8 @@ const quoteIdent = (name: string) => `"${name.replaceAll('"', '""')}"`;
 interface ExampleStores {
   readonly tokens: TokenStore;
   readonly users: UserDirectory;
+  /** The store's audit table (none until the store keeps one). */
+  readonly audit: readonly AuditLog[];
   readonly signingKey: () => Promise<SigningKey>;
   /** Which database this is: what names the service's keys in Redis. */
   readonly identity: DatabaseIdentity;
@@ -268,6 +274,7 @@ async function openStores(options: ExampleServerOptions): Promise<ExampleStores>
       return {
         tokens: store.tokens,
         users: store.users,
+        audit: [store.audit],
         signingKey: () => sharedSigningKey(pool),
         identity: store.identity,
         close: async () => {
@@ -288,11 +295,26 @@ async function openStores(options: ExampleServerOptions): Promise<ExampleStores>
     server: `sqlite@${hostname()}`,
     database: database === ':memory:' ? `:memory:${randomUUID()}` : path.resolve(database),
   };
-  return { ...store, signingKey: () => loadSigningKey(database), identity, close: () => store.close() };
+  return {
+    ...store,
+    audit: [store.audit],
+    signingKey: () => loadSigningKey(database),
+    identity,
+    close: () => store.close(),
+  };
+}
+
+/** What every example's HTTP handler is given beside its own error shape. */
+export interface ExampleHttpOptions {
+  readonly profiles: readonly ProfileName[];
+  readonly cookie: { readonly secure: boolean };
+  readonly autoLogin: { readonly redirects: readonly string[] };
 }
 
 export interface ExampleSetup {
   readonly tollgate: Tollgate;
+  /** The four documented APIs and the `sessions` profile, the cookie, the auto-login landing's targets. */
+  readonly httpOptions: ExampleHttpOptions;
   /** Closes the Tollgate, Redis and the store. */
   readonly store: { close(): Promise<void> };
   readonly logger: Logger;
@@ -343,6 +365,11 @@ export async function openExample(options: ExampleServerOptions): Promise<Exampl
       ...(options.lifetimes ? { lifetimes: options.lifetimes } : {}),
       ...(options.passwordHashing !== undefined ? { passwordHashing: options.passwordHashing } : {}),
       ...(options.loginLimits !== undefined ? { loginLimits: options.loginLimits } : {}),
+      ...(options.refreshReuseIntervalSeconds !== undefined
+        ? { refreshReuseIntervalSeconds: options.refreshReuseIntervalSeconds }
+        : {}),
+      // Every audit event as a JSON line of its own (`"audit": {...}`), and in the store's table.
+      audit: [pinoAuditSink(logger), ...stores.audit],
       onBackgroundError: (error) => logger.warn({ err: error }, 'background work failed'),
     });
     const channel = shared.revocationChannel;
@@ -354,17 +381,29 @@ export async function openExample(options: ExampleServerOptions): Promise<Exampl
         await stores.close();
       },
     };
+    const secureCookie = options.secureCookie ?? process.env.NODE_ENV === 'production';
     return {
       tollgate,
       store,
       logger,
-      secureCookie: options.secureCookie ?? process.env.NODE_ENV === 'production',
+      secureCookie,
+      httpOptions: {
+        profiles: ['user-tokens', 'delegated-login', 'token-pair', 'uat-jwt', 'sessions'],
+        cookie: { secure: secureCookie },
+        autoLogin: { redirects: ['/portal/', '/'] },
+      },
     };
   } catch (error) {
     redis?.disconnect();
     await stores.close();
     throw error;
   }
+}
+
+/** Audit events to the log, one line each; they carry no password and no token value. */
+export function pinoAuditSink(logger: Logger): AuditSink {
+  const audit = logger.child({ component: 'audit' });
+  return { record: (event) => audit.info({ audit: event }, event.type) };
 }
 
 /** pino-http serializers: only what is safe to log, never a header, the URL with secrets redacted. */

@@ -63,6 +63,12 @@ export class ContractClient {
     return rawReply(this.url, options);
   }
 
+  /** Forgets the shared tokens of `account` (after a test revoked every session of it). */
+  forget(account: Account): void {
+    for (const key of [...this.#memo.keys()])
+      if (key.endsWith(`:${account.username}`)) this.#memo.delete(key);
+  }
+
   #once(key: string, make: () => Promise<string>): Promise<string> {
     let value = this.#memo.get(key);
     if (value === undefined) {

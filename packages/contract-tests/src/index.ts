@@ -10,6 +10,7 @@ import { defineSchemeA } from './scheme-a.js';
 import { defineSchemeB } from './scheme-b.js';
 import { defineSchemeC } from './scheme-c.js';
 import { defineSchemeD } from './scheme-d.js';
+import { defineSessions } from './sessions.js';
 import { defineAuthenticateBeforeBody } from './slow-clients.js';
 import { defineTokenKinds } from './token-kinds.js';
 
@@ -19,6 +20,12 @@ export interface ContractApp {
   readonly url: string;
   /** The app's real log (its pino destination): the suite checks that no secret reaches it. */
   readonly requestLog: RequestLog;
+  /**
+   * The app's refresh reuse interval (`refreshReuseIntervalSeconds`), in ms: a rotated refresh token
+   * presented again within it is a retry. Start the app with a short one (1000): the reuse test waits
+   * it out, since CONTRACT.md's "already rotated → 401" holds past it.
+   */
+  readonly refreshReuseIntervalMs: number;
   close(): Promise<void>;
 }
 
@@ -52,7 +59,7 @@ export function defineContractSuite(name: string, startApp: () => Promise<Contra
 
     defineSchemeA(client);
     defineSchemeB(client);
-    defineSchemeC(client);
+    defineSchemeC(client, () => app?.refreshReuseIntervalMs ?? 0);
     defineSchemeD(client);
     defineTokenKinds(client);
     defineRobustness(client);
@@ -63,6 +70,7 @@ export function defineContractSuite(name: string, startApp: () => Promise<Contra
       return app.requestLog;
     };
     defineLogRedaction(client, requestLog);
+    defineSessions(client);
     // Last: they revoke, rate-limit or otherwise disturb what they touch.
     defineFuzz(client);
     defineLoginLimits(client);
