@@ -139,3 +139,12 @@ export async function expectHit(name: string, tollgate: Tollgate, authorization:
   const b = await tollgate.requirePrincipal({ authorization });
   assert(a === b, `${name}: the repeated credential was not served from the cache`);
 }
+
+/** Tollgate must refuse a token of a revoked session or user as `token_revoked`. */
+export async function expectRevoked(name: string, tollgate: Tollgate, token: string): Promise<void> {
+  const result = await tollgate.authenticate({ authorization: `Bearer ${token}` });
+  assert(
+    !result.ok && result.error.code === 'token_revoked',
+    `${name} answered ${result.ok ? 'ok' : result.error.code} for a revoked credential, not token_revoked`,
+  );
+}

@@ -11,6 +11,18 @@ export interface BenchCase {
   readonly run: () => unknown;
   /** Columns of the table: `reference time / this case's time`, per round, median over rounds. */
   readonly compareTo?: readonly Comparison[];
+  /**
+   * Awaited before each measurement, untimed: e.g. brings a Tollgate's revocation state up to date,
+   * so that the first call of the measurement (which decides whether mitata awaits every call) is
+   * answered synchronously however long the case sat idle while the others ran.
+   */
+  readonly prepare?: () => Promise<void>;
+  /**
+   * The id of the case this one is compared with most closely (e.g. the same row without a load):
+   * the two are measured one right after the other, in alternating order from round to round, so
+   * their ratio sees the same machine rather than one several seconds apart in a busy round.
+   */
+  readonly pairedWith?: string;
 }
 
 export interface Comparison {
@@ -59,10 +71,13 @@ function shuffled<T>(items: readonly T[], random: () => number): T[] {
  */
 export async function runRounds(cases: readonly BenchCase[], options: HarnessOptions): Promise<RoundTimes> {
   const times: RoundTimes = new Map(cases.map((c) => [c.id, []]));
+  const units = measuredTogether(cases);
   const random = prng(0x7011_6a7e);
   for (let round = 0; round < options.rounds; round++) {
     options.onRound?.(round + 1, options.rounds);
-    for (const benchCase of shuffled(cases, random)) {
+    const order = shuffled(units, random).flatMap((unit) => (round % 2 === 0 ? unit : [...unit].reverse()));
+    for (const benchCase of order) {
+      await benchCase.prepare?.();
       const stats = await measure(benchCase.run, {
         gc: gcHook,
         min_cpu_time: options.timeMs * 1e6,
@@ -75,6 +90,25 @@ export async function runRounds(cases: readonly BenchCase[], options: HarnessOpt
     }
   }
   return times;
+}
+
+/** The cases in measuring units: each paired case with its partner, every other case alone. */
+function measuredTogether(cases: readonly BenchCase[]): BenchCase[][] {
+  const byId = new Map(cases.map((c) => [c.id, c]));
+  const partnered = new Set<string>();
+  const units: BenchCase[][] = [];
+  for (const benchCase of cases) {
+    const partner = benchCase.pairedWith === undefined ? undefined : byId.get(benchCase.pairedWith);
+    if (partner !== undefined && !partnered.has(partner.id) && partner.pairedWith === undefined) {
+      partnered.add(partner.id);
+      partnered.add(benchCase.id);
+    }
+  }
+  for (const benchCase of cases) {
+    if (!partnered.has(benchCase.id)) units.push([benchCase]);
+    else if (benchCase.pairedWith !== undefined) units.push([byId.get(benchCase.pairedWith)!, benchCase]);
+  }
+  return units;
 }
 
 export function median(values: readonly number[]): number {

@@ -1,5 +1,14 @@
 import { randomUUID, webcrypto } from 'node:crypto';
-import { createKeySet, createTollgate, generateSigningKey, type SigningAlgorithm } from '@tollgate/core';
+import {
+  createKeySet,
+  createTollgate,
+  generateSigningKey,
+  type RequestCredentials,
+  type SigningAlgorithm,
+  type TokenStore,
+  type Tollgate,
+  uuidv7,
+} from '@tollgate/core';
 import { createMemoryTokenStore } from '@tollgate/core/testing';
 import { createVerifier } from 'fast-jwt';
 import { exportJWK, importJWK, jwtVerify } from 'jose';
@@ -18,6 +27,7 @@ import {
   expectAllMisses,
   expectHit,
   expectRejects,
+  expectRevoked,
   expectTollgateRejects,
   ISSUER,
   tamperPayload,
@@ -25,6 +35,7 @@ import {
 } from './fixtures.js';
 import { createFloorVerifier } from './floor.js';
 import type { BenchCase } from './harness.js';
+import { type RevocationLoad, storeWithRevocations } from './revocation-load.js';
 
 export const ALGORITHMS: readonly SigningAlgorithm[] = ['EdDSA', 'ES256', 'HS256'];
 const TYP = 'at+jwt';
@@ -34,7 +45,58 @@ export interface JwtCaseOptions {
   readonly poolSize: number;
   /** Tollgate's cache size (the default, 10000, unless told otherwise). */
   readonly cacheEntries: number;
+  /** The revocations the "revoked" rows' Tollgates hold in memory (none concerns the bench's tokens). */
+  readonly revocations?: RevocationLoad;
 }
+
+/** 10,000 revoked sessions and 1,000 revoked users. */
+export const DEFAULT_REVOCATION_LOAD: RevocationLoad = Object.freeze({ sessions: 10_000, users: 1_000 });
+
+/** The `who` of the rows whose Tollgate holds `revocations`. */
+export const REVOKED = 'tollgate-revoked';
+/** Their column: the same row's time without revocations / theirs. */
+export const VS_NONE_REVOKED = 'vs none revoked';
+
+/** Fresh Tollgates made ahead of time (untimed) for the first-sight rows. */
+const SPARES = 2;
+
+/**
+ * The Tollgates of a first-sight row: a pass over the pool is answered by one that has seen none of
+ * it; at the wrap, the next one is a spare made and synced (its revocation log read) untimed, in
+ * `prepare`. Only if the spares run out within one measurement is one made inside a timed call.
+ */
+function freshTollgates(make: () => Tollgate, warm: RequestCredentials, headers: readonly string[]) {
+  const spares: Tollgate[] = [];
+  let current = make();
+  let index = 0;
+  const settle = () => new Promise((resolve) => setImmediate(resolve));
+  return {
+    async prepare(): Promise<void> {
+      // Brings the revocation state up to date (waits for a sync if it is stale).
+      await current.authenticate(warm);
+      while (spares.length < SPARES) {
+        const spare = make();
+        await spare.authenticate(warm);
+        spares.push(spare);
+      }
+      await settle();
+    },
+    next() {
+      if (index === headers.length) {
+        current.close();
+        current = spares.pop() ?? make();
+        index = 0;
+      }
+      return current.authenticate({ authorization: headers[index++]! });
+    },
+  };
+}
+
+/** Brings one Tollgate's revocation state up to date before a measurement. */
+const keptFresh = (tollgate: Tollgate, warm: RequestCredentials) => async () => {
+  await tollgate.authenticate(warm);
+  await new Promise((resolve) => setImmediate(resolve));
+};
 
 /** Case ids, so the report can find the rows it compares. */
 export const jwtId = {
@@ -59,12 +121,15 @@ export async function createJwtCases(alg: SigningAlgorithm, options: JwtCaseOpti
   const keys = createKeySet({ current: key });
   const users = await createDemoDirectory();
   const store = createMemoryTokenStore();
-  const newTollgate = () =>
+  // The same setup on a store whose revocation log holds the load: a Tollgate reads it at its first sync.
+  const load = options.revocations ?? DEFAULT_REVOCATION_LOAD;
+  const loaded = await storeWithRevocations(load);
+  const newTollgate = (on: TokenStore = store) =>
     createTollgate({
       issuer: ISSUER,
       audience: AUDIENCE,
       keys,
-      store,
+      store: on,
       users,
       cache: { maxEntries: options.cacheEntries },
       housekeeping: false,
@@ -87,6 +152,7 @@ export async function createJwtCases(alg: SigningAlgorithm, options: JwtCaseOpti
   for (let i = 0; i < options.poolSize; i++)
     pool.push(await codec.sign('access', { ...claims, jti: randomUUID() }));
   const headers = pool.map((token) => `Bearer ${token}`);
+  const warm = { authorization: `Bearer ${repeated}` };
 
   // Peers, each in its fastest correct configuration: key imported once, algorithm pinned,
   // and the same checks Tollgate makes (typ where the library has the option, iss, aud, exp).
@@ -156,21 +222,36 @@ export async function createJwtCases(alg: SigningAlgorithm, options: JwtCaseOpti
   }
   await expectTollgateRejects(`${alg} Tollgate`, tollgate, `Bearer ${tamperPayload(pool[3]!)}`);
   await expectTollgateRejects(`${alg} Tollgate`, tollgate, `Bearer ${tamperSignature(pool[4]!)}`);
-  // Every call of the first-sight row is new to the Tollgate that answers it: a pass over the pool
-  // is answered by a Tollgate that has seen none of it (one made per pass, outside the timed call
-  // but for the one call that makes it). Otherwise its doorkeeper would admit the cycled tokens.
-  let firstSightTollgate = newTollgate();
-  let firstSightIndex = 0;
-  const viaFreshTollgate = () => {
-    if (firstSightIndex === pool.length) {
-      firstSightTollgate.close();
-      firstSightTollgate = newTollgate();
-      firstSightIndex = 0;
-    }
-    return firstSightTollgate.authenticate({ authorization: `Bearer ${pool[firstSightIndex++]}` });
-  };
+  // Every call of the first-sight rows is new to the Tollgate that answers it: a pass over the pool
+  // is answered by a Tollgate that has seen none of it. Otherwise its doorkeeper would admit the
+  // cycled tokens.
+  const firstSightTollgates = freshTollgates(() => newTollgate(), warm, headers);
+  const firstSightRevokedTollgates = freshTollgates(() => newTollgate(loaded.store), warm, headers);
   await expectAllMisses(`${alg} Tollgate first sight`, newTollgate(), headers);
+  await expectAllMisses(`${alg} Tollgate first sight, revocations held`, newTollgate(loaded.store), headers);
   await expectHit(`${alg} Tollgate repeated`, tollgate, `Bearer ${repeated}`);
+  const revokedTollgate = newTollgate(loaded.store);
+  await expectHit(`${alg} Tollgate repeated, revocations held`, revokedTollgate, `Bearer ${repeated}`);
+  // The revocations are really held: a token of a revoked session, and one of a revoked user from a
+  // session older than the revocation, are refused (token_revoked) there, and accepted without them.
+  const ofRevokedSession = await Promise.all(
+    loaded.sampleSessionIds.map((sid) => codec.sign('access', { ...claims, sid, jti: randomUUID() })),
+  );
+  const ofRevokedUser = await Promise.all(
+    loaded.sampleUserIds.map((sub) =>
+      codec.sign('access', { ...claims, sub, sid: uuidv7(loaded.revokedAt - 1000), jti: randomUUID() }),
+    ),
+  );
+  for (const token of [...ofRevokedSession, ...ofRevokedUser]) {
+    await expectRevoked(`${alg} Tollgate, revocations held`, revokedTollgate, token);
+    await expectAccepts(
+      `${alg} Tollgate, no revocations`,
+      verifiers[0]![1],
+      token,
+      decodePayload(token).sub as string,
+      subOfPrincipal,
+    );
+  }
 
   const first = `${alg}, first sight (a new token each call)`;
   const again = `${alg}, repeated (the same token each call)`;
@@ -193,28 +274,55 @@ export async function createJwtCases(alg: SigningAlgorithm, options: JwtCaseOpti
       compareTo: firstCompare,
     });
   };
-  const sameToken = (who: string, name: string, verify: (token: string) => unknown) => {
+  const sameToken = (
+    who: string,
+    name: string,
+    verify: (token: string) => unknown,
+    extra: Pick<BenchCase, 'prepare' | 'compareTo' | 'pairedWith'> = {},
+  ) => {
     cases.push({
       id: jwtId.repeated(alg, who),
       group: again,
       name,
       run: () => verify(repeated),
       compareTo: againCompare,
+      ...extra,
     });
   };
+  const revokedName = `Tollgate, ${load.sessions} sessions + ${load.users} users revoked`;
   // viaTollgate builds the header string per call, as a server receives it: its hash is not cached.
   cases.push({
     id: jwtId.first(alg, 'tollgate'),
     group: first,
     name: 'Tollgate authenticate',
-    run: viaFreshTollgate,
+    run: firstSightTollgates.next,
+    prepare: firstSightTollgates.prepare,
     compareTo: firstCompare,
+  });
+  cases.push({
+    id: jwtId.first(alg, REVOKED),
+    group: first,
+    name: revokedName,
+    run: firstSightRevokedTollgates.next,
+    prepare: firstSightRevokedTollgates.prepare,
+    compareTo: [...firstCompare, { label: VS_NONE_REVOKED, id: jwtId.first(alg, 'tollgate') }],
+    pairedWith: jwtId.first(alg, 'tollgate'),
   });
   firstSight('jose', 'jose jwtVerify', jose);
   firstSight('fast-jwt', 'fast-jwt (cache off)', fastJwt);
   if (jwt) firstSight('jsonwebtoken', 'jsonwebtoken verify', jwt);
   firstSight('floor', 'floor (node:crypto)', floor);
-  sameToken('tollgate', 'Tollgate authenticate', viaTollgate);
+  sameToken('tollgate', 'Tollgate authenticate', viaTollgate, { prepare: keptFresh(tollgate, warm) });
+  sameToken(
+    REVOKED,
+    revokedName,
+    (token) => revokedTollgate.authenticate({ authorization: `Bearer ${token}` }),
+    {
+      prepare: keptFresh(revokedTollgate, warm),
+      compareTo: [...againCompare, { label: VS_NONE_REVOKED, id: jwtId.repeated(alg, 'tollgate') }],
+      pairedWith: jwtId.repeated(alg, 'tollgate'),
+    },
+  );
   sameToken('fast-jwt-cache', 'fast-jwt (cache on)', fastJwtCached);
   sameToken('floor', 'floor (node:crypto)', floor);
   return cases;
