@@ -12,6 +12,12 @@ import {
   UserTokenSession,
   userTokenState,
 } from './session.js';
+import {
+  type AdminClient,
+  makeAdminClient,
+  makeSessionsClient,
+  type SessionsClient,
+} from './sessions-client.js';
 import { isSessionState, jwtExpiry } from './state.js';
 import { createMemoryStorage, type TokenStorage } from './storage.js';
 import { type ClientConfig, type ConfigOptions, call, resolveConfig } from './transport.js';
@@ -341,6 +347,18 @@ function makeUatJwtClient(base: Part): UatJwtClient {
   };
 }
 
+// --- Sessions and administration (the opt-in `sessions` profile) ---------------------------------
+
+/** The signed-in user's sessions alone; see `createTollgateClient`. */
+export function createSessionsClient(options: ConfigOptions): SessionsClient {
+  return makeSessionsClient(resolveConfig(options));
+}
+
+/** The administrators' routes of the `sessions` profile alone; see `createTollgateClient`. */
+export function createAdminClient(options: ConfigOptions): AdminClient {
+  return makeAdminClient(resolveConfig(options));
+}
+
 // --- All four ------------------------------------------------------------------------------------
 
 export interface TollgateClient {
@@ -348,6 +366,10 @@ export interface TollgateClient {
   readonly delegatedLogin: DelegatedLoginClient;
   readonly tokenPair: TokenPairClient;
   readonly uatJwt: UatJwtClient;
+  /** The signed-in user's sessions: list, end one, the current one, the others, all (`sessions` profile). */
+  readonly sessions: SessionsClient;
+  /** Administrators: users' sessions and UATs, disable and enable, the audit trail (`sessions` profile). */
+  readonly admin: AdminClient;
   /** The session in the storage (the client's, or the one given), or null when there is none. */
   resume(options?: SessionOptions): Promise<AnySession | null>;
   /** The resolved base URL. */
@@ -355,7 +377,7 @@ export interface TollgateClient {
 }
 
 /**
- * One client for the four APIs of one server: the base URL, `fetch`, clock, refresh skew and
+ * One client for the four APIs of one server (and the opt-in `sessions` profile): the base URL, `fetch`, clock, refresh skew and
  * default storage are given once and shared by the parts. Each part is also available alone
  * (`createTokenPairClient(…)` and so on) for an app that speaks only one API.
  */
@@ -366,6 +388,8 @@ export function createTollgateClient(options: TollgateClientOptions): TollgateCl
     delegatedLogin: makeDelegatedLoginClient(base),
     tokenPair: makeTokenPairClient(base),
     uatJwt: makeUatJwtClient(base),
+    sessions: makeSessionsClient(base.config),
+    admin: makeAdminClient(base.config),
     baseUrl: base.config.baseUrl.href,
     async resume(sessionOptions = {}) {
       const storage = sessionOptions.storage ?? base.storage;

@@ -31,6 +31,8 @@ export const CATALOGUE_CODES = [
   'delegated_token_not_allowed',
   'unknown_user',
   'not_found',
+  'user_exists',
+  'not_supported',
   'rate_limited',
   'login_overloaded',
   'store_unavailable',
@@ -56,7 +58,8 @@ export type ErrorCode = CatalogueCode | ClientCode | (string & {});
 /** The header carrying the catalogue code on every error response, whatever the profile's body. */
 export const ERROR_CODE_HEADER = 'tollgate-error-code';
 
-export type ProfileName = 'user-tokens' | 'delegated-login' | 'token-pair' | 'uat-jwt';
+/** The server's HTTP profiles; `sessions` is opt-in on the server (`profiles: [..., 'sessions']`). */
+export type ProfileName = 'user-tokens' | 'delegated-login' | 'token-pair' | 'uat-jwt' | 'sessions';
 
 export interface TollgateClientErrorInit {
   readonly status: number;
@@ -159,10 +162,12 @@ const STATUS_CODES: Readonly<Record<number, CatalogueCode>> = {
   403: 'insufficient_permission',
   404: 'not_found',
   405: 'method_not_allowed',
+  409: 'user_exists',
   413: 'payload_too_large',
   415: 'unsupported_media_type',
   429: 'rate_limited',
   500: 'internal_error',
+  501: 'not_supported',
   503: 'store_unavailable',
 };
 

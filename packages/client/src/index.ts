@@ -3,7 +3,9 @@
 export {
   type AdminCredential,
   type CreateUatInput,
+  createAdminClient,
   createDelegatedLoginClient,
+  createSessionsClient,
   createTokenPairClient,
   createTollgateClient,
   createUatJwtClient,
@@ -49,6 +51,7 @@ export {
   UatSession,
   UserTokenSession,
 } from './session.js';
+export type { AdminClient, SessionsClient } from './sessions-client.js';
 export {
   AUTHORIZATION_SCHEME,
   type DelegatedState,
@@ -69,14 +72,21 @@ export {
   type WebStorageOptions,
 } from './storage.js';
 export type { FetchLike } from './transport.js';
-export type {
-  CreatedUat,
-  CurrentEnvironment,
-  Environment,
-  KnownPermission,
-  Me,
-  TokenPair,
-  TokenPairEnvelope,
-  UatSummary,
-  UserTokenResponse,
+export {
+  AUDIT_EVENT_TYPES,
+  type AuditEvent,
+  type AuditEventType,
+  type AuditQuery,
+  type CreatedUat,
+  type CurrentEnvironment,
+  type Environment,
+  type KnownPermission,
+  type Me,
+  type Revoked,
+  type SessionKind,
+  type SessionSummary,
+  type TokenPair,
+  type TokenPairEnvelope,
+  type UatSummary,
+  type UserTokenResponse,
 } from './types.js';

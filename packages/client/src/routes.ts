@@ -4,7 +4,15 @@ import type { ProfileName } from './errors.js';
  * A field the client reads from a success body, by path: `token`, `content[].refreshToken`
  * (every element of the array `content`), `[].id` (every element of a top-level array).
  */
-export type FieldType = 'string' | 'number' | 'string|null' | 'string[]' | 'object|null' | 'array';
+export type FieldType =
+  | 'string'
+  | 'number'
+  | 'boolean'
+  | 'string|null'
+  | 'string[]'
+  | 'object'
+  | 'object|null'
+  | 'array';
 
 export interface RouteSpec {
   readonly method: 'GET' | 'POST' | 'DELETE';
@@ -44,6 +52,29 @@ const UAT_COMMON: Readonly<Record<string, FieldType>> = {
   permissions: 'string[]',
   created_at: 'string',
 };
+
+const each = (fields: Readonly<Record<string, FieldType>>): Readonly<Record<string, FieldType>> =>
+  Object.fromEntries(Object.entries(fields).map(([path, type]) => [`[].${path}`, type]));
+
+const UAT_LIST: Readonly<Record<string, FieldType>> = each({
+  ...UAT_COMMON,
+  last_used_at: 'string|null',
+  revoked_at: 'string|null',
+});
+
+const SESSION_LIST: Readonly<Record<string, FieldType>> = each({
+  id: 'string',
+  kind: 'string',
+  current: 'boolean',
+  actor: 'object|null',
+  created_at: 'string',
+  last_used_at: 'string',
+  expires_at: 'string',
+  client_ip: 'string|null',
+  user_agent: 'string|null',
+});
+
+const REVOKED: Readonly<Record<string, FieldType>> = { revoked: 'number' };
 
 /**
  * Every route this client calls, in one table: the client builds its requests from it and checks
@@ -165,11 +196,7 @@ export const ROUTES = {
     path: '/api/v2/me/tokens/',
     profile: 'uat-jwt',
     status: 200,
-    reads: {
-      ...Object.fromEntries(Object.entries(UAT_COMMON).map(([path, type]) => [`[].${path}`, type])),
-      '[].last_used_at': 'string|null',
-      '[].revoked_at': 'string|null',
-    },
+    reads: UAT_LIST,
   },
   revokeUat: {
     method: 'DELETE',
@@ -177,6 +204,103 @@ export const ROUTES = {
     profile: 'uat-jwt',
     status: 204,
     reads: {},
+  },
+  // Sessions (opt-in): the signed-in user's own.
+  listSessions: {
+    method: 'GET',
+    path: '/api/v2/sessions/',
+    profile: 'sessions',
+    status: 200,
+    reads: SESSION_LIST,
+  },
+  revokeSession: {
+    method: 'DELETE',
+    path: '/api/v2/sessions/{id}/',
+    profile: 'sessions',
+    status: 204,
+    reads: {},
+  },
+  revokeOtherSessions: {
+    method: 'POST',
+    path: '/api/v2/sessions/revoke-others/',
+    profile: 'sessions',
+    status: 200,
+    reads: REVOKED,
+  },
+  revokeAllSessions: {
+    method: 'POST',
+    path: '/api/v2/sessions/revoke-all/',
+    profile: 'sessions',
+    status: 200,
+    reads: REVOKED,
+  },
+  // Sessions (opt-in): what administrators do to the users within their reach.
+  adminListSessions: {
+    method: 'GET',
+    path: '/api/v2/admin/users/{username}/sessions/',
+    profile: 'sessions',
+    status: 200,
+    reads: SESSION_LIST,
+  },
+  adminRevokeAllSessions: {
+    method: 'DELETE',
+    path: '/api/v2/admin/users/{username}/sessions/',
+    profile: 'sessions',
+    status: 200,
+    reads: REVOKED,
+  },
+  adminRevokeSession: {
+    method: 'DELETE',
+    path: '/api/v2/admin/users/{username}/sessions/{id}/',
+    profile: 'sessions',
+    status: 204,
+    reads: {},
+  },
+  adminListUats: {
+    method: 'GET',
+    path: '/api/v2/admin/users/{username}/uats/',
+    profile: 'sessions',
+    status: 200,
+    reads: UAT_LIST,
+  },
+  adminRevokeUat: {
+    method: 'DELETE',
+    path: '/api/v2/admin/users/{username}/uats/{id}/',
+    profile: 'sessions',
+    status: 204,
+    reads: {},
+  },
+  adminDisableUser: {
+    method: 'POST',
+    path: '/api/v2/admin/users/{username}/disable/',
+    profile: 'sessions',
+    status: 204,
+    reads: {},
+  },
+  adminEnableUser: {
+    method: 'POST',
+    path: '/api/v2/admin/users/{username}/enable/',
+    profile: 'sessions',
+    status: 204,
+    reads: {},
+  },
+  adminAuditEvents: {
+    method: 'GET',
+    path: '/api/v2/admin/audit/',
+    profile: 'sessions',
+    status: 200,
+    sends: { query: ['username', 'actorId', 'type', 'since', 'until', 'limit'] },
+    reads: each({
+      id: 'string',
+      type: 'string',
+      at: 'string',
+      user_id: 'string|null',
+      actor_id: 'string|null',
+      session_id: 'string|null',
+      client_ip: 'string|null',
+      user_agent: 'string|null',
+      details: 'object',
+    }),
   },
 } as const satisfies Record<string, RouteSpec>;
 
@@ -202,10 +326,14 @@ function hasType(value: unknown, type: FieldType): boolean {
       return typeof value === 'string';
     case 'number':
       return typeof value === 'number' && Number.isFinite(value);
+    case 'boolean':
+      return typeof value === 'boolean';
     case 'string|null':
       return value === null || typeof value === 'string';
     case 'string[]':
       return Array.isArray(value) && value.every((item) => typeof item === 'string');
+    case 'object':
+      return typeof value === 'object' && value !== null && !Array.isArray(value);
     case 'object|null':
       return value === null || (typeof value === 'object' && !Array.isArray(value));
     case 'array':

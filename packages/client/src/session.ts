@@ -358,6 +358,15 @@ export class DelegatedSession extends Session<DelegatedState> {}
 /** Scheme D: a user authorization token (`Authorization: UAT`). No refresh. */
 export class UatSession extends Session<UatState> {}
 
+/**
+ * Ends `session` here after the server ended it (`DELETE /api/v2/sessions/current/`, `revoke-all`):
+ * its storage is cleared and later calls fail with `session_ended`, without asking the server again.
+ */
+export async function endedOnServer(session: Session, how: string): Promise<void> {
+  const reason = localError('session_ended', 401, `The session was ended on the server (${how}).`);
+  await (session as unknown as { end(reason: TollgateClientError): Promise<void> }).end(reason);
+}
+
 export type AnySession = UserTokenSession | TokenPairSession | JwtSession | DelegatedSession | UatSession;
 
 // --- states from answers -------------------------------------------------------------------------

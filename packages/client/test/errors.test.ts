@@ -256,6 +256,10 @@ const PRODUCERS: Record<CatalogueCode, [Producer, number, string?] | { readonly 
     async () => refused(client.uatJwt.revokeToken(await jwt(ETHAN), '00000000-0000-4000-8000-00000000beef')),
     404,
   ],
+  user_exists: { notProducible: 'no HTTP route creates users (the CLI reports it: cli-users.test.ts)' },
+  not_supported: {
+    notProducible: 'the example serves no sessions profile (sessions-client.test.ts provokes it)',
+  },
   rate_limited: { notProducible: 'the examples mount no rate limiter' },
   login_overloaded: {
     notProducible:
@@ -295,10 +299,12 @@ describe('the error catalogue', () => {
       [
         'internal_error',
         'login_overloaded',
+        'not_supported',
         'rate_limited',
         'session_expired',
         'store_unavailable',
         'token_not_yet_valid',
+        'user_exists',
       ].sort(),
     );
   });

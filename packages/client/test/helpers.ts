@@ -18,8 +18,14 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
-/** The real examples/express server, in process, on 127.0.0.1, with a fresh SQLite file. */
-export async function startTestServer(lifetimes?: Partial<Lifetimes>): Promise<TestServer> {
+/**
+ * The real examples/express server, in process, on 127.0.0.1, with a fresh SQLite file. The refresh
+ * reuse interval is off unless given: a rotated refresh token presented again is reuse at once.
+ */
+export async function startTestServer(
+  lifetimes?: Partial<Lifetimes>,
+  options: { readonly refreshReuseIntervalSeconds?: number } = {},
+): Promise<TestServer> {
   const dir = mkdtempSync(join(tmpdir(), 'tollgate-client-'));
   const server = await startServer({
     port: 0,
@@ -27,6 +33,7 @@ export async function startTestServer(lifetimes?: Partial<Lifetimes>): Promise<T
     database: join(dir, 'tollgate.db'),
     passwordHasher: createScryptPasswordHasher({ logN: 10, r: 8, p: 1 }),
     logger: false,
+    refreshReuseIntervalSeconds: options.refreshReuseIntervalSeconds ?? 0,
     ...(lifetimes ? { lifetimes } : {}),
   });
   return {

@@ -1,9 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type FieldType, ROUTES, type RouteSpec } from '../src/index.js';
-import { startTestServer, type TestServer } from './helpers.js';
+import { startTestServer } from './helpers.js';
+import { type SessionsServer, startSessionsServer } from './sessions-server.js';
 
-// The client's route table checked against the OpenAPI document the running example serves
-// (built by the core from the same table that serves the routes): every route the client calls
+// The client's route table checked against the OpenAPI document a running server serves with
+// every profile, the opt-in `sessions` one included (built by the core from the same table that
+// serves the routes): every route the client calls
 // exists with its method, its success status and content type, every field the client sends is
 // a documented body property or query parameter, and every field it reads is a documented,
 // required property of the success schema with the type the client expects.
@@ -40,6 +42,10 @@ function satisfies(schema: Schema, type: FieldType): boolean {
       return same(types, ['string']);
     case 'number':
       return same(types, ['number']) || same(types, ['integer']);
+    case 'boolean':
+      return same(types, ['boolean']);
+    case 'object':
+      return same(types, ['object']);
     case 'string|null':
       return same(types, ['string', 'null']);
     case 'string[]':
@@ -71,11 +77,11 @@ function schemaAt(root: Schema, path: string): Schema | string {
   return schema;
 }
 
-let server: TestServer;
+let server: SessionsServer;
 let doc: Document;
 
 beforeAll(async () => {
-  server = await startTestServer();
+  server = await startSessionsServer();
   const response = await fetch(`${server.url}/openapi.json`);
   expect(response.status).toBe(200);
   doc = (await response.json()) as Document;
@@ -85,11 +91,24 @@ afterAll(() => server.close());
 const routes = Object.entries(ROUTES) as [string, RouteSpec][];
 
 describe('the client route table against /openapi.json', () => {
-  it('covers every route the client calls: 14 of them, over the four profiles', () => {
-    expect(routes).toHaveLength(14);
+  it('covers every route the client calls: 26 of them, over the five profiles', () => {
+    expect(routes).toHaveLength(26);
     expect(new Set(routes.map(([, route]) => route.profile))).toEqual(
-      new Set(['user-tokens', 'delegated-login', 'token-pair', 'uat-jwt']),
+      new Set(['user-tokens', 'delegated-login', 'token-pair', 'uat-jwt', 'sessions']),
     );
+  });
+
+  it('covers every route of the sessions profile', () => {
+    const served = Object.entries(doc.paths).flatMap(([path, operations]) =>
+      Object.keys(operations)
+        .filter(() => path.startsWith('/api/v2/sessions/') || path.startsWith('/api/v2/admin/'))
+        .map((method) => `${method.toUpperCase()} ${path}`),
+    );
+    const called = routes
+      .filter(([, route]) => route.profile === 'sessions')
+      .map(([, route]) => `${route.method} ${route.path}`);
+    expect(served.length).toBeGreaterThan(0);
+    expect([...called].sort()).toEqual([...served].sort());
   });
 
   it.each(routes)('%s: the method, path, success status and content type are documented', (_name, route) => {
@@ -136,8 +155,14 @@ describe('the client route table against /openapi.json', () => {
     );
   });
 
-  it('documents the demo routes the tests call through session.fetch', () => {
-    expect(doc.paths['/api/v2/scans/download']?.get?.responses['200']).toBeDefined();
-    expect(doc.paths['/api/v2/brands/']?.post?.responses['201']).toBeDefined();
+  it('documents the demo routes the tests call through session.fetch (on the example)', async () => {
+    const example = await startTestServer();
+    try {
+      const demo = (await (await fetch(`${example.url}/openapi.json`)).json()) as Document;
+      expect(demo.paths['/api/v2/scans/download']?.get?.responses['200']).toBeDefined();
+      expect(demo.paths['/api/v2/brands/']?.post?.responses['201']).toBeDefined();
+    } finally {
+      await example.close();
+    }
   });
 });
