@@ -310,7 +310,9 @@ describe.concurrent('tollgate CLI', () => {
     const { run } = cli(); // not signed in: help needs no session and no server
     const usage = await run(['--help']);
     expect(usage.code).toBe(0);
-    expect(usage.stdout).toMatch(/^Usage: tollgate login\|whoami\|env\|uat\|logout\|help \[options\]\n/);
+    expect(usage.stdout).toMatch(
+      /^Usage: tollgate login\|whoami\|env\|uat\|sessions\|admin\|logout\|help \[options\]\n/,
+    );
     expect(usage.stdout).toContain('--version');
     expect(await run(['-h'])).toEqual(usage);
     expect(await run(['help'])).toEqual(usage);
@@ -327,6 +329,19 @@ describe.concurrent('tollgate CLI', () => {
       ['uat', 'create'],
       ['uat', 'list'],
       ['uat', 'revoke'],
+      ['sessions'],
+      ['sessions', 'list'],
+      ['sessions', 'revoke'],
+      ['sessions', 'revoke-others'],
+      ['sessions', 'revoke-all'],
+      ['admin'],
+      ['admin', 'sessions'],
+      ['admin', 'revoke-sessions'],
+      ['admin', 'uats'],
+      ['admin', 'revoke-uat'],
+      ['admin', 'disable'],
+      ['admin', 'enable'],
+      ['admin', 'audit'],
     ];
     const texts = new Set<string>();
     for (const command of commands) {

@@ -1,275 +1,33 @@
-import { stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline/promises';
-import { parseArgs } from 'node:util';
 import packageJson from '../../package.json' with { type: 'json' };
-import { createTollgateClient, type TollgateClient } from '../client.js';
 import { TollgateClientError } from '../errors.js';
 import { createFileStorage } from '../file-storage.js';
 import { type AnySession, UserTokenSession } from '../session.js';
-import { isSessionState, type SessionState } from '../state.js';
-import type { TokenStorage } from '../storage.js';
-import type { FetchLike } from '../transport.js';
-import type { UatSummary } from '../types.js';
+import { adminCommand } from './admin.js';
+import {
+  type CliIo,
+  type CliScheme,
+  type CliState,
+  type Context,
+  clientFor,
+  cliIo,
+  HelpRequest,
+  noPositionals,
+  parse,
+  printTable,
+  Refused,
+  SCHEME_LABEL,
+  SCHEMES,
+  saved,
+  subcommand,
+  UsageError,
+  uatStatus,
+} from './common.js';
+import { HELP, type HelpTopic, USAGE } from './help.js';
+import { sessionsCommand } from './sessions.js';
 
-/** Standard input as the CLI reads it: a stream, a terminal when `isTTY` (then with `setRawMode`). */
-export type CliStdin = NodeJS.ReadableStream & {
-  readonly isTTY?: boolean;
-  setRawMode?(mode: boolean): unknown;
-};
-
-/** What the CLI touches outside itself; `runCli` defaults each to the process's own. */
-export interface CliIo {
-  readonly env: Readonly<Record<string, string | undefined>>;
-  readonly stdout: (text: string) => void;
-  readonly stderr: (text: string) => void;
-  /** Where the default `readSecret` and `readLine` read (default `process.stdin`). */
-  readonly stdin: CliStdin;
-  /** A secret: typed without echo on a terminal; otherwise the first line of standard input. */
-  readonly readSecret: (prompt: string) => Promise<string>;
-  /** A visible answer on a terminal; null when there is no terminal to ask. */
-  readonly readLine: (prompt: string) => Promise<string | null>;
-  readonly fetch?: FetchLike;
-}
-
-const USAGE = `Usage: tollgate login|whoami|env|uat|logout|help [options]
-       tollgate <command> --help
-       tollgate --version
-
-Commands:
-  login --url URL --scheme jwt|pair|user [--username U] [--environment E]
-                          sign in; the password comes from TOLLGATE_PASSWORD or a prompt
-  whoami [--json]         who the saved session is
-  env list [--json]       the environments you may use (scheme user)
-  env use <id>            switch the session to an environment (scheme user)
-  uat create --name N --expires YYYY-MM-DD --permission P [--permission Q …] [--json]
-                          create a user authorization token (shown once), valid through that day (UTC)
-  uat list [--json]       your user authorization tokens
-  uat revoke <id>         revoke one; it stops working at once
-  logout                  forget the session (a token pair is also revoked on the server)
-  help [command]          this text, or a command's help (as does: tollgate <command> --help)
-
-Options:
-  -h, --help              help (after a command: that command's)
-  --version               the version of tollgate (@tollgate/client)
-
-Environment:
-  TOLLGATE_CONFIG_DIR     where the session file is kept (default ~/.config/tollgate), mode 0600
-  TOLLGATE_PASSWORD       the password for login (never an argument)
-  TOLLGATE_USERNAME       the username for login, instead of --username
-  TOLLGATE_URL            the server for login, instead of --url
-
-Exit codes: 0 done; 1 refused by the server (its code is printed) or the server unreachable;
-2 usage error (bad arguments, no session, a command the session's scheme cannot do).
-`;
-
-const JSON_OPTION = '  --json                  print JSON\n';
-const HELP_OPTION = '  -h, --help              this text\n';
-
-/** Each command's help; its first paragraph (the `Usage:` lines) is printed with a usage error. */
-const HELP = {
-  login: `Usage: tollgate login --url URL --scheme jwt|pair|user [--username U] [--environment E]
-
-Sign in and save the session in $TOLLGATE_CONFIG_DIR/session.json (default ~/.config/tollgate).
-The password comes from TOLLGATE_PASSWORD, a prompt without echo, or the first line of standard
-input when that is not a terminal. It is never an argument.
-
-Options:
-  --url URL               the server (default TOLLGATE_URL)
-  --scheme jwt|pair|user  jwt: JWT login (scheme D), no refresh
-                          pair: token pair (scheme C), refreshed automatically
-                          user: user token (scheme A), refreshed automatically, with environments
-  --username U            default TOLLGATE_USERNAME, else a prompt on a terminal
-  --environment E         the environment to sign in to (--scheme user only)
-${HELP_OPTION}`,
-  logout: `Usage: tollgate logout
-
-Forget the saved session. A token pair is also revoked on the server.
-
-Options:
-${HELP_OPTION}`,
-  whoami: `Usage: tollgate whoami [--json]
-
-Who the saved session is: the user, the server, how it signed in, customer, roles, permissions,
-environment and when the token expires.
-
-Options:
-${JSON_OPTION}${HELP_OPTION}`,
-  env: `Usage: tollgate env list [--json]
-       tollgate env use <id>
-
-The environments of a user token session (tollgate login --scheme user).
-
-Commands:
-  env list [--json]       the environments you may use; * marks the session's
-  env use <id>            switch the session to an environment
-
-Run 'tollgate env <command> --help' for a command's options.
-`,
-  'env list': `Usage: tollgate env list [--json]
-
-The environments you may use (scheme user); * marks the session's.
-
-Options:
-${JSON_OPTION}${HELP_OPTION}`,
-  'env use': `Usage: tollgate env use <id>
-
-Switch the session to the environment <id> (scheme user). The server refuses an environment
-the user may not use.
-
-Options:
-${HELP_OPTION}`,
-  uat: `Usage: tollgate uat create --name N --expires YYYY-MM-DD --permission P [--permission Q …] [--json]
-       tollgate uat list [--json]
-       tollgate uat revoke <id>
-
-User authorization tokens (UATs): tokens for scripts, sent as "Authorization: UAT <token>".
-
-Commands:
-  uat create              create one; its value is printed once
-  uat list                yours, with their status (active, revoked, expired)
-  uat revoke <id>         revoke one; it stops working at once
-
-Run 'tollgate uat <command> --help' for a command's options.
-`,
-  'uat create': `Usage: tollgate uat create --name N --expires YYYY-MM-DD --permission P [--permission Q …] [--json]
-
-Create a user authorization token. Its value is printed once, last; keep it secret.
-
-Options:
-  --name N                a name to tell it by
-  --expires YYYY-MM-DD    valid through that day: it expires at 23:59:59 UTC
-  --permission P          a permission it carries (repeat for more; at least one)
-${JSON_OPTION}${HELP_OPTION}`,
-  'uat list': `Usage: tollgate uat list [--json]
-
-Your user authorization tokens: id, name, prefix, expiry, status and permissions (never the value).
-
-Options:
-${JSON_OPTION}${HELP_OPTION}`,
-  'uat revoke': `Usage: tollgate uat revoke <id>
-
-Revoke the user authorization token <id>; it stops working at once. Revoking one twice is
-not an error.
-
-Options:
-${HELP_OPTION}`,
-  help: USAGE,
-} as const;
-type HelpTopic = keyof typeof HELP;
-
-/** `--help` or `-h` before any `--`. */
-function wantsHelp(args: readonly string[]): boolean {
-  for (const arg of args) {
-    if (arg === '--') return false;
-    if (arg === '--help' || arg === '-h') return true;
-  }
-  return false;
-}
-
-/** Thrown to print a command's help (stdout, exit code 0) instead of running it. */
-class HelpRequest {
-  constructor(readonly topic: HelpTopic) {}
-}
-
-/** A mistake of the user's: exit code 2. With a topic, that command's usage is printed too. */
-class UsageError extends Error {
-  constructor(
-    message: string,
-    readonly topic?: HelpTopic,
-  ) {
-    super(message);
-  }
-}
-
-interface CliState {
-  readonly version: 1;
-  readonly url: string;
-  readonly session: SessionState;
-}
-
-interface Context {
-  readonly io: CliIo;
-  readonly out: (line?: string) => void;
-  readonly file: string;
-  readonly store: TokenStorage<CliState>;
-}
-
-const SCHEMES = ['jwt', 'pair', 'user'] as const;
-type CliScheme = (typeof SCHEMES)[number];
-const SCHEME_LABEL: Record<SessionState['scheme'], string> = {
-  jwt: 'JWT login (scheme D)',
-  pair: 'token pair (scheme C)',
-  user: 'user token (scheme A)',
-  delegated: 'delegated login (scheme B)',
-  uat: 'user authorization token (scheme D)',
-};
-
-/** The process's own streams and environment, with `overrides` on top. */
-function cliIo(overrides: Partial<CliIo>): CliIo {
-  const stdin: CliStdin = overrides.stdin ?? process.stdin;
-  const stderr = overrides.stderr ?? ((text: string) => process.stderr.write(text));
-  return {
-    env: process.env,
-    stdout: (text) => process.stdout.write(text),
-    readSecret: (prompt) => (stdin.isTTY ? promptHidden(stdin, stderr, prompt) : readFirstLine(stdin)),
-    readLine: async (prompt) => {
-      if (!stdin.isTTY) return null;
-      const rl = createInterface({ input: stdin, output: process.stderr });
-      try {
-        return await rl.question(prompt);
-      } finally {
-        rl.close();
-      }
-    },
-    ...overrides,
-    stdin,
-    stderr,
-  };
-}
-
-function promptHidden(stdin: CliStdin, stderr: (text: string) => void, prompt: string): Promise<string> {
-  stderr(prompt);
-  stdin.setRawMode?.(true);
-  stdin.setEncoding('utf8');
-  stdin.resume();
-  return new Promise((resolve, reject) => {
-    let value = '';
-    const finish = () => {
-      stdin.off('data', onData);
-      stdin.setRawMode?.(false);
-      stdin.pause();
-      stderr('\n');
-    };
-    const onData = (chunk: string) => {
-      for (const char of chunk) {
-        if (char === '\r' || char === '\n' || char === '\u0004') {
-          finish();
-          resolve(value);
-          return;
-        }
-        if (char === '\u0003') {
-          finish();
-          reject(new UsageError('cancelled'));
-          return;
-        }
-        value = char === '\u007f' || char === '\b' ? value.slice(0, -1) : value + char;
-      }
-    };
-    stdin.on('data', onData);
-  });
-}
-
-async function readFirstLine(stdin: CliStdin): Promise<string> {
-  const rl = createInterface({ input: stdin, terminal: false });
-  try {
-    for await (const line of rl) return line;
-    return '';
-  } finally {
-    rl.close();
-  }
-}
+export type { CliIo, CliStdin } from './common.js';
 
 /**
  * Runs one `tollgate` command; resolves to the exit code (0 done, 1 refused or unreachable,
@@ -298,6 +56,10 @@ export async function runCli(argv: readonly string[], overrides: Partial<CliIo> 
         return await envCommand(context, rest);
       case 'uat':
         return await uatCommand(context, rest);
+      case 'sessions':
+        return await sessionsCommand(context, rest);
+      case 'admin':
+        return await adminCommand(context, rest);
       case '--version':
         noPositionals(rest, 'help');
         context.out(packageJson.version);
@@ -359,6 +121,10 @@ function report(context: Context, error: unknown): number {
     io.stderr(`tollgate: ${error.message}\n${usage}\nRun '${more}' for more.\n`);
     return 2;
   }
+  if (error instanceof Refused) {
+    io.stderr(`error: ${error.message} [${error.code}]\n`);
+    return 1;
+  }
   if (error instanceof TollgateClientError) {
     if (error.code === 'session_ended') {
       const cause = error.cause instanceof TollgateClientError ? ` (${error.cause.code})` : '';
@@ -387,99 +153,6 @@ function report(context: Context, error: unknown): number {
     return 1;
   }
   throw error;
-}
-
-/** The command's options; its help when asked for, a one-line usage error for a bad option. */
-function parse<const T extends Record<string, { type: 'string' | 'boolean'; multiple?: boolean }>>(
-  args: readonly string[],
-  options: T,
-  topic: HelpTopic,
-) {
-  if (wantsHelp(args)) throw new HelpRequest(topic);
-  try {
-    return parseArgs({ args: [...args], options, allowPositionals: true, strict: true });
-  } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
-    const code = (error as { code?: unknown }).code;
-    const option = /'(-{1,2}[\w-]+)/.exec(message)?.[1];
-    if (option === '--password') {
-      throw new UsageError(
-        'the password is never an argument: set TOLLGATE_PASSWORD or answer the prompt',
-        topic,
-      );
-    }
-    if (option && code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
-      throw new UsageError(`unknown option ${option}`, topic);
-    }
-    if (option && code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') {
-      const takesNone = /does not take an argument/.test(message);
-      throw new UsageError(takesNone ? `${option} takes no value` : `${option} needs a value`, topic);
-    }
-    throw new UsageError(message.split('\n')[0] ?? message, topic);
-  }
-}
-
-function noPositionals(positionals: readonly string[], topic: HelpTopic): void {
-  if (positionals.length > 0) throw new UsageError(`unexpected argument: ${positionals[0]}`, topic);
-}
-
-/** The subcommand of `env` or `uat`, its help when asked for, or a usage error. */
-function subcommand<const S extends string>(
-  group: 'env' | 'uat',
-  known: readonly S[],
-  sub: string | undefined,
-): S {
-  if (sub === '--help' || sub === '-h') throw new HelpRequest(group);
-  if (sub === undefined) throw new UsageError(`${group} needs a command: ${known.join(', ')}`, group);
-  if (sub.startsWith('-')) throw new UsageError(`unknown option ${sub}`, group);
-  if (!(known as readonly string[]).includes(sub)) {
-    throw new UsageError(`unknown ${group} command: ${sub}`, group);
-  }
-  return sub as S;
-}
-
-function sessionStorage(context: Context, url: string): TokenStorage {
-  return {
-    get: async () => {
-      const state = await context.store.get();
-      return state && state.url === url ? state.session : null;
-    },
-    set: (session) => context.store.set({ version: 1, url, session }),
-    clear: () => context.store.clear(),
-  };
-}
-
-function clientFor(context: Context, url: string): TollgateClient {
-  return createTollgateClient({
-    baseUrl: url,
-    storage: sessionStorage(context, url),
-    ...(context.io.fetch ? { fetch: context.io.fetch } : {}),
-  });
-}
-
-/** The saved session, or a usage error telling to log in. */
-async function saved(
-  context: Context,
-): Promise<{ client: TollgateClient; session: AnySession; url: string }> {
-  let state: CliState | null;
-  try {
-    state = await context.store.get();
-  } catch (error) {
-    throw new UsageError(
-      `cannot read ${context.file}: ${error instanceof Error ? error.message : String(error)}`,
-    );
-  }
-  if (!state || typeof state.url !== 'string' || !isSessionState(state.session)) {
-    throw new UsageError("not signed in: run 'tollgate login' first");
-  }
-  const mode = (await stat(context.file)).mode;
-  if ((mode & 0o077) !== 0) {
-    context.io.stderr(`warning: ${context.file} is readable by others; run: chmod 600 '${context.file}'\n`);
-  }
-  const client = clientFor(context, state.url);
-  const session = await client.resume();
-  if (!session) throw new UsageError("not signed in: run 'tollgate login' first");
-  return { client, session, url: state.url };
 }
 
 async function login(context: Context, args: readonly string[]): Promise<number> {
@@ -637,11 +310,6 @@ function endOfDay(date: string): string {
   return parsed.toISOString();
 }
 
-function uatStatus(uat: UatSummary, now: number): string {
-  if (uat.revoked_at !== null) return 'revoked';
-  return Date.parse(uat.expires_at) <= now ? 'expired' : 'active';
-}
-
 async function uatCommand(context: Context, args: readonly string[]): Promise<number> {
   const [name, ...rest] = args;
   const sub = subcommand('uat', ['create', 'list', 'revoke'], name);
@@ -703,14 +371,7 @@ async function uatCommand(context: Context, args: readonly string[]): Promise<nu
         uat.permissions.join(','),
       ]),
     ];
-    const widths = rows[0]!.map((_cell, column) => Math.max(...rows.map((row) => row[column]!.length)));
-    for (const row of rows)
-      out(
-        row
-          .map((cell, column) => cell.padEnd(widths[column]!))
-          .join('  ')
-          .trimEnd(),
-      );
+    printTable(out, rows);
     return 0;
   }
   const { positionals } = parse(rest, {}, 'uat revoke');

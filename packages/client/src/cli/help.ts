@@ -1,0 +1,266 @@
+import { AUDIT_EVENT_TYPES } from '../types.js';
+
+// Every text the CLI prints for help. A command's first paragraph (its `Usage:` lines) is also
+// printed with a usage error of that command.
+
+export const USAGE = `Usage: tollgate login|whoami|env|uat|sessions|admin|logout|help [options]
+       tollgate <command> --help
+       tollgate --version
+
+Commands:
+  login --url URL --scheme jwt|pair|user [--username U] [--environment E]
+                          sign in; the password comes from TOLLGATE_PASSWORD or a prompt
+  whoami [--json]         who the saved session is
+  env list [--json]       the environments you may use (scheme user)
+  env use <id>            switch the session to an environment (scheme user)
+  uat create --name N --expires YYYY-MM-DD --permission P [--permission Q …] [--json]
+                          create a user authorization token (shown once), valid through that day (UTC)
+  uat list [--json]       your user authorization tokens
+  uat revoke <id>         revoke one; it stops working at once
+  sessions list [--json]  your sessions; * marks this one
+  sessions revoke <id>|current | revoke-others | revoke-all
+                          end one of your sessions, every other one, or all of them
+  admin sessions|revoke-sessions|uats|revoke-uat|disable|enable|audit …
+                          what an administrator does to users (with an administrator's session)
+  logout                  forget the session (a token pair is also revoked on the server)
+  help [command]          this text, or a command's help (as does: tollgate <command> --help)
+
+Options:
+  -h, --help              help (after a command: that command's)
+  --version               the version of tollgate (@tollgate/client)
+
+Environment:
+  TOLLGATE_CONFIG_DIR     where the session file is kept (default ~/.config/tollgate), mode 0600
+  TOLLGATE_PASSWORD       the password for login (never an argument)
+  TOLLGATE_USERNAME       the username for login, instead of --username
+  TOLLGATE_URL            the server for login, instead of --url
+
+The sessions and admin commands need a server that serves the opt-in 'sessions' profile.
+
+Exit codes: 0 done; 1 refused by the server (its code is printed) or the server unreachable;
+2 usage error (bad arguments, no session, a command the session's scheme cannot do).
+`;
+
+const JSON_OPTION = '  --json                  print JSON\n';
+const HELP_OPTION = '  -h, --help              this text\n';
+
+const AUDIT_FILTERS = `  --username U            events about this user
+  --actor ID              events this actor caused (an administrator's id; cli for this CLI)
+  --type T                events of this type: ${AUDIT_EVENT_TYPES.slice(0, 3).join(', ')},
+                          ${AUDIT_EVENT_TYPES.slice(3, 7).join(', ')},
+                          ${AUDIT_EVENT_TYPES.slice(7, 10).join(', ')},
+                          ${AUDIT_EVENT_TYPES.slice(10, 13).join(', ')},
+                          ${AUDIT_EVENT_TYPES.slice(13).join(', ')}
+  --since ISO             from this instant on (an ISO 8601 date or date-time)
+  --until ISO             before this instant
+  --limit N               at most N events, newest first (1 to 1000; default 100)
+`;
+
+/** Each command's help. */
+export const HELP = {
+  login: `Usage: tollgate login --url URL --scheme jwt|pair|user [--username U] [--environment E]
+
+Sign in and save the session in $TOLLGATE_CONFIG_DIR/session.json (default ~/.config/tollgate).
+The password comes from TOLLGATE_PASSWORD, a prompt without echo, or the first line of standard
+input when that is not a terminal. It is never an argument.
+
+Options:
+  --url URL               the server (default TOLLGATE_URL)
+  --scheme jwt|pair|user  jwt: JWT login (scheme D), no refresh
+                          pair: token pair (scheme C), refreshed automatically
+                          user: user token (scheme A), refreshed automatically, with environments
+  --username U            default TOLLGATE_USERNAME, else a prompt on a terminal
+  --environment E         the environment to sign in to (--scheme user only)
+${HELP_OPTION}`,
+  logout: `Usage: tollgate logout
+
+Forget the saved session. A token pair is also revoked on the server.
+
+Options:
+${HELP_OPTION}`,
+  whoami: `Usage: tollgate whoami [--json]
+
+Who the saved session is: the user, the server, how it signed in, customer, roles, permissions,
+environment and when the token expires.
+
+Options:
+${JSON_OPTION}${HELP_OPTION}`,
+  env: `Usage: tollgate env list [--json]
+       tollgate env use <id>
+
+The environments of a user token session (tollgate login --scheme user).
+
+Commands:
+  env list [--json]       the environments you may use; * marks the session's
+  env use <id>            switch the session to an environment
+
+Run 'tollgate env <command> --help' for a command's options.
+`,
+  'env list': `Usage: tollgate env list [--json]
+
+The environments you may use (scheme user); * marks the session's.
+
+Options:
+${JSON_OPTION}${HELP_OPTION}`,
+  'env use': `Usage: tollgate env use <id>
+
+Switch the session to the environment <id> (scheme user). The server refuses an environment
+the user may not use.
+
+Options:
+${HELP_OPTION}`,
+  uat: `Usage: tollgate uat create --name N --expires YYYY-MM-DD --permission P [--permission Q …] [--json]
+       tollgate uat list [--json]
+       tollgate uat revoke <id>
+
+User authorization tokens (UATs): tokens for scripts, sent as "Authorization: UAT <token>".
+
+Commands:
+  uat create              create one; its value is printed once
+  uat list                yours, with their status (active, revoked, expired)
+  uat revoke <id>         revoke one; it stops working at once
+
+Run 'tollgate uat <command> --help' for a command's options.
+`,
+  'uat create': `Usage: tollgate uat create --name N --expires YYYY-MM-DD --permission P [--permission Q …] [--json]
+
+Create a user authorization token. Its value is printed once, last; keep it secret.
+
+Options:
+  --name N                a name to tell it by
+  --expires YYYY-MM-DD    valid through that day: it expires at 23:59:59 UTC
+  --permission P          a permission it carries (repeat for more; at least one)
+${JSON_OPTION}${HELP_OPTION}`,
+  'uat list': `Usage: tollgate uat list [--json]
+
+Your user authorization tokens: id, name, prefix, expiry, status and permissions (never the value).
+
+Options:
+${JSON_OPTION}${HELP_OPTION}`,
+  'uat revoke': `Usage: tollgate uat revoke <id>
+
+Revoke the user authorization token <id>; it stops working at once. Revoking one twice is
+not an error.
+
+Options:
+${HELP_OPTION}`,
+  sessions: `Usage: tollgate sessions list [--json]
+       tollgate sessions revoke <id>|current
+       tollgate sessions revoke-others
+       tollgate sessions revoke-all
+
+Your sessions on the server: each login (JWT, token pair, user token) and each delegated login
+is one, until it expires or is ended. Needs the server's 'sessions' profile and a session saved
+by 'tollgate login' (any scheme).
+
+Commands:
+  sessions list           your live sessions, newest first; * marks this one
+  sessions revoke <id>    end one session; every token of it is refused at once
+  sessions revoke-others  end every session but this one
+  sessions revoke-all     end every session, this one included (then you are signed out)
+
+Run 'tollgate sessions <command> --help' for a command's options.
+`,
+  'sessions list': `Usage: tollgate sessions list [--json]
+
+Your live sessions, newest first: id, kind, when it was created, last used and expires, and where
+from (IP address, user agent). * marks the session of this CLI; an administrator acting for you
+(a delegated login, an issued user token) is named.
+
+Options:
+${JSON_OPTION}${HELP_OPTION}`,
+  'sessions revoke': `Usage: tollgate sessions revoke <id>|current
+
+End one of your sessions: every token of it is refused at once. 'current' ends the session of
+this CLI, and forgets it here (you are signed out).
+
+Options:
+${HELP_OPTION}`,
+  'sessions revoke-others': `Usage: tollgate sessions revoke-others
+
+End every one of your sessions but the one of this CLI ("sign out everywhere else").
+
+Options:
+${HELP_OPTION}`,
+  'sessions revoke-all': `Usage: tollgate sessions revoke-all
+
+End every one of your sessions, the one of this CLI included, which is then forgotten here.
+
+Options:
+${HELP_OPTION}`,
+  admin: `Usage: tollgate admin sessions <username> [--json]
+       tollgate admin revoke-sessions <username> [--session <id>]
+       tollgate admin uats <username> [--json]
+       tollgate admin revoke-uat <username> <id>
+       tollgate admin disable|enable <username>
+       tollgate admin audit [--username U] [--actor ID] [--type T] [--since ISO] [--until ISO] [--limit N] [--json]
+
+What an administrator does to the customer users within its reach (an enterprise administrator:
+all of them; a domain administrator: those of its domain), over HTTP with the administrator's
+session saved by 'tollgate login --scheme pair' or '--scheme jwt'. Needs the server's 'sessions'
+profile. An unknown user and one out of reach are both refused as unknown_user.
+
+Commands:
+  admin sessions          a user's live sessions
+  admin revoke-sessions   end every session of a user, or one (--session)
+  admin uats              a user's user authorization tokens (never their values)
+  admin revoke-uat        revoke one of a user's UATs
+  admin disable           disable a user: no more logins, every credential revoked
+  admin enable            enable a disabled user again
+  admin audit             the audit trail, newest first
+
+Run 'tollgate admin <command> --help' for a command's options.
+`,
+  'admin sessions': `Usage: tollgate admin sessions <username> [--json]
+
+A user's live sessions, newest first: id, kind, when created, last used and expires, where from.
+
+Options:
+${JSON_OPTION}${HELP_OPTION}`,
+  'admin revoke-sessions': `Usage: tollgate admin revoke-sessions <username> [--session <id>]
+
+End every live session of a user (or only the one --session names): every token of it is
+refused at once. The user's UATs stay valid ('admin revoke-uat', 'admin disable').
+
+Options:
+  --session ID            end only this session
+${HELP_OPTION}`,
+  'admin uats': `Usage: tollgate admin uats <username> [--json]
+
+A user's user authorization tokens, newest first: id, name, prefix, expiry, status, permissions
+(never the value).
+
+Options:
+${JSON_OPTION}${HELP_OPTION}`,
+  'admin revoke-uat': `Usage: tollgate admin revoke-uat <username> <id>
+
+Revoke one of a user's user authorization tokens; it stops working at once.
+
+Options:
+${HELP_OPTION}`,
+  'admin disable': `Usage: tollgate admin disable <username>
+
+Disable a user: its logins are refused, and every credential it holds (sessions, their tokens,
+UATs) is revoked on every instance.
+
+Options:
+${HELP_OPTION}`,
+  'admin enable': `Usage: tollgate admin enable <username>
+
+Enable a disabled user: it may log in again. Its earlier credentials stay revoked.
+
+Options:
+${HELP_OPTION}`,
+  'admin audit': `Usage: tollgate admin audit [--username U] [--actor ID] [--type T] [--since ISO] [--until ISO] [--limit N] [--json]
+
+The audit trail the server keeps (logins, issued and refreshed tokens, revocations, delegations,
+UATs, user changes, rate limits), newest first; never a password or a token value. A domain
+administrator names a user of its domain with --username. The server must keep an audit log it
+can query (openSqliteStore(...).audit, openPostgresStore(...).audit); otherwise: not_supported.
+
+Options:
+${AUDIT_FILTERS}${JSON_OPTION}${HELP_OPTION}`,
+  help: USAGE,
+} as const;
+
+export type HelpTopic = keyof typeof HELP;
