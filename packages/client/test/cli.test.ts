@@ -311,7 +311,7 @@ describe.concurrent('tollgate CLI', () => {
     const usage = await run(['--help']);
     expect(usage.code).toBe(0);
     expect(usage.stdout).toMatch(
-      /^Usage: tollgate login\|whoami\|env\|uat\|sessions\|admin\|logout\|help \[options\]\n/,
+      /^Usage: tollgate login\|whoami\|env\|uat\|sessions\|admin\|users\|logout\|help \[options\]\n/,
     );
     expect(usage.stdout).toContain('--version');
     expect(await run(['-h'])).toEqual(usage);
@@ -342,6 +342,13 @@ describe.concurrent('tollgate CLI', () => {
       ['admin', 'disable'],
       ['admin', 'enable'],
       ['admin', 'audit'],
+      ['users'],
+      ['users', 'create'],
+      ['users', 'set-password'],
+      ['users', 'disable'],
+      ['users', 'enable'],
+      ['users', 'log-out-everywhere'],
+      ['users', 'audit'],
     ];
     const texts = new Set<string>();
     for (const command of commands) {
@@ -361,6 +368,16 @@ describe.concurrent('tollgate CLI', () => {
       expect(login).toContain(option);
     }
     expect((await run(['uat', 'create', '-h'])).stdout).toMatch(/--permission P\s+.*repeat/);
+    // Revocations made on the database reach running instances at their next sync: the help says so.
+    for (const command of ['set-password', 'disable', 'log-out-everywhere']) {
+      expect((await run(['users', command, '--help'])).stdout).toContain(
+        "Running app instances learn of it from the store's revocation log within their sync\ninterval (1 s by default",
+      );
+    }
+    expect((await run(['users', '--help'])).stdout).toContain('within their sync\ninterval (1 s by default)');
+    for (const option of ['--sqlite FILE', '--postgres URL', '--schema S', 'TOLLGATE_DB', 'DATABASE_URL']) {
+      expect((await run(['users', 'create', '--help'])).stdout).toContain(option);
+    }
 
     // --help wins over the other arguments, before any `--`; nothing runs.
     const anywhere = await run(['login', '--url', server.url, '--bogus', '--help', '--scheme', 'jwt']);

@@ -3,7 +3,7 @@ import { AUDIT_EVENT_TYPES } from '../types.js';
 // Every text the CLI prints for help. A command's first paragraph (its `Usage:` lines) is also
 // printed with a usage error of that command.
 
-export const USAGE = `Usage: tollgate login|whoami|env|uat|sessions|admin|logout|help [options]
+export const USAGE = `Usage: tollgate login|whoami|env|uat|sessions|admin|users|logout|help [options]
        tollgate <command> --help
        tollgate --version
 
@@ -22,6 +22,8 @@ Commands:
                           end one of your sessions, every other one, or all of them
   admin sessions|revoke-sessions|uats|revoke-uat|disable|enable|audit …
                           what an administrator does to users (with an administrator's session)
+  users create|set-password|disable|enable|log-out-everywhere|audit … [--sqlite FILE|--postgres URL]
+                          manage users directly in the database: no server, no session
   logout                  forget the session (a token pair is also revoked on the server)
   help [command]          this text, or a command's help (as does: tollgate <command> --help)
 
@@ -31,18 +33,40 @@ Options:
 
 Environment:
   TOLLGATE_CONFIG_DIR     where the session file is kept (default ~/.config/tollgate), mode 0600
-  TOLLGATE_PASSWORD       the password for login (never an argument)
+  TOLLGATE_PASSWORD       the password for login and users create|set-password (never an argument)
   TOLLGATE_USERNAME       the username for login, instead of --username
   TOLLGATE_URL            the server for login, instead of --url
+  TOLLGATE_DB             the database of users commands: a SQLite file or a postgres:// URL
+  DATABASE_URL            the PostgreSQL database of users commands, when TOLLGATE_DB is not set
+  TOLLGATE_DB_SCHEMA      the PostgreSQL schema of users commands (default public)
 
 The sessions and admin commands need a server that serves the opt-in 'sessions' profile.
 
-Exit codes: 0 done; 1 refused by the server (its code is printed) or the server unreachable;
-2 usage error (bad arguments, no session, a command the session's scheme cannot do).
+Exit codes: 0 done; 1 refused by the server or the database (the code is printed), or either
+unreachable; 2 usage error (bad arguments, no session, a command the session's scheme cannot do).
 `;
 
 const JSON_OPTION = '  --json                  print JSON\n';
 const HELP_OPTION = '  -h, --help              this text\n';
+
+const DATABASE_OPTIONS = `Database (the one your app uses; one of):
+  --sqlite FILE           the SQLite file of the embedded default (it must exist)
+  --postgres URL          a PostgreSQL connection string: postgres://user@host:5432/db
+  --schema S              the PostgreSQL schema (default TOLLGATE_DB_SCHEMA, else public)
+Without --sqlite or --postgres: TOLLGATE_DB (a SQLite file, or a postgres:// URL), else
+DATABASE_URL. Needs @tollgate/store-sqlite and better-sqlite3, or @tollgate/store-postgres
+and pg, installed beside @tollgate/client.
+`;
+
+const REVOCATION_OPTION = `  --max-token-lifetime SECONDS
+                          the longest access, user or delegated token lifetime your app sets:
+                          the revocation is kept that long (default 86400, a day)
+`;
+
+const PROPAGATION = `Every credential the user holds (its sessions, their tokens, its UATs) is revoked in the database
+at once. Running app instances learn of it from the store's revocation log within their sync
+interval (1 s by default, createTollgate's revocations.syncIntervalMs); an instance may accept a
+token it has already verified until then.`;
 
 const AUDIT_FILTERS = `  --username U            events about this user
   --actor ID              events this actor caused (an administrator's id; cli for this CLI)
@@ -260,6 +284,90 @@ can query (openSqliteStore(...).audit, openPostgresStore(...).audit); otherwise:
 
 Options:
 ${AUDIT_FILTERS}${JSON_OPTION}${HELP_OPTION}`,
+  users: `Usage: tollgate users create --username U --email E --kind customer|administrator --organisation ID [options]
+       tollgate users set-password <username>
+       tollgate users disable|enable <username>
+       tollgate users log-out-everywhere <username>
+       tollgate users audit [--username U] [--actor ID] [--type T] [--since ISO] [--until ISO] [--limit N] [--json]
+
+The operator's user lifecycle, for the embedded default: straight on the database your app uses
+(SQLite or PostgreSQL), no server and no session needed, no SQL to write. Each change is recorded
+in the store's audit log with the actor 'cli'. Passwords come from TOLLGATE_PASSWORD, a prompt
+without echo, or the first line of standard input; never an argument.
+
+Commands:
+  users create            create a user
+  users set-password      set a user's password; every credential it holds is revoked
+  users disable           disable a user; every credential it holds is revoked
+  users enable            enable a disabled user (its earlier credentials stay revoked)
+  users log-out-everywhere
+                          revoke every credential the user holds
+  users audit             the audit log of the database, newest first
+
+${DATABASE_OPTIONS}
+Revocations reach running app instances from the store's revocation log within their sync
+interval (1 s by default).
+
+Run 'tollgate users <command> --help' for a command's options.
+`,
+  'users create': `Usage: tollgate users create --username U --email E --kind customer|administrator --organisation ID [options]
+
+Create a user in the database. Its password comes from TOLLGATE_PASSWORD, a prompt without echo
+(asked twice), or the first line of standard input: 8 to 1024 characters.
+
+Options:
+  --username U            the login name (case-insensitive, unique)
+  --email E               its e-mail address
+  --kind K                customer or administrator
+  --organisation ID       the id of the organisation it belongs to (it must exist)
+  --role R                a role (repeat for more), e.g. company_admin
+  --permission P          a permission (repeat for more)
+  --environment E         an environment it may use (repeat for more)
+${HELP_OPTION}
+${DATABASE_OPTIONS}`,
+  'users set-password': `Usage: tollgate users set-password <username>
+
+Set a user's password (from TOLLGATE_PASSWORD, a prompt without echo asked twice, or the first
+line of standard input: 8 to 1024 characters).
+
+${PROPAGATION}
+
+Options:
+${REVOCATION_OPTION}${HELP_OPTION}
+${DATABASE_OPTIONS}`,
+  'users disable': `Usage: tollgate users disable <username>
+
+Disable a user: its logins are refused from now on.
+
+${PROPAGATION}
+
+Options:
+${REVOCATION_OPTION}${HELP_OPTION}
+${DATABASE_OPTIONS}`,
+  'users enable': `Usage: tollgate users enable <username>
+
+Enable a disabled user: it may log in again. Its earlier credentials stay revoked.
+
+Options:
+${HELP_OPTION}
+${DATABASE_OPTIONS}`,
+  'users log-out-everywhere': `Usage: tollgate users log-out-everywhere <username>
+
+Log a user out everywhere; it may log in again.
+
+${PROPAGATION}
+
+Options:
+${REVOCATION_OPTION}${HELP_OPTION}
+${DATABASE_OPTIONS}`,
+  'users audit': `Usage: tollgate users audit [--username U] [--actor ID] [--type T] [--since ISO] [--until ISO] [--limit N] [--json]
+
+The audit log kept in the database (what every app instance on it recorded, and this CLI's changes),
+newest first; never a password or a token value.
+
+Options:
+${AUDIT_FILTERS}${JSON_OPTION}${HELP_OPTION}
+${DATABASE_OPTIONS}`,
   help: USAGE,
 } as const;
 

@@ -26,6 +26,7 @@ import {
 } from './common.js';
 import { HELP, type HelpTopic, USAGE } from './help.js';
 import { sessionsCommand } from './sessions.js';
+import { usersCommand } from './users.js';
 
 export type { CliIo, CliStdin } from './common.js';
 
@@ -60,6 +61,8 @@ export async function runCli(argv: readonly string[], overrides: Partial<CliIo> 
         return await sessionsCommand(context, rest);
       case 'admin':
         return await adminCommand(context, rest);
+      case 'users':
+        return await usersCommand(context, rest);
       case '--version':
         noPositionals(rest, 'help');
         context.out(packageJson.version);
