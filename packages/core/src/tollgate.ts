@@ -34,6 +34,7 @@ import { DEFAULT_LIFETIMES, type Lifetimes, type TollgateOptions } from './optio
 import type { AuditLog, AuditSink } from './ports.js';
 import { JwtCodec } from './tokens/jwt-codec.js';
 import type { KeySet } from './tokens/keys.js';
+import { createUuidv7Source } from './tokens/uuidv7.js';
 import type { Principal, Requirement, UserRecord } from './types.js';
 
 /** A Tollgate: every operation of the four schemes, grouped by what it is about. */
@@ -167,6 +168,7 @@ export function createTollgate(options: TollgateOptions): Tollgate {
     reuseIntervalMs: reuseIntervalSeconds * 1000,
     audit,
     touches,
+    sessionIds: createUuidv7Source(),
     login,
   };
   const housekeeping = createHousekeeping({

@@ -101,10 +101,17 @@ export function createAuthenticator(deps: {
     const check = found.revocation;
     if (check === null) return found.result;
     // Waits only when the revocation state is too stale to trust.
-    if (revocations.isFresh(now)) return revocations.refuses(check) ? refusal('token_revoked') : found.result;
-    return revocations
-      .sync()
-      .then(() => (revocations.refuses(check) ? refusal('token_revoked') : found.result), asRefusal);
+    if (revocations.isFresh(now)) return stillValid(found, check);
+    return revocations.sync().then(() => stillValid(found, check), asRefusal);
+  };
+
+  /** A cached credential, unless revoked: no lookup while nothing was revoked since its last check. */
+  const stillValid = (found: Accepted, check: RevocationCheck): AuthResult => {
+    const version = revocations.version;
+    if (found.checkedVersion === version) return found.result;
+    if (revocations.refuses(check)) return refusal('token_revoked');
+    found.checkedVersion = version;
+    return found.result;
   };
 
   const verifyJwt = (credential: Credential, key: string, now: number): AuthResult | Promise<AuthResult> => {
@@ -141,10 +148,11 @@ export function createAuthenticator(deps: {
     revocation: RevocationCheck,
     now: number,
   ): AuthResult => {
+    const version = revocations.version;
     if (revocations.refuses(revocation)) return refusal('token_revoked');
     if (principal.sessionId !== null) touches.note(principal.sessionId, now);
     return cache.seenBefore(key)
-      ? cache.accept({ credential: key, principal, validUntil, revocation }).result
+      ? cache.accept({ credential: key, principal, validUntil, revocation, checkedVersion: version }).result
       : { ok: true, principal };
   };
 

@@ -12,6 +12,11 @@ export interface Accepted {
   readonly validUntil: number;
   /** Checked against the revocation state on every use, or null for a credential nothing revokes. */
   readonly revocation: RevocationCheck | null;
+  /**
+   * The revocation state's `version` when this entry was last found not revoked: while nothing has
+   * been revoked since, a hit needs no lookup. Written by `authenticate` only.
+   */
+  checkedVersion: number;
 }
 
 /** A credential refused before for what it is (`invalid_token`): the same string gets the same answer. */
@@ -108,13 +113,20 @@ export class CredentialCache {
     return false;
   }
 
-  accept(entry: Omit<Accepted, 'verdict' | 'result'> & { readonly principal: Principal }): Accepted {
+  accept(
+    entry: Omit<Accepted, 'verdict' | 'result' | 'checkedVersion'> & {
+      readonly principal: Principal;
+      /** The revocation state's version it was checked against on admission (-1: not checked). */
+      readonly checkedVersion?: number;
+    },
+  ): Accepted {
     const stored: Accepted = {
       verdict: 'accepted',
       credential: entry.credential,
       result: Object.freeze({ ok: true, principal: entry.principal }),
       validUntil: entry.validUntil,
       revocation: entry.revocation,
+      checkedVersion: entry.checkedVersion ?? -1,
     };
     const accepted = this.#accepted;
     const slot = slotOf(entry.credential);

@@ -43,6 +43,8 @@ export class RevocationState {
   #lastSeq = 0;
   #lastSyncAt = Number.NEGATIVE_INFINITY;
   #inflight: Promise<void> | null = null;
+  /** Bumped whenever a revocation is added: a credential checked at this version needs no new lookup. */
+  version = 0;
   // With a revocation channel: true until it connects and whenever it is down.
   #channelDown = false;
   // Bumped on every (re)connection: a log read started before it may have missed a notice.
@@ -78,11 +80,13 @@ export class RevocationState {
 
   add(key: string, expiresAt: number): void {
     this.#revoked.set(key, expiresAt);
+    this.version++;
   }
 
   /** Every credential of `userId` from before `before` is refused until `expiresAt`. */
   addUser(userId: string, before: number, expiresAt: number): void {
     const known = this.#users.get(userId);
+    this.version++;
     if (known === undefined || known.before < before) this.#users.set(userId, { before, expiresAt });
     else if (known.expiresAt < expiresAt) this.#users.set(userId, { before: known.before, expiresAt });
   }
@@ -141,7 +145,7 @@ export class RevocationState {
     }
     for (const record of page.records) {
       if (record.kind === 'user') this.addUser(record.id, record.revokedAt, record.expiresAt);
-      else this.#revoked.set(revocationKey(record.kind, record.id), record.expiresAt);
+      else this.add(revocationKey(record.kind, record.id), record.expiresAt);
     }
     this.#lastSeq = Math.max(this.#lastSeq, page.lastSeq);
     for (const [key, expiresAt] of this.#revoked) if (expiresAt <= startedAt) this.#revoked.delete(key);

@@ -3,6 +3,7 @@ import type { TokenStore, UserDirectory } from '../ports.js';
 import { fromStore } from '../store-errors.js';
 import { type PrincipalDataOf, principalFromUat } from '../tokens/claims.js';
 import { hashOpaqueToken } from '../tokens/opaque.js';
+import { uuidv7Time } from '../tokens/uuidv7.js';
 import type { CredentialSource, Principal, UserRecord } from '../types.js';
 import { type RevocationCheck, type RevocationState, revocationKey } from './revocation-state.js';
 
@@ -68,7 +69,8 @@ export function createUatVerifier(deps: {
       const revocation = {
         key: revocationKey('uat', record.id),
         userId: record.userId,
-        since: record.createdAt,
+        // Its id's instant when it is a UUIDv7 (issued after its instance's last user revocation).
+        since: uuidv7Time(record.id) ?? record.createdAt,
       };
       if (record.revokedAt !== null || revocations.refuses(revocation))
         throw new TollgateError('token_revoked');

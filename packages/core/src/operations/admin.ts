@@ -4,7 +4,7 @@ import type { AuditEvent, AuditEventType, AuditLog } from '../ports.js';
 import { fromStore } from '../store-errors.js';
 import type { Principal, UserRecord } from '../types.js';
 import { type ClientInfo, type OperationContext, uatRevocationExpiry } from './context.js';
-import { parseInput } from './input.js';
+import { parseInput, recordIdField } from './input.js';
 import { usernameField } from './login.js';
 import { ENTERPRISE_ADMIN_ROLE, requireAdministrator } from './policy.js';
 import { revokeSessionsOf, type SessionSummary, sessionIdField, toSessionSummary } from './sessions.js';
@@ -32,7 +32,7 @@ const AUDIT_TYPES = [
 
 export const AuditQueryInput = z.object({
   username: usernameField.optional(),
-  actorId: z.string().min(1).max(128).optional(),
+  actorId: recordIdField.optional(),
   type: z.enum(AUDIT_TYPES).optional(),
   since: z.coerce.date().optional(),
   until: z.coerce.date().optional(),
@@ -124,7 +124,7 @@ export function createAdminOperations(context: OperationContext, auditLog: Audit
 
     async revokeUat({ caller, username, uatId, ...client }) {
       const user = await userInReach(caller, username);
-      const { id } = parseInput(z.object({ id: z.string().min(1).max(128) }), { id: uatId });
+      const { id } = parseInput(z.object({ id: recordIdField }), { id: uatId });
       const now = clock.now();
       const revocationExpiresAt = uatRevocationExpiry(context, now);
       const found = await fromStore(() => store.revokeUat({ id, userId: user.id, now, revocationExpiresAt }));

@@ -1,6 +1,6 @@
 import type { Clock } from '../clock.js';
 import type { AuditEvent, AuditEventDetails, AuditEventType, AuditSink } from '../ports.js';
-import { uuidv7 } from '../tokens/uuidv7.js';
+import { createUuidv7Source } from '../tokens/uuidv7.js';
 
 /** Who, from where: what every event records beside its details (all optional, null when unknown). */
 export interface AuditSubject {
@@ -22,11 +22,13 @@ export function createAuditEmitter(
   onBackgroundError: (error: unknown) => void,
 ): AuditEmitter {
   if (sinks.length === 0) return { emit: () => {} };
+  // In order within a millisecond too, so "newest first" holds for events of one instant.
+  const ids = createUuidv7Source();
   return {
     emit(type, subject, details) {
       const at = clock.now();
       const event = Object.freeze({
-        id: uuidv7(at),
+        id: ids.next(at),
         type,
         at,
         userId: subject.userId ?? null,

@@ -8,6 +8,7 @@ import type { TokenStore, UserDirectory } from '../ports.js';
 import { fromStore } from '../store-errors.js';
 import type { PrincipalDataOf } from '../tokens/claims.js';
 import type { JwtCodec } from '../tokens/jwt-codec.js';
+import type { Uuidv7Source } from '../tokens/uuidv7.js';
 import type { UserRecord } from '../types.js';
 import type { AuditEmitter } from './audit.js';
 import type { PasswordLogin } from './login.js';
@@ -30,6 +31,11 @@ export interface OperationContext {
   readonly reuseIntervalMs: number;
   readonly audit: AuditEmitter;
   readonly touches: SessionTouches;
+  /**
+   * Session ids, in order, each of a millisecond after this instance's last user revocation: a user
+   * revocation refuses sessions created up to its millisecond inclusive, never one created after it.
+   */
+  readonly sessionIds: Uuidv7Source;
   /** Checks a password (limits applied); the user, or `invalid_credentials`. */
   login(input: PasswordLogin): Promise<UserRecord>;
 }

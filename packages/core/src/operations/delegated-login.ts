@@ -10,7 +10,7 @@ import {
   type OperationContext,
   sessionRevocationExpiry,
 } from './context.js';
-import { parseInput } from './input.js';
+import { parseInput, plainText } from './input.js';
 import { signDelegatedToken } from './issue.js';
 import { findUserToActFor, requireAdministrator, requireInDomain } from './policy.js';
 import { startSession } from './sessions.js';
@@ -18,8 +18,8 @@ import { startSession } from './sessions.js';
 export const DelegatedLoginInput = z.object({
   /** The administrator's access token. */
   adminToken: z.string().min(1).max(MAX_CREDENTIAL_LENGTH),
-  domain: z.string().min(1).max(255),
-  userIdentity: z.string().min(1).max(320),
+  domain: plainText(255),
+  userIdentity: plainText(320),
   customData: z.string().max(4096).nullish(),
 });
 

@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import { z } from 'zod';
 import { TollgateError } from '../errors.js';
 
 /**
@@ -86,3 +86,25 @@ function invalidInput(issues: readonly z.core.$ZodIssue[], what: string): Tollga
     fields,
   });
 }
+
+/** True when `value` has no control character (C0, DEL): what no name, id or username contains. */
+export function hasNoControlCharacters(value: string): boolean {
+  for (let i = 0; i < value.length; i++) {
+    const code = value.charCodeAt(i);
+    if (code < 0x20 || code === 0x7f) return false;
+  }
+  return true;
+}
+
+const CONTROL_MESSAGE = 'This field may not contain control characters.';
+
+/** A text field of at most `max` characters, without control characters (databases refuse some, e.g. NUL). */
+export const plainText = (max: number) =>
+  z.string().min(1).max(max).refine(hasNoControlCharacters, { message: CONTROL_MESSAGE });
+
+/** A record id (a UUID, or any id a store hands out): letters, digits, `-` and `_`. */
+export const recordIdField = z
+  .string()
+  .min(1)
+  .max(64)
+  .regex(/^[\w-]+$/, { message: 'Not a valid id.' });

@@ -5,11 +5,11 @@ import { fromStore } from '../store-errors.js';
 import type { UserRecord } from '../types.js';
 import type { AuditEmitter } from './audit.js';
 import type { HashingGate } from './hashing-gate.js';
-import { parseInput } from './input.js';
+import { parseInput, plainText } from './input.js';
 import type { LoginLimiter } from './login-limits.js';
 
 /** A login name as every API takes it (an email address in the demo data). */
-export const usernameField = z.string().min(1).max(320);
+export const usernameField = plainText(320);
 export const passwordField = z.string().min(1).max(1024);
 
 /** A password login's input. */
@@ -48,9 +48,16 @@ export function createPasswordLogin(
       const found = await (gate ? gate.run(check) : check());
       return found && !found.disabled ? found : null;
     };
-    // The username as typed, never the password; the user's id only when it is known.
-    const failed = (reason: 'invalid_credentials' | 'rate_limited', userId: string | null = null) =>
-      audit.emit('login.failed', { userId, clientIp, userAgent }, { username, reason });
+    // The username as typed, never the password, and the user's id when there is such a user: looked
+    // up after the answer, so that a failure's timing does not depend on it.
+    const failed = (reason: 'invalid_credentials' | 'rate_limited') => {
+      const emit = (userId: string | null) =>
+        audit.emit('login.failed', { userId, clientIp, userAgent }, { username, reason });
+      users.findUserByUsername(username).then(
+        (user) => emit(user?.id ?? null),
+        () => emit(null),
+      );
+    };
     let user: UserRecord | null;
     try {
       user = limiter ? await limiter.attempt({ username, clientIp }, verify) : await verify();

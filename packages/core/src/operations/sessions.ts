@@ -2,12 +2,11 @@ import { z } from 'zod';
 import { TollgateError } from '../errors.js';
 import type { SessionKind, SessionRecord } from '../ports.js';
 import { fromStore } from '../store-errors.js';
-import { uuidv7 } from '../tokens/uuidv7.js';
 import type { Actor, Principal, UserRecord } from '../types.js';
 import { type ClientInfo, type OperationContext, sessionRevocationExpiry, userAgentOf } from './context.js';
-import { parseInput } from './input.js';
+import { parseInput, recordIdField } from './input.js';
 
-export const sessionIdField = z.string().min(1).max(64);
+export const sessionIdField = recordIdField;
 
 /** A session as its user (or an administrator) sees it. */
 export interface SessionSummary {
@@ -49,7 +48,7 @@ export async function startSession(
   },
 ): Promise<string> {
   const { user, kind, actor, expiresAt, client, now } = input;
-  const id = uuidv7(now);
+  const id = context.sessionIds.next(now);
   await fromStore(() =>
     context.store.createSession({
       id,

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { TollgateError } from '../errors.js';
 import type { UatRecord } from '../ports.js';
@@ -6,10 +5,10 @@ import { fromStore } from '../store-errors.js';
 import { generateUat, hashOpaqueToken } from '../tokens/opaque.js';
 import type { Principal } from '../types.js';
 import { activeUser, type OperationContext, uatRevocationExpiry } from './context.js';
-import { parseInput } from './input.js';
+import { parseInput, plainText, recordIdField } from './input.js';
 import { requireUatManager } from './policy.js';
 
-export const uatNameField = z.string().min(1).max(200);
+export const uatNameField = plainText(200);
 // Django REST framework's DateTimeField message, listing the two spellings taken.
 const EXPIRY_FORMAT =
   'Datetime has wrong format. Use one of these formats instead: YYYY-MM-DDThh:mm[:ss[.uuuuuu]][+HH:MM|-HH:MM|Z], YYYY-MM-DD.';
@@ -118,7 +117,8 @@ export function createUatOperations(context: OperationContext): UatOperations {
       }
       const { token, displayPrefix } = generateUat();
       const record: UatRecord = {
-        id: randomUUID(),
+        // A UUIDv7 from the session-id source: after a user revocation of this instance, like sessions.
+        id: context.sessionIds.next(now),
         userId: creator.id,
         name,
         hash: hashOpaqueToken(token),
@@ -146,7 +146,7 @@ export function createUatOperations(context: OperationContext): UatOperations {
 
     async revoke({ caller, id }) {
       requireUatManager(caller);
-      parseInput(z.object({ id: z.string().min(1).max(128) }), { id });
+      parseInput(z.object({ id: recordIdField }), { id });
       const now = clock.now();
       const revocationExpiresAt = uatRevocationExpiry(context, now);
       const found = await fromStore(() =>

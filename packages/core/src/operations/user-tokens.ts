@@ -13,13 +13,13 @@ import {
   nowSeconds,
   type OperationContext,
 } from './context.js';
-import { parseInput } from './input.js';
+import { parseInput, plainText } from './input.js';
 import { signUserToken } from './issue.js';
 import { type PasswordLogin, passwordField, usernameField } from './login.js';
 import { findUserToActFor, requireAdministrator } from './policy.js';
 import { startSession } from './sessions.js';
 
-export const environmentField = z.string().min(1).max(128);
+export const environmentField = plainText(128);
 /** A user token as it travels in a URL path. */
 export const pathTokenField = z.string().min(1).max(MAX_CREDENTIAL_LENGTH);
 

@@ -5,19 +5,19 @@ import { fromStore } from '../store-errors.js';
 import { uuidv7 } from '../tokens/uuidv7.js';
 import type { UserRecord } from '../types.js';
 import { type ClientInfo, type OperationContext, sessionRevocationExpiry } from './context.js';
-import { parseInput } from './input.js';
+import { parseInput, plainText, recordIdField } from './input.js';
 import { passwordField, usernameField } from './login.js';
 
 /** A new password: long enough to matter, short enough to hash. */
 export const newPasswordField = z.string().min(8).max(1024);
-const nameList = z.array(z.string().min(1).max(128)).max(1000);
+const nameList = z.array(plainText(128)).max(1000);
 
 export const CreateUserInput = z.object({
   username: usernameField,
   email: z.email().max(320),
   password: newPasswordField,
   kind: z.enum(['customer', 'administrator']),
-  organisationId: z.string().min(1).max(128),
+  organisationId: recordIdField,
   roles: nameList.optional(),
   permissions: nameList.optional(),
   environments: nameList.optional(),
@@ -54,6 +54,8 @@ export async function revokeUserCredentials(
 ): Promise<void> {
   const now = context.clock.now();
   const revocationExpiresAt = sessionRevocationExpiry(context, now);
+  // Sessions this instance starts from now on are of a later millisecond, so the revocation spares them.
+  context.sessionIds.raiseFloor(now);
   await fromStore(() => context.store.revokeUser({ userId: user.id, now, revocationExpiresAt }));
   context.revocations.publishUser(user.id, now, revocationExpiresAt);
   context.audit.emit(
