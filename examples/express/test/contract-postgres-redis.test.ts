@@ -18,13 +18,13 @@ defineContractSuite('express on PostgreSQL + Redis', async () => {
     redisUrl: REDIS_URL,
     passwordHasher: createScryptPasswordHasher({ logN: 10, r: 8, p: 1 }),
     // Short, so the contract's reuse test waits it out (the default is 10 s).
-    refreshReuseIntervalSeconds: 1,
+    refreshReuseIntervalSeconds: 2,
     logDestination: requestLog.stream,
   });
   return {
     url: server.url,
     requestLog,
-    refreshReuseIntervalMs: 1000,
+    refreshReuseIntervalMs: 2000,
     close: async () => {
       await server.close();
       const admin = new pg.Client({ connectionString: DATABASE_URL });

@@ -21,14 +21,14 @@ async function start(serverTimeLimits?: ServerTimeLimitsUnderTest): Promise<Cont
     database: join(dir, 'tollgate.db'),
     passwordHasher: createScryptPasswordHasher({ logN: 10, r: 8, p: 1 }),
     // Short, so the contract's reuse test waits it out (the default is 10 s).
-    refreshReuseIntervalSeconds: 1,
+    refreshReuseIntervalSeconds: 2,
     logDestination: requestLog.stream,
     ...(serverTimeLimits && { serverTimeLimits }),
   });
   return {
     url: server.url,
     requestLog,
-    refreshReuseIntervalMs: 1000,
+    refreshReuseIntervalMs: 2000,
     close: async () => {
       await server.close();
       rmSync(dir, { recursive: true, force: true });

@@ -79,13 +79,14 @@ export function defineSessions(client: ContractClient): void {
       client.forget(BOB);
     });
 
-    it('a UAT cannot manage sessions (401 wrong kind), nor can anyone without credentials', async () => {
+    it('a UAT cannot manage sessions (401), nor can anyone without credentials', async () => {
       const uat = await client.createUat(['scans_download']);
-      expectError(await client.get(SESSIONS, { authorization: `UAT ${uat.token}` }), {
-        status: 401,
-        shape: 'default',
-      });
-      expectError(await client.get(SESSIONS), { status: 401, shape: 'default', code: 'credentials_missing' });
+      const withUat = await client.get(SESSIONS, { authorization: `UAT ${uat.token}` });
+      expect(withUat.status, String(withUat)).toBe(401);
+      expectNoStackTrace(withUat);
+      const without = await client.get(SESSIONS);
+      expect(without.status, String(without)).toBe(401);
+      expect(without.json()).toMatchObject({ code: 'credentials_missing' });
     });
 
     it('bad input → 4xx in {"code","message"}, never a 500', async () => {
