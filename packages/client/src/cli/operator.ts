@@ -6,6 +6,7 @@ import type {
   AuditLog,
   AuditQuery,
   AuditEvent as CoreAuditEvent,
+  PasswordHasher,
   TokenStore,
   UserDirectory,
   UserLifecycle,
@@ -95,8 +96,26 @@ async function load<T>(packages: string, importer: () => Promise<T>, topic: Help
 
 const message = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
-/** Opens the store of `target` (its migrations run, as when the app starts on it). */
-export async function openOperatorStore(target: DatabaseTarget, topic: HelpTopic): Promise<OperatorStore> {
+/**
+ * For the commands that hash no password: the store's default hasher would work out its dummy hash
+ * (a deliberately slow scrypt) as soon as the store opens, for nothing.
+ */
+const NO_HASHING: PasswordHasher = {
+  hash: () => Promise.reject(new Error('this command hashes no password')),
+  verify: async () => false,
+  verifyDummy: async () => {},
+};
+
+/**
+ * Opens the store of `target` (its migrations run, as when the app starts on it). `hashes`: the
+ * command sets a password (with the store's default hasher, as the app's).
+ */
+export async function openOperatorStore(
+  target: DatabaseTarget,
+  topic: HelpTopic,
+  options: { readonly hashes: boolean },
+): Promise<OperatorStore> {
+  const hashing = options.hashes ? {} : { passwordHasher: NO_HASHING };
   if (target.kind === 'sqlite') {
     // Never create a database by mistake: the app's file must be there already.
     const found = await stat(target.file).catch(() => null);
@@ -107,7 +126,7 @@ export async function openOperatorStore(target: DatabaseTarget, topic: HelpTopic
       topic,
     );
     try {
-      return openSqliteStore({ filename: target.file }) as unknown as OperatorStore;
+      return openSqliteStore({ filename: target.file, ...hashing }) as unknown as OperatorStore;
     } catch (error) {
       throw new Refused(`cannot open ${target.file}: ${message(error)}`, 'store_unavailable');
     }
@@ -121,6 +140,7 @@ export async function openOperatorStore(target: DatabaseTarget, topic: HelpTopic
     const store = await openPostgresStore({
       connectionString: target.url,
       poolSize: 2,
+      ...hashing,
       ...(target.schema === undefined ? {} : { schema: target.schema }),
     });
     return store as unknown as OperatorStore;

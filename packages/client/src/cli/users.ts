@@ -79,13 +79,13 @@ async function withLifecycle<T>(
   context: Context,
   target: Parameters<typeof openOperatorStore>[0],
   topic: HelpTopic,
-  revocationTtl: number,
+  options: { readonly revocationTtlMs: number; readonly hashes: boolean },
   work: (lifecycle: OperatorLifecycle) => Promise<T>,
 ): Promise<T> {
-  const store = await openOperatorStore(target, topic);
+  const store = await openOperatorStore(target, topic, { hashes: options.hashes });
   try {
     return await work(
-      operatorLifecycle(store, { topic, revocationTtlMs: revocationTtl, warn: context.io.stderr }),
+      operatorLifecycle(store, { topic, revocationTtlMs: options.revocationTtlMs, warn: context.io.stderr }),
     );
   } finally {
     await store.close();
@@ -161,7 +161,7 @@ export async function usersCommand(context: Context, args: readonly string[]): P
       const permissions = nameList('--permission', values.permission, topic);
       const environments = nameList('--environment', values.environment, topic);
       const password = await newPassword(context, topic);
-      const store = await openOperatorStore(target, topic);
+      const store = await openOperatorStore(target, topic, { hashes: true });
       try {
         // The catalogues are checked here (the directory would store any name): a typo is a usage error.
         const known = new Set(await store.users.listPermissions());
@@ -215,7 +215,8 @@ export async function usersCommand(context: Context, args: readonly string[]): P
       const target = databaseTarget(values, io.env, topic);
       const ttl = revocationTtlMs(values['max-token-lifetime'], topic);
       const password = sub === 'set-password' ? await newPassword(context, topic) : '';
-      await withLifecycle(context, target, topic, ttl, async (lifecycle) => {
+      const options = { revocationTtlMs: ttl, hashes: sub === 'set-password' };
+      await withLifecycle(context, target, topic, options, async (lifecycle) => {
         if (sub === 'set-password') {
           const revoked = await lifecycle.setPassword(username, password);
           out(`Set the password of ${username}; ${describeRevocation(revoked)}.`);
@@ -243,14 +244,20 @@ export async function usersCommand(context: Context, args: readonly string[]): P
         topic,
       );
       const target = databaseTarget(values, io.env, topic);
-      await withLifecycle(context, target, topic, 0, async (lifecycle) => {
-        const { wasDisabled } = await lifecycle.enable(username);
-        out(
-          wasDisabled
-            ? `Enabled ${username}; it may log in again (its earlier credentials stay revoked).`
-            : `${username} was not disabled; nothing to do.`,
-        );
-      });
+      await withLifecycle(
+        context,
+        target,
+        topic,
+        { revocationTtlMs: 0, hashes: false },
+        async (lifecycle) => {
+          const { wasDisabled } = await lifecycle.enable(username);
+          out(
+            wasDisabled
+              ? `Enabled ${username}; it may log in again (its earlier credentials stay revoked).`
+              : `${username} was not disabled; nothing to do.`,
+          );
+        },
+      );
       return 0;
     }
     case 'audit': {
@@ -259,7 +266,7 @@ export async function usersCommand(context: Context, args: readonly string[]): P
       noPositionals(positionals, topic);
       const target = databaseTarget(values, io.env, topic);
       const { username, since, until, ...filters } = auditFilters(values, topic);
-      const store = await openOperatorStore(target, topic);
+      const store = await openOperatorStore(target, topic, { hashes: false });
       try {
         let userId: string | undefined;
         if (username !== undefined) {
