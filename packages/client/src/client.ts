@@ -1,5 +1,7 @@
 import {
   type AnySession,
+  CookieSession,
+  cookieState,
   DelegatedSession,
   firstPair,
   JwtSession,
@@ -176,6 +178,16 @@ export interface DelegatedLoginClient {
   authenticateUserByToken(input: DelegatedLoginInput): Promise<string>;
   /** The same, as a session sending the security token as `Authorization: Bearer`. */
   login(input: DelegatedLoginInput, options?: SessionOptions): Promise<DelegatedSession>;
+  /**
+   * In a browser page served by the server's own origin: the session the server's HttpOnly session
+   * cookie carries (set when the browser went through the auto-login landing
+   * `GET /auth/auto-login?token=…&next=…`). Its requests carry no `Authorization` header and
+   * `credentials: 'same-origin'`. Nothing is sent now and nothing is stored: whether there is a live
+   * cookie shows on the first call (`uatJwt.me(session)` refuses with `credentials_missing` when there
+   * is none, `token_revoked` or `session_ended` when its session was ended). `logout()` ends it on the
+   * server (`DELETE /api/v2/sessions/current/`, which clears the cookie).
+   */
+  cookieSession(): CookieSession;
 }
 
 /** Scheme B alone (admin-delegated login); see `createTollgateClient`. */
@@ -212,6 +224,10 @@ function makeDelegatedLoginClient(base: Part): DelegatedLoginClient {
             obtainedAt: new Date(now).toISOString(),
           }),
       );
+    },
+    cookieSession() {
+      // Its own memory storage: the state holds no token, so there is nothing to keep or resume.
+      return new CookieSession({ config, storage: createMemoryStorage() }, cookieState(config.clock()));
     },
   };
   return client;

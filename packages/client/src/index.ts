@@ -42,6 +42,7 @@ export {
 } from './routes.js';
 export {
   type AnySession,
+  CookieSession,
   DelegatedSession,
   type JsonRequestInit,
   JwtSession,
@@ -53,7 +54,9 @@ export {
 } from './session.js';
 export type { AdminClient, SessionsClient } from './sessions-client.js';
 export {
+  type AnySessionState,
   AUTHORIZATION_SCHEME,
+  type CookieState,
   type DelegatedState,
   isSessionState,
   type JwtState,
@@ -71,7 +74,7 @@ export {
   type WebStorageLike,
   type WebStorageOptions,
 } from './storage.js';
-export type { FetchLike } from './transport.js';
+export type { FetchLike, RequestCredentialsMode } from './transport.js';
 export {
   AUDIT_EVENT_TYPES,
   type AuditEvent,

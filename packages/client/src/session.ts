@@ -1,6 +1,8 @@
 import { ERROR_CODE_HEADER, localError, TollgateClientError } from './errors.js';
 import {
+  type AnySessionState,
   AUTHORIZATION_SCHEME,
+  type CookieState,
   type DelegatedState,
   type JwtState,
   jwtExpiry,
@@ -27,7 +29,7 @@ export interface JsonRequestInit extends RequestInit {
 /** What a session is made with (the client does it; see `createTollgateClient`). */
 export interface SessionContext {
   readonly config: ClientConfig;
-  readonly storage: TokenStorage;
+  readonly storage: TokenStorage<AnySessionState>;
 }
 
 const noop = (): void => undefined;
@@ -36,7 +38,7 @@ const noop = (): void => undefined;
  * A signed-in client: `fetch` adds the credential to requests for the server's origin. The state
  * (tokens included) is written to the session's `TokenStorage` on every change.
  */
-export class Session<S extends SessionState = SessionState> {
+export class Session<S extends AnySessionState = AnySessionState> {
   protected readonly context: SessionContext;
   private currentState: S;
   private inflight: Promise<S> | null = null;
@@ -259,10 +261,19 @@ export class Session<S extends SessionState = SessionState> {
     return request;
   }
 
-  private send(request: Request, state: S): Promise<Response> {
+  private send(request: Request, sent: S): Promise<Response> {
     const attempt = request.clone();
+    const state: AnySessionState = sent;
+    if (state.scheme === 'cookie') {
+      // The browser adds the HttpOnly cookie: no token here, and none to send beside it.
+      attempt.headers.delete('authorization');
+      return this.context.config.fetch(new Request(attempt, { credentials: 'same-origin' }));
+    }
     attempt.headers.set('authorization', `${AUTHORIZATION_SCHEME[state.scheme]} ${state.token}`);
-    return this.context.config.fetch(attempt);
+    const { credentials } = this.context.config;
+    return this.context.config.fetch(
+      credentials === undefined ? attempt : new Request(attempt, { credentials }),
+    );
   }
 }
 
@@ -357,6 +368,42 @@ export class DelegatedSession extends Session<DelegatedState> {}
 
 /** Scheme D: a user authorization token (`Authorization: UAT`). No refresh. */
 export class UatSession extends Session<UatState> {}
+
+/**
+ * Scheme B in a browser page served by the server's own origin: the session the server's HttpOnly
+ * session cookie carries (set by the auto-login landing `GET /auth/auto-login`). Its requests carry
+ * no `Authorization` header and `credentials: 'same-origin'`, so the browser adds the cookie; the
+ * page never sees the token. No refresh, nothing stored.
+ */
+export class CookieSession extends Session<CookieState> {
+  /** There is no token the page can read: always rejects with a `TypeError`. */
+  override token(): Promise<string> {
+    return Promise.reject(new TypeError('a cookie session has no token: the cookie is HttpOnly'));
+  }
+
+  /**
+   * Ends the session on the server with `DELETE /api/v2/sessions/current/` (the server's `sessions`
+   * profile), whose answer clears the cookie, then here. A 401 (the cookie is gone or its session
+   * already ended) ends it here too; any other refusal is thrown and the session stays.
+   */
+  override async logout(): Promise<void> {
+    if (!this.ended) {
+      try {
+        await call(this.context.config, 'revokeSession', {
+          params: { id: 'current' },
+          send: this.authenticatedFetch,
+        });
+      } catch (error) {
+        if (!(error instanceof TollgateClientError) || error.status !== 401) throw error;
+      }
+    }
+    await super.logout();
+  }
+}
+
+export function cookieState(now: number): CookieState {
+  return { scheme: 'cookie', token: '', expiresAt: null, obtainedAt: iso(now) };
+}
 
 /**
  * Ends `session` here after the server ended it (`DELETE /api/v2/sessions/current/`, `revoke-all`):

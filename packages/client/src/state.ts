@@ -38,6 +38,23 @@ export interface UatState extends StateBase {
 export type SessionState = UserTokenState | TokenPairState | JwtState | DelegatedState | UatState;
 export type SchemeName = SessionState['scheme'];
 
+/**
+ * Scheme B in a browser: the session the server's HttpOnly session cookie carries (set by the
+ * auto-login landing `GET /auth/auto-login`). The page cannot read that cookie, so there is no token
+ * here and nothing worth storing: a `CookieSession` is never written to a storage or resumed.
+ */
+export interface CookieState {
+  readonly scheme: 'cookie';
+  /** Always empty: the token is in a cookie script cannot read. */
+  readonly token: '';
+  /** Unknown to the page (the cookie's `Max-Age` cannot be read). */
+  readonly expiresAt: null;
+  readonly obtainedAt: string;
+}
+
+/** The state of any session: one with a token, or a cookie session. */
+export type AnySessionState = SessionState | CookieState;
+
 /** The `Authorization` scheme each session kind sends its token with. */
 export const AUTHORIZATION_SCHEME: Readonly<Record<SchemeName, 'Bearer' | 'JWT' | 'UAT'>> = {
   user: 'Bearer',

@@ -22,7 +22,13 @@ export interface ClientConfig {
   readonly clock: () => number;
   /** Refresh this long before expiry (at most half the token's lifetime). */
   readonly refreshSkewMs: number;
+  /** The `credentials` mode of every request but a cookie session's; undefined: `fetch`'s default. */
+  readonly credentials: RequestCredentialsMode | undefined;
 }
+
+/** `RequestInit['credentials']`: whether a browser sends the origin's cookies with a request. */
+export type RequestCredentialsMode = 'omit' | 'same-origin' | 'include';
+const CREDENTIALS_MODES: readonly RequestCredentialsMode[] = ['omit', 'same-origin', 'include'];
 
 export interface ConfigOptions {
   /** The server, e.g. `https://api.example.com` or `https://example.com/auth` (a mount prefix). */
@@ -33,6 +39,15 @@ export interface ConfigOptions {
   readonly refreshSkewSeconds?: number;
   /** The time in milliseconds; default `Date.now`. Expiry is judged against the server's `exp`. */
   readonly clock?: () => number;
+  /**
+   * The `credentials` mode of the requests the client sends (logins, refreshes, and every session's
+   * but a cookie session's, which always sends `'same-origin'`). Default: `fetch`'s own
+   * (`'same-origin'`). A browser page on the server's origin that may also hold the server's session
+   * cookie passes `'omit'`: the server refuses a request carrying both a token and a different
+   * session cookie (400 `ambiguous_credentials`), e.g. a stale cookie left by an ended delegated
+   * session. Outside browsers `fetch` sends no cookies and this changes nothing.
+   */
+  readonly credentials?: RequestCredentialsMode;
 }
 
 export function resolveConfig(options: ConfigOptions): ClientConfig {
@@ -44,6 +59,9 @@ export function resolveConfig(options: ConfigOptions): ClientConfig {
   baseUrl.hash = '';
   const skew = options.refreshSkewSeconds ?? 30;
   if (!(skew >= 0)) throw new TypeError('refreshSkewSeconds must be >= 0');
+  if (options.credentials !== undefined && !CREDENTIALS_MODES.includes(options.credentials)) {
+    throw new TypeError(`credentials must be one of ${CREDENTIALS_MODES.join(', ')}`);
+  }
   const fetchImpl = options.fetch;
   return {
     baseUrl,
@@ -52,6 +70,7 @@ export function resolveConfig(options: ConfigOptions): ClientConfig {
     fetch: fetchImpl ?? ((input, init) => globalThis.fetch(input, init)),
     clock: options.clock ?? Date.now,
     refreshSkewMs: skew * 1000,
+    credentials: options.credentials,
   };
 }
 
@@ -106,6 +125,7 @@ export async function call(
     ...options.headers,
   };
   const init: RequestInit = { method: route.method, headers };
+  if (config.credentials !== undefined) init.credentials = config.credentials;
   if (options.body !== undefined) {
     headers['content-type'] = 'application/json';
     init.body = JSON.stringify(options.body);
