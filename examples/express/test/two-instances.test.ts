@@ -33,6 +33,8 @@ function startInstance(schema: string): Promise<Instance> {
       TOLLGATE_DATABASE_URL: DATABASE_URL,
       TOLLGATE_DATABASE_SCHEMA: schema,
       TOLLGATE_REDIS_URL: REDIS_URL,
+      // Off: these tests count rotations (a retry within the interval would be a second winner).
+      TOLLGATE_REFRESH_REUSE_INTERVAL_SECONDS: '0',
       TOLLGATE_SIGNING_KEY: '',
     },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -215,6 +215,9 @@ export function exampleOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): Exa
     databaseUrl: env.TOLLGATE_DATABASE_URL || undefined,
     databaseSchema: env.TOLLGATE_DATABASE_SCHEMA || undefined,
     redisUrl: env.TOLLGATE_REDIS_URL || undefined,
+    ...(env.TOLLGATE_REFRESH_REUSE_INTERVAL_SECONDS
+      ? { refreshReuseIntervalSeconds: Number(env.TOLLGATE_REFRESH_REUSE_INTERVAL_SECONDS) }
+      : {}),
   };
 }
 

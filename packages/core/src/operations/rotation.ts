@@ -39,7 +39,10 @@ export function decideRotation(input: {
   const nextExpiresAt = Math.min(input.nextExpiresAt, family.absoluteExpiresAt);
   if (token.rotatedAt === null) return { action: 'rotate', nextExpiresAt };
   const reuseIntervalMs = input.reuseIntervalMs ?? 0;
-  if (family.revokedAt === null && now - token.rotatedAt < reuseIntervalMs)
+  // `now` was read before the store's lock was taken: a concurrent rotation may carry a later time, so
+  // the difference can be negative. Without an interval that is still reuse, never a retry.
+  if (reuseIntervalMs > 0 && family.revokedAt === null && now - token.rotatedAt < reuseIntervalMs) {
     return { action: 'retry', nextExpiresAt };
+  }
   return { action: 'reused' };
 }
