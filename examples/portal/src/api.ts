@@ -1,6 +1,7 @@
 // Everything the portal asks the server, all through @tollgate/client (no fetch of its own).
 import {
   type AnySession,
+  type CookieSession,
   type CreatedUat,
   type CurrentEnvironment,
   createLocalStorage,
@@ -8,6 +9,7 @@ import {
   type Environment,
   isTollgateClientError,
   type Me,
+  type SessionSummary,
   type TollgateClient,
   type UatSummary,
   type UserTokenSession,
@@ -16,12 +18,18 @@ import {
 /** How the page signs in: scheme D (JWT login) or scheme A (user token, with environments). */
 export type SignInMethod = 'jwt' | 'user';
 
-/** Sessions the portal works with; a UAT session (scheme D, `Authorization: UAT`) is not one. */
-export type PortalSession = Exclude<AnySession, { readonly scheme: 'uat' }>;
+/**
+ * Sessions the portal works with: a token one this tab keeps, or the server's HttpOnly session cookie
+ * (an administrator's sign-in link); a UAT session (scheme D, `Authorization: UAT`) is not one.
+ */
+export type PortalSession = Exclude<AnySession, { readonly scheme: 'uat' }> | CookieSession;
 
 export interface Portal {
-  /** The session this tab kept (sessionStorage), or null. */
-  resume(): Promise<PortalSession | null>;
+  /**
+   * The session this tab kept (sessionStorage) or, when there is none, the one the server's HttpOnly
+   * session cookie may carry: nothing is asked yet (`me` tells; `credentials_missing`: no cookie).
+   */
+  resume(): Promise<PortalSession>;
   signIn(method: SignInMethod, email: string, password: string): Promise<PortalSession>;
   me(session: PortalSession): Promise<Me>;
   listTokens(session: PortalSession): Promise<UatSummary[]>;
@@ -34,7 +42,21 @@ export interface Portal {
   /** `GET /Environment/current`; null for a token without an environment (`environment_required`). */
   currentEnvironment(session: UserTokenSession): Promise<CurrentEnvironment | null>;
   switchEnvironment(session: UserTokenSession, environment: string): Promise<void>;
-  signOut(session: PortalSession): Promise<void>;
+  /** `GET /api/v2/sessions/`: the user's live sessions, newest first, this one marked `current`. */
+  listSessions(session: PortalSession): Promise<SessionSummary[]>;
+  /** `DELETE /api/v2/sessions/{id}/`: another session of the user ends at once. */
+  endSession(session: PortalSession, id: string): Promise<void>;
+  /** `POST /api/v2/sessions/revoke-others/`: every other session ends; how many did. */
+  endOtherSessions(session: PortalSession): Promise<number>;
+  /**
+   * Signing out: `DELETE /api/v2/sessions/current/` ends this session on the server (for a cookie
+   * session the answer clears the cookie), then here. A session the server already ended is
+   * forgotten here; a token session is forgotten whatever the refusal. A cookie session that could
+   * not be ended throws: its cookie is still there.
+   */
+  endThisSession(session: PortalSession): Promise<void>;
+  /** Forgets the session here only (its token leaves sessionStorage), after the server refused it. */
+  forget(session: PortalSession): Promise<void>;
 }
 
 /** The key of this tab's session in sessionStorage (gone when the tab closes; never a cookie). */
@@ -44,16 +66,20 @@ export function createPortal(options: { baseUrl: string; storage: Storage }): Po
   const client: TollgateClient = createTollgateClient({
     baseUrl: options.baseUrl,
     storage: createLocalStorage({ key: SESSION_KEY, storage: options.storage }),
+    // A token session sends no cookie: beside a stale session cookie (a delegated session ended
+    // elsewhere) the server would refuse its token as `ambiguous_credentials`.
+    credentials: 'omit',
   });
+  // A cookie session keeps nothing here; the cookie it may leave is refused by the server anyway.
+  const forget = async (session: PortalSession) => {
+    if (session.scheme !== 'cookie') await session.logout();
+  };
   return {
     async resume() {
       const session = await client.resume();
-      if (session === null) return null;
-      if (session.scheme === 'uat') {
-        await session.logout();
-        return null;
-      }
-      return session;
+      if (session?.scheme === 'uat') await session.logout();
+      else if (session !== null) return session;
+      return client.delegatedLogin.cookieSession();
     },
     signIn(method, email, password) {
       return method === 'jwt'
@@ -76,8 +102,24 @@ export function createPortal(options: { baseUrl: string; storage: Storage }): Po
     async switchEnvironment(session, environment) {
       await session.switchEnvironment(environment);
     },
-    signOut: (session) => session.logout(),
+    listSessions: (session) => client.sessions.list(session),
+    endSession: (session, id) => client.sessions.revoke(session, id),
+    endOtherSessions: (session) => client.sessions.revokeOthers(session),
+    async endThisSession(session) {
+      try {
+        await client.sessions.revokeCurrent(session);
+      } catch (error) {
+        if (session.scheme === 'cookie' && !needsSignIn(error)) throw error;
+        await forget(session);
+      }
+    },
+    forget,
   };
+}
+
+/** What the sign-in form says after a session could not be resumed: nothing when there was none. */
+export function resumeFailure(error: unknown): string {
+  return isTollgateClientError(error) && error.code === 'credentials_missing' ? '' : describeError(error);
 }
 
 export function isUserTokenSession(session: PortalSession): session is UserTokenSession {

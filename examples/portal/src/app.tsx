@@ -6,9 +6,11 @@ import {
   needsSignIn,
   type Portal,
   type PortalSession,
+  resumeFailure,
   type SignInMethod,
 } from './api.js';
 import { Environments } from './environments.js';
+import { Sessions } from './sessions.js';
 import { Tokens } from './tokens.js';
 
 /** What every panel gets: the portal, the session, and ways to report back to the page. */
@@ -19,6 +21,8 @@ export interface PanelProps {
   readonly announce: (message: string) => void;
   /** The session is over (expired, revoked): back to the sign-in form with this error. */
   readonly onEnded: (error: unknown) => void;
+  /** Ends this session on the server and signs out (throws, and stays, when it cannot). */
+  readonly endThisSession: () => Promise<void>;
 }
 
 type State =
@@ -30,10 +34,10 @@ export function App({ portal }: { readonly portal: Portal }) {
   const [state, setState] = useState<State>({ phase: 'starting' });
   const [notice, setNotice] = useState('');
 
-  const signOutLocally = async (session: PortalSession, error: unknown) => {
-    await portal.signOut(session).catch(() => undefined);
+  const signOutLocally = async (session: PortalSession, error: unknown, message = describeError(error)) => {
+    await portal.forget(session).catch(() => undefined);
     setNotice('');
-    setState({ phase: 'signed-out', message: describeError(error) });
+    setState({ phase: 'signed-out', message });
   };
 
   const enter = async (session: PortalSession) => {
@@ -42,19 +46,30 @@ export function App({ portal }: { readonly portal: Portal }) {
   };
 
   useEffect(() => {
-    // A reload keeps the tab's session (sessionStorage); a new tab starts signed out.
+    // A reload keeps the tab's session (sessionStorage); a new tab starts signed out, unless the
+    // server's session cookie (an administrator's sign-in link) signs it in.
     portal.resume().then(
       async (session) => {
-        if (session === null) return setState({ phase: 'signed-out', message: '' });
         try {
           await enter(session);
         } catch (error) {
-          await signOutLocally(session, error);
+          await signOutLocally(session, error, resumeFailure(error));
         }
       },
       () => setState({ phase: 'signed-out', message: '' }),
     );
   }, [portal]);
+
+  const endThisSession = async () => {
+    if (state.phase !== 'signed-in') return;
+    await portal.endThisSession(state.session);
+    setNotice(
+      state.me.actor
+        ? `The session ${state.me.actor.username} opened has ended. You are signed out.`
+        : 'You are signed out.',
+    );
+    setState({ phase: 'signed-out', message: '' });
+  };
 
   const reloadMe = async () => {
     if (state.phase !== 'signed-in') return;
@@ -70,14 +85,7 @@ export function App({ portal }: { readonly portal: Portal }) {
       <header class="masthead">
         <p class="brand">Tollgate</p>
         {state.phase === 'signed-in' && (
-          <SessionBanner
-            me={state.me}
-            onSignOut={async () => {
-              await portal.signOut(state.session).catch(() => undefined);
-              setNotice('You are signed out.');
-              setState({ phase: 'signed-out', message: '' });
-            }}
-          />
+          <SessionBanner me={state.me} session={state.session} onEnd={endThisSession} />
         )}
       </header>
       <main class="page" id="main">
@@ -95,7 +103,7 @@ export function App({ portal }: { readonly portal: Portal }) {
                 await enter(session);
                 setNotice('');
               } catch (error) {
-                await portal.signOut(session).catch(() => undefined);
+                await portal.endThisSession(session).catch(() => undefined);
                 throw error;
               }
             }}
@@ -108,6 +116,7 @@ export function App({ portal }: { readonly portal: Portal }) {
             me={state.me}
             announce={setNotice}
             onEnded={(error) => signOutLocally(state.session, error)}
+            endThisSession={endThisSession}
             onEnvironmentChanged={reloadMe}
           />
         )}
@@ -116,10 +125,34 @@ export function App({ portal }: { readonly portal: Portal }) {
   );
 }
 
-function SessionBanner({ me, onSignOut }: { readonly me: Me; readonly onSignOut: () => void }) {
+function SessionBanner({
+  me,
+  session,
+  onEnd,
+}: {
+  readonly me: Me;
+  readonly session: PortalSession;
+  readonly onEnd: () => Promise<void>;
+}) {
   const text = useRef<HTMLParagraphElement>(null);
+  const [error, setError] = useState('');
+  const [pending, setPending] = useState(false);
   // Focus lands here after signing in, so a screen reader says who is signed in.
   useEffect(() => text.current?.focus(), []);
+  const end = async () => {
+    if (pending) return;
+    setPending(true);
+    setError('');
+    try {
+      await onEnd();
+    } catch (caught) {
+      setError(`The session could not be ended. ${describeError(caught)}`);
+      setPending(false);
+    }
+  };
+  // An administrator's session (above all one in the cookie a sign-in link set) is ended, not
+  // merely left: every way out ends the session on the server.
+  const label = me.actor || session.scheme === 'cookie' ? 'End this session' : 'Sign out';
   return (
     <section class={me.actor ? 'banner banner-delegated' : 'banner'} aria-label="Session">
       <p class="banner-text" id="signed-in-as" tabIndex={-1} ref={text}>
@@ -131,9 +164,12 @@ function SessionBanner({ me, onSignOut }: { readonly me: Me; readonly onSignOut:
           </>
         )}
       </p>
-      <button type="button" class="secondary" onClick={onSignOut}>
-        Sign out
+      <button type="button" class="secondary" onClick={() => void end()} aria-disabled={pending}>
+        {pending ? 'Ending…' : label}
       </button>
+      <p class="banner-error" role="alert">
+        {error}
+      </p>
     </section>
   );
 }
@@ -259,6 +295,7 @@ function SignedIn(props: SignedInProps) {
           </p>
         </section>
       )}
+      <Sessions {...props} />
     </>
   );
 }
@@ -268,6 +305,7 @@ const SIGNED_IN_WITH: Readonly<Record<PortalSession['scheme'], string>> = {
   user: 'user token',
   pair: 'access token',
   delegated: 'administrator’s delegated login',
+  cookie: 'administrator’s sign-in link (a session cookie)',
 };
 
 function Identity({ me, scheme }: { readonly me: Me; readonly scheme: PortalSession['scheme'] }) {

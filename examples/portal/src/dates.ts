@@ -54,3 +54,11 @@ export function formatInstant(iso: string): string {
   const text = new Date(ms).toISOString();
   return `${text.slice(0, 10)} ${text.slice(11, 16)} UTC`;
 }
+
+/** `2026-06-30T23:59:59.000Z` → `2026-06-30 23:59:59 UTC`: to tell apart what started in one minute. */
+export function formatInstantSeconds(iso: string): string {
+  const ms = Date.parse(iso);
+  if (Number.isNaN(ms)) return iso;
+  const text = new Date(ms).toISOString();
+  return `${text.slice(0, 10)} ${text.slice(11, 19)} UTC`;
+}

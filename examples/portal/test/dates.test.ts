@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { addDays, endOfDayUtc, expiryBounds, formatInstant, isDay, utcDay } from '../src/dates.js';
+import {
+  addDays,
+  endOfDayUtc,
+  expiryBounds,
+  formatInstant,
+  formatInstantSeconds,
+  isDay,
+  utcDay,
+} from '../src/dates.js';
 
 describe('dates', () => {
   it('sends a picked day as the end of that day in UTC', () => {
@@ -42,5 +50,7 @@ describe('dates', () => {
     expect(formatInstant('2026-06-30T23:59:59.000Z')).toBe('2026-06-30 23:59 UTC');
     expect(formatInstant('2026-06-30T10:00:00+02:00')).toBe('2026-06-30 08:00 UTC');
     expect(formatInstant('not a date')).toBe('not a date');
+    expect(formatInstantSeconds('2026-06-30T10:00:07.250+02:00')).toBe('2026-06-30 08:00:07 UTC');
+    expect(formatInstantSeconds('not a date')).toBe('not a date');
   });
 });

@@ -1,5 +1,6 @@
 // The portal in a real Chromium against the real Express example: sign in, UATs, environments,
-// a delegated session's banner, and a cross-site form against a cookie-authenticated route.
+// an administrator's sign-in link (the auto-login landing and its HttpOnly cookie), your sessions,
+// and a cross-site form against a cookie-authenticated route.
 import { createTollgateClient } from '@tollgate/client';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -39,8 +40,11 @@ describe.skipIf(skipReason !== null)('portal in Chromium', () => {
   });
 
   /** A fresh browser context (its own cookies and storage) and page, watched for errors. */
-  async function openPage(options: { clipboard?: boolean } = {}) {
-    const context = await browser.newContext({ viewport: { width: 1100, height: 800 } });
+  async function openPage(options: { clipboard?: boolean; userAgent?: string } = {}) {
+    const context = await browser.newContext({
+      viewport: { width: 1100, height: 800 },
+      ...(options.userAgent ? { userAgent: options.userAgent } : {}),
+    });
     contexts.push(context);
     if (options.clipboard) {
       await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: example.url });
@@ -177,6 +181,8 @@ describe.skipIf(skipReason !== null)('portal in Chromium', () => {
     await signIn(page, ETHAN, 'user');
     const current = page.locator('#current-environment');
     await current.filter({ hasText: 'none yet' }).waitFor();
+    // Its sessions list marks this sign-in, a user token, as the current session.
+    await page.getByRole('row', { name: /^User token this session/ }).waitFor();
     const environments = page.getByRole('group', { name: 'Switch to' });
     expect(await environments.getByRole('radio').count()).toBe(2); // production, staging
 
@@ -201,42 +207,208 @@ describe.skipIf(skipReason !== null)('portal in Chromium', () => {
     expect(problems).toEqual([]);
   });
 
-  it('shows "signed in as X by Y" for a session an administrator opened', async () => {
+  /** An administrator's sign-in link for `account`: root's security token on the landing. */
+  async function signInLink(
+    account: { email: string } = AVA,
+    options: { next?: string; customData?: string } = {},
+  ): Promise<string> {
     const client = createTollgateClient({ baseUrl: example.url });
     const admin = await client.tokenPair.login({ username: ROOT.email, password: ROOT.password });
     const securityToken = await client.delegatedLogin.authenticateUserByToken({
       admin,
       domain: 'datastore',
-      userIdentity: AVA.email,
-      customData: 'support ticket 42',
+      userIdentity: account.email,
+      customData: options.customData ?? null,
     });
-    const { page, problems } = await openPage();
-    await page.goto(`${example.url}/portal/`);
-    await page.getByRole('heading', { name: 'Sign in' }).waitFor();
-    // The tab's stored session, as the client stores one (what a hand-off would leave there).
-    await page.evaluate(
-      ([key, token]) =>
-        sessionStorage.setItem(
-          key,
-          JSON.stringify({
-            scheme: 'delegated',
-            token,
-            expiresAt: null,
-            obtainedAt: new Date().toISOString(),
-          }),
-        ),
-      [SESSION_KEY, securityToken] as const,
-    );
-    await page.reload();
-    const banner = page.locator('#signed-in-as');
-    await banner.filter({ hasText: `by ${ROOT.email}` }).waitFor();
-    expect((await banner.textContent())?.replace(/\s+/g, ' ').trim()).toBe(
-      `Signed in as ${AVA.email} by ${ROOT.email}`,
-    );
+    const next = encodeURIComponent(options.next ?? '/portal/');
+    return `${example.url}/auth/auto-login?token=${encodeURIComponent(securityToken)}&next=${next}`;
+  }
+
+  const bannerText = async (page: Page) =>
+    (await page.locator('#signed-in-as').textContent())?.replace(/\s+/g, ' ').trim();
+
+  it("lands an administrator's sign-in link: an HttpOnly cookie, the token gone from the URL; End this session clears it", async () => {
+    const link = await signInLink(AVA, { customData: 'support ticket 42' });
+    const { context, page, problems } = await openPage();
+    const asked = page.waitForResponse((response) => response.url() === `${example.url}/api/v2/me/`);
+    const landed = await page.goto(link);
+
+    // 303 to the allowed path, no Referer for what the page loads next; the page's URL has no token.
+    const landing = await landed!.request().redirectedFrom()!.response();
+    expect(landing!.status()).toBe(303);
+    expect(await landing!.headerValue('location')).toBe('/portal/');
+    expect(await landing!.headerValue('referrer-policy')).toBe('no-referrer');
+    expect(page.url()).toBe(`${example.url}/portal/`);
+
+    // Signed in by the cookie alone: /api/v2/me/ went without an Authorization header.
+    const me = await asked;
+    expect(me.status()).toBe(200);
+    expect(await me.request().headerValue('authorization')).toBeNull();
+    await page.locator('#signed-in-as', { hasText: `by ${ROOT.email}` }).waitFor();
+    expect(await bannerText(page)).toBe(`Signed in as ${AVA.email} by ${ROOT.email}`);
     await page.getByText('support ticket 42').waitFor();
     await page.getByText('opened by an administrator: it cannot create or manage tokens').waitFor();
-    await screenshot(page, 'delegated');
+    const cookies = await context.cookies(example.url);
+    expect(cookies.map((cookie) => [cookie.name, cookie.httpOnly, cookie.sameSite, cookie.path])).toEqual([
+      ['tollgate_session', true, 'Lax', '/'],
+    ]);
+    const value = cookies[0]!.value;
+    // Script sees neither the cookie nor a token: nothing in document.cookie or sessionStorage.
+    expect(await page.evaluate((key) => [document.cookie, sessionStorage.getItem(key)], SESSION_KEY)).toEqual(
+      ['', null],
+    );
+    // The sessions list marks this one, opened by root.
+    const current = page.getByRole('row', { name: /this session/ });
+    await current.filter({ hasText: `by ${ROOT.email}` }).waitFor();
+    expect(await current.getAttribute('aria-current')).toBe('true');
+    await screenshot(page, 'auto-login', { fullPage: false });
+
+    // End this session: the server ends it and clears the cookie; the page is signed out.
+    const ended = page.waitForResponse(
+      (response) =>
+        response.url() === `${example.url}/api/v2/sessions/current/` &&
+        response.request().method() === 'DELETE',
+    );
+    await page.getByRole('button', { name: 'End this session', exact: true }).click();
+    expect((await ended).status()).toBe(204);
+    await page.getByRole('heading', { name: 'Sign in' }).waitFor();
+    await page
+      .getByRole('status')
+      .filter({ hasText: `The session ${ROOT.email} opened has ended` })
+      .waitFor();
+    expect(await context.cookies(example.url)).toEqual([]);
+    const replayed = await fetch(`${example.url}/api/v2/me/`, {
+      headers: { cookie: `tollgate_session=${value}` },
+    });
+    expect(replayed.status).toBe(401);
+    await replayed.arrayBuffer();
+
+    // A reload stays signed out, quietly (no cookie: nothing to report).
+    const again = page.waitForResponse((response) => response.url() === `${example.url}/api/v2/me/`);
+    await page.reload();
+    expect((await again).status()).toBe(401);
+    await page.locator('#email:focus').waitFor();
+    expect(await page.locator('#sign-in-error').textContent()).toBe('');
     expect(problems).toEqual([]);
+  });
+
+  it('refuses a used link (401) and a `next` off the allow-list (400) with a readable page, and no cookie', async () => {
+    // Used once (by anyone): the same link again is refused.
+    const used = await signInLink();
+    const first = await fetch(used, { redirect: 'manual' });
+    expect(first.status).toBe(303);
+    await first.arrayBuffer();
+    const { context, page } = await openPage();
+    const replay = await page.goto(used);
+    expect(replay!.status()).toBe(401);
+    expect(replay!.request().redirectedFrom()).toBeNull();
+    expect(await replay!.headerValue('content-type')).toMatch(/^text\/html/);
+    await page.getByRole('heading', { name: 'This sign-in link has been used already' }).waitFor();
+    await page.getByRole('alert').filter({ hasText: 'Each link signs you in once' }).waitFor();
+    expect(await page.content()).not.toMatch(/\bat \S+:\d+|Error:|node_modules/);
+    expect(page.url()).toBe(used);
+    expect(await context.cookies()).toEqual([]);
+
+    // Another site as `next`: refused before the token is looked at; no redirect, no cookie.
+    const fresh = await signInLink(AVA, { next: 'https://evil.test/' });
+    const offList = await page.goto(fresh);
+    expect(offList!.status()).toBe(400);
+    expect(offList!.request().redirectedFrom()).toBeNull();
+    expect(await offList!.headerValue('location')).toBeNull();
+    await page.getByRole('heading', { name: 'This sign-in link goes nowhere allowed' }).waitFor();
+    expect(page.url()).toBe(fresh);
+    expect(await context.cookies()).toEqual([]);
+    // That token was not spent: with an allowed `next` it signs in.
+    await page.goto(fresh.replace(encodeURIComponent('https://evil.test/'), encodeURIComponent('/portal/')));
+    await page.locator('#signed-in-as', { hasText: `by ${ROOT.email}` }).waitFor();
+  });
+
+  it('lists your sessions; ending another one signs it out at its next action; End all other sessions', async () => {
+    // Two browsers: A signs in with ava's password, B through a sign-in link, with a user agent of its own.
+    const a = await openPage();
+    await signIn(a.page, AVA, 'jwt');
+    const agent = 'Mozilla/5.0 (X11; Linux x86_64) PortalTest/second-browser';
+    const b = await openPage({ userAgent: agent });
+    await b.page.goto(await signInLink());
+    await b.page.locator('#signed-in-as', { hasText: `by ${ROOT.email}` }).waitFor();
+
+    const sessions = a.page.getByRole('region', { name: 'Your sessions' });
+    await sessions.getByRole('button', { name: 'Reload the sessions' }).click();
+    const other = sessions.getByRole('row', { name: /PortalTest\/second-browser/ });
+    await other.waitFor();
+    expect(await other.textContent()).toContain(`Administrator’s sign-in by ${ROOT.email}`);
+    const mine = sessions.getByRole('row', { name: /this session/ });
+    expect(await mine.textContent()).toMatch(/^Email and password this session/);
+    expect(await mine.getAttribute('aria-current')).toBe('true');
+    // Every action button has a name that says which session it ends.
+    const names = await sessions
+      .getByRole('button', { name: /^End / })
+      .evaluateAll((buttons) =>
+        buttons.map((button) => button.getAttribute('aria-label') ?? button.textContent),
+      );
+    expect(names).toContainEqual(
+      expect.stringMatching(/^End this session \(Email and password, started .+ UTC\) and sign out$/),
+    );
+    expect(names).toContainEqual(
+      expect.stringMatching(
+        /^End session: Administrator’s sign-in, started \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC$/,
+      ),
+    );
+    await screenshot(a.page, 'sessions');
+
+    // From the keyboard: focus B's End button, Enter; the heading then holds the focus.
+    const ended = a.page.waitForResponse(
+      (response) =>
+        /\/api\/v2\/sessions\/[^/]+\/$/.test(response.url()) && response.request().method() === 'DELETE',
+    );
+    await other.getByRole('button', { name: /^End session:/ }).focus();
+    await a.page.keyboard.press('Enter');
+    expect((await ended).status()).toBe(204);
+    await other.waitFor({ state: 'detached' });
+    await a.page.getByRole('status').filter({ hasText: 'Session ended: Administrator’s sign-in' }).waitFor();
+    await a.page.locator('#sessions-title:focus').waitFor();
+
+    // B's next action is refused: back to the sign-in form, which says why.
+    const refused = b.page.waitForResponse(
+      (response) => response.url() === `${example.url}/api/v2/sessions/`,
+    );
+    await b.page.getByRole('button', { name: 'Reload the sessions' }).click();
+    expect((await refused).status()).toBe(401);
+    await b.page.getByRole('alert').filter({ hasText: 'Your session has ended. Sign in again.' }).waitFor();
+    // Its cookie is still in B (refused by the server); a password sign-in beside it works, since
+    // the page's token sessions send no cookie.
+    expect((await b.context.cookies(example.url)).map((cookie) => cookie.name)).toEqual(['tollgate_session']);
+    await b.page.getByLabel('Email', { exact: true }).fill(AVA.email);
+    await b.page.getByLabel('Password', { exact: true }).fill(AVA.password);
+    await b.page.getByRole('button', { name: 'Sign in' }).click();
+    await b.page.locator('#signed-in-as', { hasText: AVA.email }).waitFor();
+    expect(await bannerText(b.page)).toBe(`Signed in as ${AVA.email}`);
+
+    // A ends every other session: the list keeps only A's; B is signed out at its next action.
+    const others = a.page.waitForResponse((response) =>
+      response.url().endsWith('/api/v2/sessions/revoke-others/'),
+    );
+    await sessions.getByRole('button', { name: 'End all other sessions' }).click();
+    expect((await others).status()).toBe(200);
+    await a.page
+      .getByRole('status')
+      .filter({ hasText: /other sessions? ended\./ })
+      .waitFor();
+    await sessions.locator('#sessions-caption', { hasText: /^1 session$/ }).waitFor();
+    await b.page.getByRole('button', { name: 'Reload the sessions' }).click();
+    await b.page.getByRole('alert').filter({ hasText: 'Your session has ended. Sign in again.' }).waitFor();
+
+    // Signing out ends A's session on the server too.
+    const signedOut = a.page.waitForResponse(
+      (response) =>
+        response.url() === `${example.url}/api/v2/sessions/current/` &&
+        response.request().method() === 'DELETE',
+    );
+    await a.page.getByRole('button', { name: 'Sign out', exact: true }).click();
+    expect((await signedOut).status()).toBe(204);
+    await a.page.getByRole('status').filter({ hasText: 'You are signed out.' }).waitFor();
+    expect(await a.page.evaluate((key) => sessionStorage.getItem(key), SESSION_KEY)).toBeNull();
+    expect([...a.problems, ...b.problems]).toEqual([]);
   });
 
   it('refuses a cross-site form POST to a cookie-authenticated route', async () => {
