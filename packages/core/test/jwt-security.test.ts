@@ -6,6 +6,7 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { createLocalJWKSet, exportJWK, FlattenedSign, jwtVerify, SignJWT } from 'jose';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { createMemoryTokenStore } from '../src/testing/index.js';
 import {
   createKeySet,
   exportSigningKey,
@@ -632,11 +633,13 @@ describe('key rotation and the JWKS', () => {
   it('tokens signed by a previous key still verify; once the key is dropped they are refused', async () => {
     const old = await generateSigningKey({ alg: 'EdDSA', kid: 'old' });
     const next = await generateSigningKey({ alg: 'ES256', kid: 'next' });
-    const before = await createHarness({ keys: createKeySet({ current: old }) });
+    // One store for the three deployments: the sessions the tokens belong to live on.
+    const store = createMemoryTokenStore();
+    const before = await createHarness({ keys: createKeySet({ current: old }), store });
     const t = await issueAll(before);
     expect(decodeSegment(t.access, 0).kid).toBe('old');
 
-    const rotated = await createHarness({ keys: createKeySet({ current: next, previous: [old] }) });
+    const rotated = await createHarness({ keys: createKeySet({ current: next, previous: [old] }), store });
     expect((await rotated.tg.requirePrincipal({ authorization: `JWT ${t.access}` })).tokenKind).toBe(
       'access',
     );
@@ -648,7 +651,7 @@ describe('key rotation and the JWKS', () => {
     const refreshed = await rotated.tg.userTokens.refresh({ token: t.user });
     expect(decodeSegment(refreshed.token, 0)).toEqual({ alg: 'ES256', kid: 'next', typ: JWT_TYP.user });
 
-    const dropped = await createHarness({ keys: createKeySet({ current: next }) });
+    const dropped = await createHarness({ keys: createKeySet({ current: next }), store });
     await expectRejects(dropped.tg.requirePrincipal({ authorization: `JWT ${t.access}` }), 'invalid_token');
     await expectRejects(
       dropped.tg.requirePrincipal({ cookie: `tollgate_session=${t.delegated}` }),

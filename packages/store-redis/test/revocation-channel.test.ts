@@ -198,8 +198,12 @@ describe('createRedisRevocationChannel', () => {
       '{}',
       JSON.stringify([valid]),
       JSON.stringify({ kind: 'uat', id: valid.id }),
-      JSON.stringify({ ...valid, kind: 'session' }),
+      JSON.stringify({ ...valid, kind: 'device' }),
       JSON.stringify({ ...valid, kind: 'UAT' }),
+      // A user notice needs its instant; any other kind must not carry one.
+      JSON.stringify({ ...valid, kind: 'user' }),
+      JSON.stringify({ ...valid, kind: 'user', revokedAt: -1 }),
+      JSON.stringify({ ...valid, kind: 'session', revokedAt: 5 }),
       JSON.stringify({ ...valid, id: '' }),
       JSON.stringify({ ...valid, id: 'has space' }),
       JSON.stringify({ ...valid, id: 'x'.repeat(129) }),
@@ -296,15 +300,34 @@ describe('createRedisRevocationChannel', () => {
   it('rejects a notice its receivers would drop, and options that make no sense', async () => {
     const ch = channel({ redis: REDIS_URL, channel: unique('channel') });
     await ch.ready();
-    await expect(ch.publish({ ...notice(), kind: 'session' } as unknown as RevocationNotice)).rejects.toThrow(
+    await expect(ch.publish({ ...notice(), kind: 'device' } as unknown as RevocationNotice)).rejects.toThrow(
       TypeError,
     );
+    // A user notice without its instant could not be honoured exactly.
+    await expect(ch.publish({ ...notice(), kind: 'user' })).rejects.toThrow(TypeError);
     await expect(ch.publish({ ...notice(), expiresAt: Number.NaN })).rejects.toThrow(TypeError);
     expect(() => createRedisRevocationChannel({ redis: REDIS_URL, channel: '' })).toThrow(TypeError);
     expect(() => createRedisRevocationChannel({ redis: REDIS_URL, publishTimeoutMs: 0 })).toThrow(TypeError);
     expect(() => createRedisRevocationChannel({ redis: REDIS_URL, reconnect: { maxDelayMs: -1 } })).toThrow(
       TypeError,
     );
+  });
+});
+
+describe('user and session notices', () => {
+  it('carries a user notice with its instant, and a session notice, through the channel', async () => {
+    const name = unique('channel');
+    const ch = channel({ redis: REDIS_URL, channel: name });
+    const listener = recorder();
+    ch.subscribe(listener);
+    await ch.ready();
+    const user = { kind: 'user' as const, id: 'u-1', revokedAt: 1767225600123, expiresAt: 1767229200000 };
+    const session = { kind: 'session' as const, id: 's-1', expiresAt: 1767229200000 };
+    await ch.publish(user);
+    await ch.publish(session);
+    await waitFor(() => listener.notices.length === 2);
+    expect(listener.notices).toEqual([user, session]);
+    await ch.close();
   });
 });
 

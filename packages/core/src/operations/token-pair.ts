@@ -9,7 +9,7 @@ import {
   UAT_PREFIX,
 } from '../tokens/opaque.js';
 import type { UserRecord } from '../types.js';
-import { activeUser, checkNotRevoked, familyRevocationExpiry, type OperationContext } from './context.js';
+import { activeUser, familyRevocationExpiry, type OperationContext } from './context.js';
 import { parseInput } from './input.js';
 import { signAccessToken } from './issue.js';
 import type { PasswordLogin } from './login.js';
@@ -132,8 +132,8 @@ export function createTokenPairOperations(context: OperationContext): TokenPairO
         }
         case 'rotated': {
           const { family } = result;
-          // A revoked user (disabled, password changed) refreshes nothing, wherever the store stands.
-          await checkNotRevoked(context, { sid: family.id }, family.userId);
+          // A revoked session or user (disabled, password changed) has its family revoked in the same
+          // store transaction: the rotation above refused it already, with or without Redis.
           const user = await activeUser(context.users, family.userId);
           context.touches.note(family.id, now);
           const subject = { userId: user.id, sessionId: family.id };
