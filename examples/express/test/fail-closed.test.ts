@@ -132,28 +132,28 @@ describe('fail closed: PostgreSQL and Redis cut and restored under a running exa
     await admin.end();
   }, 30_000);
 
-  it('PostgreSQL away: UAT routes and password logins answer 503 in their shapes; JWT routes still 200', async () => {
+  it('PostgreSQL away: UAT routes, password logins and then every token answer 503 in their shapes', async () => {
     postgres.cut();
     await eventually(async () => expectUnavailable(await withUat(), DETAIL_503));
     expectUnavailable(await post('/api/v2/auth/token', BOB), ENVELOPE_503);
     const jwtLogin = await post('/api/v2/auth/jwt/', { email: BOB.username, password: BOB.password });
     expect(jwtLogin.status).toBe(503);
     expect(jwtLogin.text).toBe(DETAIL_503);
-    // Needs no store: a JWT carries its rights and has no revocable session.
-    const viaJwt = await withJwt();
-    expect(viaJwt.status, viaJwt.text).toBe(200);
+    // A JWT belongs to a revocable session: once the revocation log cannot be read, it is refused too.
+    await eventually(async () => expectUnavailable(await withJwt(), DETAIL_503));
 
     postgres.restore();
     // Each connection comes back on its own schedule (ioredis backs off up to 2 s between attempts).
     await eventually(async () => expect((await withUat()).status).toBe(200));
     await eventually(async () => expect((await post('/api/v2/auth/token', BOB)).status).toBe(200));
+    await eventually(async () => expect((await withJwt()).status).toBe(200));
   }, 30_000);
 
-  it('Redis away: revocable credentials and logins answer 503 (revocations and counters unknown); JWT routes still 200', async () => {
+  it('Redis away: every token and password logins answer 503 (revocations and counters unknown)', async () => {
     redis.cut();
     await eventually(async () => expectUnavailable(await withUat(), DETAIL_503));
     expectUnavailable(await post('/api/v2/auth/token', BOB), ENVELOPE_503);
-    expect((await withJwt()).status).toBe(200);
+    expectUnavailable(await withJwt(), DETAIL_503);
 
     redis.restore();
     // Each connection comes back on its own schedule (ioredis backs off up to 2 s between attempts).
