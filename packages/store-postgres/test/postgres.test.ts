@@ -168,6 +168,8 @@ describe('openPostgresStore: schema and migrations', () => {
     expect(await plan(`SELECT * FROM ${s}.refresh_tokens WHERE hash = 'x'`)).toMatch(/refresh_tokens_pkey/);
   });
 
+  // CREATE DATABASE waits up to 5 s (PostgreSQL's own wait) while another session of the shared
+  // server is connected to template1: more than the default test timeout.
   it("uses the database's public schema by default", async () => {
     expect(DEFAULT_SCHEMA).toBe('public');
     // A database of its own, so the test leaves nothing in anybody's public schema.
@@ -193,7 +195,7 @@ describe('openPostgresStore: schema and migrations', () => {
     } finally {
       await adminQuery(`DROP DATABASE ${quote(database)} WITH (FORCE)`);
     }
-  });
+  }, 30_000);
 
   it('accepts a mixed-case schema name, used exactly as given', async () => {
     const schema = `${schemas.base}_Mixed`;
