@@ -10,9 +10,11 @@ export default defineConfig({
     projects: ['packages/*/vitest.config.ts', 'examples/*/vitest.config.ts'],
     reporters: ['default', './scripts/summary-reporter.ts'],
     // Vitest's default is one worker less than the cores: a single worker on a 2-core machine,
-    // where most files spend their time waiting on child processes, PostgreSQL or Redis and the
-    // second core sat idle. At least two workers; the files were already written to run side by
-    // side (random schemas, unique Redis names, port 0), as they do on any larger machine.
-    maxWorkers: Math.max(2, availableParallelism() - 1),
+    // where most of the time went to waiting (the contract suite's timeouts and token expiry, child
+    // processes, PostgreSQL) while a core sat idle. At least three workers; the files were already
+    // written to run side by side (random schemas, unique Redis names, port 0, time bounds with
+    // room for a busy machine), as they do on any larger machine. The few with bounds of tens of
+    // milliseconds run apart (store-redis: a group of their own, last).
+    maxWorkers: Math.max(3, availableParallelism() - 1),
   },
 });
