@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { defineConfig } from 'vitest/config';
 
 // One run over every package, so CI prints one summary. Tests resolve each
@@ -8,5 +9,12 @@ export default defineConfig({
   test: {
     projects: ['packages/*/vitest.config.ts', 'examples/*/vitest.config.ts'],
     reporters: ['default', './scripts/summary-reporter.ts'],
+    // Vitest's default is one worker less than the cores: a single worker on a 2-core machine,
+    // where most of the time went to waiting (the contract suite's timeouts and token expiry, child
+    // processes, PostgreSQL) while a core sat idle. At least three workers; the files were already
+    // written to run side by side (random schemas, unique Redis names, port 0, time bounds with
+    // room for a busy machine), as they do on any larger machine. The few with bounds of tens of
+    // milliseconds run apart (store-redis: a group of their own, last).
+    maxWorkers: Math.max(3, availableParallelism() - 1),
   },
 });

@@ -9,5 +9,10 @@ export default defineProject({
     // Real servers, real waits across token expiry: a few seconds per file, files in parallel.
     testTimeout: 30_000,
     hookTimeout: 30_000,
+    // Files share a worker and its loaded modules (isolate: false): a fresh process and module graph
+    // per file cost more than most of these files take. They close what they open (servers,
+    // children, databases), mock no module and assert nothing on process-wide state; in one worker,
+    // in shuffled orders, they pass alike.
+    isolate: false,
   },
 });

@@ -2,7 +2,7 @@
  * Types: `Principal` (decorator and type in one name) is the core's `Principal`, never any;
  * `principalOf` returns it; the options are the core's `HttpHandlerOptions` plus `tollgate` and
  * `errorShape`; an app's `TollgateRegister` augmentation reaches `@Principal()` parameters
- * (compiled as a separate program: an augmentation is global to its program).
+ * (type-checked as a separate program: an augmentation is global to its program).
  */
 import { fileURLToPath } from 'node:url';
 import type {
@@ -48,10 +48,12 @@ describe('types', () => {
 });
 
 const packageTsconfig = fileURLToPath(new URL('../tsconfig.json', import.meta.url));
+const fixtureTsconfig = fileURLToPath(new URL('./.type-tests/tsconfig.json', import.meta.url));
+const fixture = fileURLToPath(new URL('./.type-tests/register.ts', import.meta.url));
 
-function parsedConfig(): ts.ParsedCommandLine {
+function parsedConfig(file: string): ts.ParsedCommandLine {
   const parsed = ts.getParsedCommandLineOfConfigFile(
-    packageTsconfig,
+    file,
     {},
     {
       ...ts.sys,
@@ -60,28 +62,19 @@ function parsedConfig(): ts.ParsedCommandLine {
       },
     },
   );
-  if (!parsed) throw new Error('cannot read the package tsconfig');
+  if (!parsed) throw new Error(`cannot read ${file}`);
   return parsed;
 }
 
-/** Type-checks `file` (and what it imports) in a program of its own; returns the diagnostics. */
-function typeErrors(file: string): string[] {
-  const program = ts.createProgram({
-    rootNames: [file],
-    options: { ...parsedConfig().options, noEmit: true },
-  });
-  return ts.getPreEmitDiagnostics(program).map((diagnostic) => {
-    const where = diagnostic.file
-      ? `${diagnostic.file.fileName}:${diagnostic.file.getLineAndCharacterOfPosition(diagnostic.start ?? 0).line + 1}: `
-      : '';
-    return where + ts.flattenDiagnosticMessageText(diagnostic.messageText, '\n');
-  });
-}
-
+// The fixture is type-checked as a program of its own (test/.type-tests/tsconfig.json) by the
+// workspace typecheck (`pnpm typecheck`: scripts/typecheck.mjs, a step of `pnpm test`), which fails
+// on any diagnostic: an augmentation that stopped taking effect leaves its `@ts-expect-error` lines
+// unused. Here: that program exists, holds the fixture, and stays apart from the package's own.
 describe('declaration merging of TollgateRegister', () => {
-  it("types @Principal() parameters' data with the app's registered type", () => {
-    const fixture = fileURLToPath(new URL('./.type-tests/register.ts', import.meta.url));
-    expect(parsedConfig().fileNames.some((file) => file.includes('/.type-tests/'))).toBe(false);
-    expect(typeErrors(fixture)).toEqual([]);
-  }, 60_000);
+  it("the fixture is a program of its own, apart from the package's", () => {
+    expect(parsedConfig(packageTsconfig).fileNames.some((file) => file.includes('/.type-tests/'))).toBe(
+      false,
+    );
+    expect(parsedConfig(fixtureTsconfig).fileNames).toEqual([fixture]);
+  });
 });

@@ -222,6 +222,8 @@ describe('openPostgresStore: schema and migrations', () => {
     ]);
   });
 
+  // CREATE DATABASE waits up to 5 s (PostgreSQL's own wait) while another session of the shared
+  // server is connected to template1: more than the default test timeout.
   it("uses the database's public schema by default", async () => {
     expect(DEFAULT_SCHEMA).toBe('public');
     // A database of its own, so the test leaves nothing in anybody's public schema.
@@ -248,7 +250,7 @@ describe('openPostgresStore: schema and migrations', () => {
       await adminQuery(`DROP DATABASE ${quote(database)} WITH (FORCE)`);
     }
     // CREATE DATABASE copies a template and syncs it: seconds on a busy machine.
-  }, 20_000);
+  }, 30_000);
 
   it('accepts a mixed-case schema name, used exactly as given', async () => {
     const schema = `${schemas.base}_Mixed`;
