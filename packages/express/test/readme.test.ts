@@ -132,6 +132,7 @@ describe('README', () => {
       cookie: true,
       trustedOrigins: true,
       realm: true,
+      autoLogin: true,
       onUnexpectedError: true,
       errorShape: true,
     } satisfies Record<keyof TollgateExpressOptions, true>;

@@ -138,6 +138,7 @@ describe('README', () => {
       cookie: true,
       trustedOrigins: true,
       realm: true,
+      autoLogin: true,
       onUnexpectedError: true,
       errorShape: true,
       global: true,
