@@ -7,6 +7,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import type { Tollgate } from '@tollgate/core';
+import { createScryptPasswordHasher } from '@tollgate/core';
 import { type ExampleSetup, openExample } from '@tollgate/example-shared';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -35,6 +36,8 @@ function startInstance(schema: string): Promise<Instance> {
       TOLLGATE_REDIS_URL: REDIS_URL,
       // Off: these tests count rotations (a retry within the interval would be a second winner).
       TOLLGATE_REFRESH_REUSE_INTERVAL_SECONDS: '0',
+      // A cheap hash: these tests log in dozens of times; what they check does not depend on it.
+      TOLLGATE_SCRYPT_LOGN: '10',
       TOLLGATE_SIGNING_KEY: '',
     },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -136,6 +139,7 @@ describe('two instances on one PostgreSQL schema and one Redis', () => {
       databaseUrl: DATABASE_URL,
       databaseSchema: schema,
       redisUrl: REDIS_URL,
+      passwordHasher: createScryptPasswordHasher({ logN: 10, r: 8, p: 1 }),
       logger: false,
     });
   }, 90_000);

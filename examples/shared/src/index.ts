@@ -9,6 +9,7 @@ import {
   type AuditLog,
   type AuditSink,
   createKeySet,
+  createScryptPasswordHasher,
   createTollgate,
   exportSigningKey,
   generateSigningKey,
@@ -217,6 +218,10 @@ export function exampleOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): Exa
     redisUrl: env.TOLLGATE_REDIS_URL || undefined,
     ...(env.TOLLGATE_REFRESH_REUSE_INTERVAL_SECONDS
       ? { refreshReuseIntervalSeconds: Number(env.TOLLGATE_REFRESH_REUSE_INTERVAL_SECONDS) }
+      : {}),
+    // scrypt's work factor, log2 N (default 17, OWASP's): lower it only for tests and demos.
+    ...(env.TOLLGATE_SCRYPT_LOGN
+      ? { passwordHasher: createScryptPasswordHasher({ logN: Number(env.TOLLGATE_SCRYPT_LOGN), r: 8, p: 1 }) }
       : {}),
   };
 }
