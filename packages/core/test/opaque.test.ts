@@ -136,7 +136,8 @@ describe('tampered opaque tokens are refused before any store call', () => {
     }
     expect(tried).toBeGreaterThan(2500);
     expect(h.probe.count('findUatByHash')).toBe(before);
-  });
+    // 500 generated cases: well under a second idle; room for a loaded machine.
+  }, 30_000);
 
   it('random insertions, deletions and replacements of a real UAT never reach the store', async () => {
     const before = h.probe.count('findUatByHash');
@@ -231,7 +232,8 @@ describe('tampered opaque tokens are refused before any store call', () => {
     // A well-formed unknown one is looked up (and not found); the real one still rotates.
     await expectRejects(h.tg.tokenPair.refresh({ refreshToken: generateRefreshToken() }), 'invalid_token');
     expect(h.probe.count('rotateRefreshToken')).toBe(rotations + 1);
-  });
+    // 500 generated cases: well under a second idle; room for a loaded machine.
+  }, 30_000);
 
   it('a refresh token presented to authenticate is wrong_token_kind, with no lookup of any kind', async () => {
     const lookups = h.probe.count('findUatByHash');
