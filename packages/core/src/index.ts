@@ -102,7 +102,7 @@ export {
   type SigningAlgorithm,
   type SigningKey,
 } from './tokens/keys.js';
-export { uuidv7, uuidv7Time } from './tokens/uuidv7.js';
+export { createUuidv7Source, type Uuidv7Source, uuidv7, uuidv7Time } from './tokens/uuidv7.js';
 export { createTollgate, type Tollgate } from './tollgate.js';
 export type {
   Actor,

@@ -178,6 +178,9 @@ async function guarded<T>(topic: HelpTopic, work: () => Promise<T>): Promise<T> 
 const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
 
 /**
+ * (Written here rather than imported from `@tollgate/core`, whose `createUuidv7Source` does the same:
+ * the client bundles what it imports from core, and core's entry would bring zod and jose with it.)
+ *
  * UUIDv7s (RFC 9562) as the core makes user and audit event ids (`ms`, then random bits), made
  * monotonic within this process by a counter in `rand_a` (the RFC's method 1): the events of one
  * command, often in the same millisecond, sort in the order they happened (stores order by at, id).
