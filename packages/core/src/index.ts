@@ -30,6 +30,7 @@ export {
   OWASP_ARGON2ID,
   type PasswordHasherOptions,
 } from './operations/argon2id.js';
+export { AUDIT_EVENT_TYPES } from './operations/audit.js';
 export type { DelegatedLoginOperations, DelegatedTokenResult } from './operations/delegated-login.js';
 export {
   DEFAULT_PASSWORD_HASHING,

@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import {
+  AUDIT_EVENT_TYPES,
   type AuditEvent,
   type AuditEventType,
   type AuditLog,
@@ -29,24 +30,8 @@ const WRONG_PASSWORD = 'Wr0ng!guess-7781';
 const NEW_PASSWORD = 'Fresh!pass-5521';
 const CREATED_PASSWORD = 'Cr3ated!pass-9090';
 
-const ALL_TYPES: readonly AuditEventType[] = [
-  'login.succeeded',
-  'login.failed',
-  'token.issued',
-  'token.refreshed',
-  'refresh.reuse_detected',
-  'session.revoked',
-  'user.revoked',
-  'delegation.started',
-  'delegation.ended',
-  'uat.created',
-  'uat.revoked',
-  'user.created',
-  'user.disabled',
-  'user.enabled',
-  'user.password_changed',
-  'rate_limit.hit',
-];
+/** Every type of the catalogue: each must be emitted by the run below. */
+const ALL_TYPES = AUDIT_EVENT_TYPES;
 
 async function auditedDemo(options: Parameters<typeof buildDemo>[0] = {}) {
   const log = createMemoryAuditLog();

@@ -20,6 +20,10 @@ async function instance(schema: string, poolSize = 4): Promise<PostgresStore> {
     schema,
     poolSize,
     passwordHasher: createFastPasswordHasher(),
+    // Hundreds of calls queue for a few pooled connections here: on a busy machine the wait for one can
+    // pass the 2 s default, which these tests (ordering, single winners) are not about.
+    connectionTimeoutMs: 30_000,
+    statementTimeoutMs: 30_000,
   });
   stores.push(store);
   return store;

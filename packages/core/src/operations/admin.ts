@@ -1,8 +1,9 @@
 import { z } from 'zod';
 import { TollgateError } from '../errors.js';
-import type { AuditEvent, AuditEventType, AuditLog } from '../ports.js';
+import type { AuditEvent, AuditLog } from '../ports.js';
 import { fromStore } from '../store-errors.js';
 import type { Principal, UserRecord } from '../types.js';
+import { AUDIT_EVENT_TYPES } from './audit.js';
 import { type ClientInfo, type OperationContext, uatRevocationExpiry } from './context.js';
 import { parseInput, recordIdField } from './input.js';
 import { usernameField } from './login.js';
@@ -11,29 +12,10 @@ import { revokeSessionsOf, type SessionSummary, sessionIdField, toSessionSummary
 import { type UatSummary, uatSummaryOf } from './uats.js';
 import { setUserDisabled } from './users.js';
 
-const AUDIT_TYPES = [
-  'login.succeeded',
-  'login.failed',
-  'token.issued',
-  'token.refreshed',
-  'refresh.reuse_detected',
-  'session.revoked',
-  'user.revoked',
-  'delegation.started',
-  'delegation.ended',
-  'uat.created',
-  'uat.revoked',
-  'user.created',
-  'user.disabled',
-  'user.enabled',
-  'user.password_changed',
-  'rate_limit.hit',
-] as const satisfies readonly AuditEventType[];
-
 export const AuditQueryInput = z.object({
   username: usernameField.optional(),
   actorId: recordIdField.optional(),
-  type: z.enum(AUDIT_TYPES).optional(),
+  type: z.enum(AUDIT_EVENT_TYPES).optional(),
   since: z.coerce.date().optional(),
   until: z.coerce.date().optional(),
   limit: z.coerce.number().int().min(1).max(1000).optional(),

@@ -2,6 +2,31 @@ import type { Clock } from '../clock.js';
 import type { AuditEvent, AuditEventDetails, AuditEventType, AuditSink } from '../ports.js';
 import { createUuidv7Source } from '../tokens/uuidv7.js';
 
+/** Every audit event type, in a fixed order (for validation and documentation). */
+export const AUDIT_EVENT_TYPES = [
+  'login.succeeded',
+  'login.failed',
+  'token.issued',
+  'token.refreshed',
+  'refresh.reuse_detected',
+  'session.revoked',
+  'user.revoked',
+  'delegation.started',
+  'delegation.ended',
+  'uat.created',
+  'uat.revoked',
+  'user.created',
+  'user.disabled',
+  'user.enabled',
+  'user.password_changed',
+  'rate_limit.hit',
+] as const satisfies readonly AuditEventType[];
+/** Compiles only while no type of `AuditEventDetails` is missing from `AUDIT_EVENT_TYPES`. */
+type NothingMissing<T extends never> = T;
+export type AuditEventTypesComplete = NothingMissing<
+  Exclude<AuditEventType, (typeof AUDIT_EVENT_TYPES)[number]>
+>;
+
 /** Who, from where: what every event records beside its details (all optional, null when unknown). */
 export interface AuditSubject {
   readonly userId?: string | null | undefined;

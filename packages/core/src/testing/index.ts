@@ -7,8 +7,5 @@ export { generateUat } from '../tokens/opaque.js';
 export { demoData } from './demo-data.js';
 export { createFakeClock, type FakeClock } from './fake-clock.js';
 export { createMemoryAuditLog, type MemoryAuditLogOptions } from './memory-audit-log.js';
-export {
-  createMemoryTokenStore,
-  createMemoryUserDirectory,
-  type MemoryUserDirectoryOptions,
-} from './memory-store.js';
+export { createMemoryUserDirectory, type MemoryUserDirectoryOptions } from './memory-directory.js';
+export { createMemoryTokenStore } from './memory-store.js';
