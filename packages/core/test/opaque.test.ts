@@ -162,7 +162,8 @@ describe('tampered opaque tokens are refused before any store call', () => {
       { numRuns: 500 },
     );
     expect(h.probe.count('findUatByHash')).toBe(before);
-  });
+    // 500 generated cases: well under a second idle; past 5 s beside a build on both cores.
+  }, 30_000);
 
   it('a well-formed but unknown UAT costs exactly one lookup; the real one is found', async () => {
     const before = h.probe.count('findUatByHash');
