@@ -30,9 +30,7 @@ export const DetailErrorSchema = z
   .meta({ id: 'DetailError', description: "The UAT/JWT API's refusal (Django REST framework's)." });
 
 /** Messages per field (`non_field_errors` for the whole request), as Django REST framework writes them. */
-export const FieldErrorsSchema = z
-  .record(z.string(), z.array(z.string()))
-  .meta({
-    id: 'FieldErrors',
-    description: 'Messages per request field (`non_field_errors`: the request as a whole).',
-  });
+export const FieldErrorsSchema = z.record(z.string(), z.array(z.string())).meta({
+  id: 'FieldErrors',
+  description: 'Messages per request field (`non_field_errors`: the request as a whole).',
+});
