@@ -36,13 +36,21 @@ import { demoData, openSqliteStore } from '@tollgate/store-sqlite';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { type DestinationStream, type Logger, pino } from 'pino';
+import { z } from 'zod';
 
 export interface DemoRoute extends AppRouteDoc {
   readonly method: 'GET' | 'POST' | 'PATCH';
   readonly permissions: readonly string[];
-  readonly success: { readonly status: number; readonly description: string };
+  readonly success: { readonly status: number; readonly description: string; readonly schema: z.ZodType };
   respond(params: Record<string, string>): unknown;
 }
+
+// What the demo routes read and answer, for the OpenAPI document: they read any JSON and ignore it.
+const DemoInput = z.unknown().meta({ description: 'Any JSON: the demo reads it (bounded) and ignores it.' });
+const Created = z.object({ id: z.string(), created: z.string() }).meta({ id: 'DemoCreated' });
+
+/** The examples' licence, for their OpenAPI documents' `info.license`. */
+export const DEMO_LICENSE = { name: 'MIT', identifier: 'MIT' } as const;
 
 /** The protected demo routes of the contract, served by every example. */
 export const DEMO_ROUTES: readonly DemoRoute[] = [
@@ -51,7 +59,8 @@ export const DEMO_ROUTES: readonly DemoRoute[] = [
     path: '/api/v2/brands/',
     summary: 'Creates a brand.',
     permissions: ['brand_create'],
-    success: { status: 201, description: 'Created.' },
+    body: DemoInput,
+    success: { status: 201, description: 'Created.', schema: Created },
     respond: () => ({ id: randomUUID(), created: 'brand' }),
   },
   {
@@ -59,7 +68,8 @@ export const DEMO_ROUTES: readonly DemoRoute[] = [
     path: '/api/v2/products/',
     summary: 'Creates a product.',
     permissions: ['product_create'],
-    success: { status: 201, description: 'Created.' },
+    body: DemoInput,
+    success: { status: 201, description: 'Created.', schema: Created },
     respond: () => ({ id: randomUUID(), created: 'product' }),
   },
   {
@@ -67,7 +77,7 @@ export const DEMO_ROUTES: readonly DemoRoute[] = [
     path: '/api/v2/scans/download',
     summary: 'Downloads scans.',
     permissions: ['scans_download'],
-    success: { status: 200, description: 'The scans.' },
+    success: { status: 200, description: 'The scans.', schema: z.object({ scans: z.array(z.unknown()) }) },
     respond: () => ({ scans: [] }),
   },
   {
@@ -75,7 +85,8 @@ export const DEMO_ROUTES: readonly DemoRoute[] = [
     path: '/api/v2/scm/bulk-edit/',
     summary: 'Edits codes in bulk.',
     permissions: ['scm_bulk_edit'],
-    success: { status: 200, description: 'Edited.' },
+    body: DemoInput,
+    success: { status: 200, description: 'Edited.', schema: z.object({ updated: z.number().int() }) },
     respond: () => ({ updated: 0 }),
   },
   {
@@ -83,7 +94,12 @@ export const DEMO_ROUTES: readonly DemoRoute[] = [
     path: '/api/v2/scm/codes/{id}/',
     summary: 'Edits one code.',
     permissions: ['scm_code_edit'],
-    success: { status: 200, description: 'Edited.' },
+    body: DemoInput,
+    success: {
+      status: 200,
+      description: 'Edited.',
+      schema: z.object({ id: z.string(), updated: z.boolean() }),
+    },
     respond: (params) => ({ id: params.id, updated: true }),
   },
 ];
