@@ -92,6 +92,16 @@ describe('the OpenAPI document', () => {
     expect(other.servers).toEqual([{ url: 'https://api.example.com/v2', description: 'production' }]);
   });
 
+  it('each call is a fresh copy of the document for its info', () => {
+    const info = { title: 'T', servers: [{ url: '/api' }] };
+    const first = demo.http.openapi(info) as { paths: Record<string, unknown>; servers: unknown };
+    delete first.paths['/api/v2/me/'];
+    const second = demo.http.openapi(info) as typeof first;
+    expect(second.paths).toHaveProperty(['/api/v2/me/']);
+    expect(second.servers).toEqual([{ url: '/api' }]);
+    expect(demo.http.openapi({ title: 'T' }).servers).toEqual([{ url: '/' }]);
+  });
+
   it('every operation says who may call it: the route’s sources as alternatives, `[]` for a public one', () => {
     for (const route of demo.http.routes) {
       const expected = (route.security ?? []).filter((s) => s !== 'path').map((s) => ({ [s]: [] }));
