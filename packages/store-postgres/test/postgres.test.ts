@@ -87,6 +87,7 @@ describe('openPostgresStore: schema and migrations', () => {
       'revocations',
       'schema_migrations',
       'sessions',
+      'signing_keys',
       'uats',
       'users',
     ]);
