@@ -545,8 +545,8 @@ function wholeSeconds(name: string, value: number): number {
 
 /**
  * Rotates the keys of a store: stores a new key that signs after `publishForSeconds`; the keys it
- * replaces verify for `overlapSeconds` more, and keys expired by now are removed. Returns the new
- * key (its private part included: do not log it).
+ * replaces verify for `overlapSeconds` more, and keys expired by now are removed (into an empty
+ * store, the key signs at once). Returns the new key (its private part included: do not log it).
  */
 export async function rotateSigningKey(
   store: SigningKeyStore,
@@ -558,7 +558,9 @@ export async function rotateSigningKey(
   );
   const overlap = wholeSeconds('overlapSeconds', options.overlapSeconds ?? DEFAULT_OVERLAP_SECONDS);
   const now = (options.clock ?? systemClock).now();
-  const key = await newStoredKey(options.alg ?? 'ES256', now, now + publishFor * 1000);
+  // Into an empty store, the key signs at once: there is nothing to sign with meanwhile.
+  const waitMs = (await store.list()).length === 0 ? 0 : publishFor * 1000;
+  const key = await newStoredKey(options.alg ?? 'ES256', now, now + waitMs);
   await store.rotate({ key, now, retireAt: key.activatesAt + overlap * 1000 });
   return key;
 }
