@@ -71,7 +71,8 @@ describe('keySetFromEnv', () => {
       const { privateKey } = generateKeyPairSync(type as 'ec', { namedCurve: 'P-256' });
       const pem = privateKey.export({ format: 'pem', type: 'pkcs8' }) as string;
       const a = await keySetFromEnv({ env: { KEY: pem }, variable: 'KEY' });
-      const b = await keySetFromEnv({ env: { KEY: pem }, variable: 'KEY' });
+      // The same PEM on one line, its newlines escaped as a .env file writes them.
+      const b = await keySetFromEnv({ env: { KEY: pem.trim().replaceAll('\n', '\\n') }, variable: 'KEY' });
       expect(a.current.alg).toBe(alg);
       expect(a.current.kid).toBe(b.current.kid);
       expect(a.current.kid).toMatch(/^[A-Za-z0-9_-]{43}$/);

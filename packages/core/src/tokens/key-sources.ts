@@ -180,7 +180,8 @@ async function storedFromPem(text: string, source: string): Promise<StoredSignin
 export async function parseSigningKeys(text: string, source: string): Promise<StoredSigningKey[]> {
   const trimmed = text.trim();
   if (trimmed === '') throw bad(source, 'empty');
-  if (trimmed.startsWith('-----BEGIN')) return [await storedFromPem(trimmed, source)];
+  // Secrets managers and .env files often hold a PEM on one line, its newlines written `\n`.
+  if (trimmed.startsWith('-----BEGIN')) return [await storedFromPem(trimmed.replaceAll('\\n', '\n'), source)];
   let value: unknown;
   try {
     value = JSON.parse(trimmed);
