@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { readFileSync, statSync } from 'node:fs';
+import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   fileKeyStore,
@@ -197,6 +197,38 @@ describe.each([
       app.close();
     } finally {
       await target.close();
+    }
+  });
+});
+
+describe('tollgate keys on edge cases', () => {
+  it('into an empty SQLite store the first key signs at once, and the app uses it', async () => {
+    const target = await sqliteTarget();
+    try {
+      const { run } = cli();
+      const rotated = await run(['keys', 'rotate', ...target.args]);
+      expect(rotated.code, rotated.stderr).toBe(0);
+      expect(rotated.stdout).toContain('It signs at once: there was no key.');
+      const kid = /Added ES256 key (\S+) to /.exec(rotated.stdout)?.[1];
+      const app = await openKeySet({ store: target.store, reloadIntervalMs: 0 });
+      expect(app.current.kid).toBe(kid);
+      app.close();
+    } finally {
+      await target.close();
+    }
+  });
+
+  it('refuses a corrupt key file without quoting it', async () => {
+    const dir = join(tempDir(), 'corrupt');
+    mkdirSync(dir);
+    const file = join(dir, 'keys.json');
+    writeFileSync(file, '{"keys": [{"kty": "EC", "d": "SECRET-PART-1234"', { mode: 0o600 });
+    const { run } = cli();
+    for (const command of ['list', 'rotate']) {
+      const result = await run(['keys', command, '--file', file]);
+      expect(result.code).toBe(1);
+      expect(result.stderr).toContain(`${file} is not JSON`);
+      expect(result.stdout + result.stderr).not.toContain('SECRET-PART');
     }
   });
 });
