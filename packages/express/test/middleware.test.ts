@@ -23,6 +23,8 @@ import express, { type ErrorRequestHandler, type Request, type Response } from '
 import { afterAll, beforeAll, describe, expect, expectTypeOf, it } from 'vitest';
 import { createTollgateExpress, type TollgateExpress, type TollgateExpressOptions } from '../src/index.js';
 
+const DOCUMENTED_PROFILES = ['user-tokens', 'delegated-login', 'token-pair', 'uat-jwt'] as const;
+
 let tollgate: Tollgate;
 const servers: Listening[] = [];
 
@@ -35,10 +37,10 @@ afterAll(async () => {
 
 /** An app whose own routes are built by `routes`, with a JSON 404 of its own at the end. */
 async function serve(
-  options: TollgateExpressOptions,
+  options: Partial<TollgateExpressOptions>,
   routes: (app: express.Express, tg: TollgateExpress) => void,
 ): Promise<Listening> {
-  const tg = createTollgateExpress(tollgate, options);
+  const tg = createTollgateExpress(tollgate, { profiles: DOCUMENTED_PROFILES, ...options });
   const app = express();
   routes(app, tg);
   app.use((_req, res) => {
@@ -119,7 +121,7 @@ describe('authenticate()', () => {
   });
 
   it('admits a known credential synchronously: next() runs before the middleware returns', async () => {
-    const tg = createTollgateExpress(tollgate);
+    const tg = createTollgateExpress(tollgate, { profiles: DOCUMENTED_PROFILES });
     const authorization = await jwt(ETHAN);
     await tollgate.authenticate({ authorization }); // now known
     const req = {

@@ -33,8 +33,6 @@ import type {
 
 export type { AppRouteDoc, OpenApiInfo };
 
-// `sessions` is opt-in: it is served only when named.
-const DEFAULT_PROFILES: readonly ProfileName[] = ['user-tokens', 'delegated-login', 'token-pair', 'uat-jwt'];
 const PROFILE_ROUTES: Readonly<Record<ProfileName, readonly RouteDefinition[]>> = {
   'user-tokens': userTokenRoutes,
   'delegated-login': delegatedLoginRoutes,
@@ -42,6 +40,31 @@ const PROFILE_ROUTES: Readonly<Record<ProfileName, readonly RouteDefinition[]>> 
   'uat-jwt': uatJwtRoutes,
   sessions: sessionRoutes,
 };
+
+/** Every profile a handler can serve, in route-table order: what `profiles` may name. */
+export const PROFILE_NAMES: readonly ProfileName[] = Object.freeze(
+  Object.keys(PROFILE_ROUTES) as ProfileName[],
+);
+
+/**
+ * `profiles` is required: the app names the APIs it serves (no default mounts a password-in-the-URL
+ * login it did not ask for). `[]` is a choice too: the guard alone, no route served.
+ */
+function checkProfiles(profiles: unknown): readonly ProfileName[] {
+  const names = PROFILE_NAMES.map((name) => `'${name}'`).join(', ');
+  if (!Array.isArray(profiles)) {
+    throw new TypeError(
+      `Tollgate HTTP options: \`profiles\` is required, the APIs to serve: any of ${names} (or [] for none)`,
+    );
+  }
+  const unknown = profiles.filter((name) => !PROFILE_NAMES.includes(name as ProfileName));
+  if (unknown.length > 0) {
+    throw new TypeError(
+      `Tollgate HTTP options: unknown profile ${unknown.map((name) => JSON.stringify(name)).join(', ')} in \`profiles\`; valid: ${names}`,
+    );
+  }
+  return Object.freeze([...new Set(profiles as ProfileName[])]);
+}
 
 export interface TollgateHttp {
   /** The mounted routes, prefix applied. */
@@ -95,6 +118,10 @@ const isLocalPath = (path: string): boolean => {
 };
 
 function resolveOptions(tollgate: Tollgate, options: HttpHandlerOptions): ResolvedHttpOptions {
+  if (typeof options !== 'object' || options === null) {
+    throw new TypeError('Tollgate HTTP options are required, with at least `profiles`');
+  }
+  const profiles = checkProfiles(options.profiles);
   const cookieName = tollgate.options.cookieName;
   const secure = options.cookie?.secure ?? true;
   // A `__Host-` cookie is dropped by browsers unless Secure, Path=/ and no Domain: refuse to start rather.
@@ -111,7 +138,7 @@ function resolveOptions(tollgate: Tollgate, options: HttpHandlerOptions): Resolv
     );
   }
   return {
-    profiles: options.profiles ?? DEFAULT_PROFILES,
+    profiles,
     errorShape: options.errorShape ?? 'default',
     prefix: trimTrailingSlashes(options.prefix ?? ''),
     maxBodyBytes: options.maxBodyBytes ?? 65_536,
@@ -134,7 +161,7 @@ function resolveOptions(tollgate: Tollgate, options: HttpHandlerOptions): Resolv
  * the app's own routes, error rendering and the OpenAPI document. Adapters translate to and
  * from `HttpRequest` / `HttpResponse` and call these; they hold no rule.
  */
-export function createHttpHandler(tollgate: Tollgate, handlerOptions: HttpHandlerOptions = {}): TollgateHttp {
+export function createHttpHandler(tollgate: Tollgate, handlerOptions: HttpHandlerOptions): TollgateHttp {
   const options = resolveOptions(tollgate, handlerOptions);
   const routes = options.profiles.flatMap((profile) => PROFILE_ROUTES[profile]);
   const compiled = compileRoutes(routes, options.prefix);

@@ -3,7 +3,7 @@
  * guard, error rendering, OpenAPI, log redaction). Adapters translate to and from it.
  */
 export { readJsonBody } from './body.js';
-export { createHttpHandler, type TollgateHttp } from './handler.js';
+export { createHttpHandler, PROFILE_NAMES, type TollgateHttp } from './handler.js';
 export type { AppRouteDoc, OpenApiInfo } from './openapi.js';
 export { meBody } from './profiles/uat-jwt/routes.js';
 export { redactUrl } from './redact.js';

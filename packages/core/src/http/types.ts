@@ -115,8 +115,13 @@ export interface CookieOptions {
 }
 
 export interface HttpHandlerOptions {
-  /** Which APIs to serve. Default: the four documented ones (`sessions` only when named). */
-  readonly profiles?: readonly ProfileName[];
+  /**
+   * Required: which APIs to serve, by name (`PROFILE_NAMES`): `'user-tokens'`, `'delegated-login'`,
+   * `'token-pair'`, `'uat-jwt'`, `'sessions'`. `[]` serves none (the guard alone). There is no
+   * default: name only what your clients call (`user-tokens`' `GET /Authentication` takes a
+   * password in the URL).
+   */
+  readonly profiles: readonly ProfileName[];
   /**
    * How refusals on the app's own routes (`guard`, `check`, `renderError`) are rendered. The profiles'
    * routes always answer in their own API's shape. Default `default` (`{"code","message"}`).
