@@ -20,6 +20,12 @@ export {
   type TollgateErrorCode,
   type TollgateErrorOptions,
 } from './errors.js';
+export {
+  consoleLogger,
+  type LoggedError,
+  loggedError,
+  type TollgateLogger,
+} from './logger.js';
 export type { AccessTokenOperations, AccessTokenResult } from './operations/access-tokens.js';
 export type { AdminOperations } from './operations/admin.js';
 export {
@@ -93,6 +99,7 @@ export {
   type UserLifecycle,
   usernameKey,
 } from './ports.js';
+export { redactSecrets } from './secrets.js';
 export { JWT_TYP } from './tokens/jwt-codec.js';
 export {
   createKeySet,

@@ -1,6 +1,7 @@
 import type { SourceKinds } from './authn/authenticate.js';
 import type { RevocationSyncOptions } from './authn/revocation-state.js';
 import type { Clock } from './clock.js';
+import type { TollgateLogger } from './logger.js';
 import type { PasswordHashingOptions } from './operations/hashing-gate.js';
 import type { LoginLimitsOptions } from './operations/login-limits.js';
 import type { AuditSink, RevocationChannel, TokenStore, UserDirectory } from './ports.js';
@@ -97,6 +98,17 @@ export interface TollgateOptions {
   readonly housekeeping?: { readonly intervalMs?: number; readonly batchSize?: number } | false;
   /** Computes the app's data of a principal from its user (see `TollgateRegister`). */
   readonly principalData?: (user: UserRecord) => PrincipalData;
-  /** Failures of background work (revocation sync, UAT last-used updates). Never given a token. */
+  /**
+   * Failures of background work (revocation sync and publish, housekeeping, UAT and session last-used
+   * updates, audit sinks). Never given a token. Default: a `warn` line on `logger` naming the task,
+   * the error redacted; giving this replaces that line.
+   */
   readonly onBackgroundError?: (error: unknown) => void;
+  /**
+   * Where failures no caller sees are logged: background work (unless `onBackgroundError` is given) and,
+   * by default, the HTTP layer's unexpected 500s. pino-compatible (`error`/`warn`/`info(obj, msg)`):
+   * pass your app's pino logger. Default: JSON lines on stderr (`console.error`). Entries carry the
+   * error's type, code, message and stack with token-shaped words and secret-named fields redacted.
+   */
+  readonly logger?: TollgateLogger;
 }

@@ -1,4 +1,5 @@
 import { TollgateError } from '../errors.js';
+import { loggedError, type TollgateLogger } from '../logger.js';
 import { parseInput } from '../operations/input.js';
 import type { Tollgate } from '../tollgate.js';
 import type { CredentialSource, Principal, Requirement } from '../types.js';
@@ -117,6 +118,12 @@ const isLocalPath = (path: string): boolean => {
   return true;
 };
 
+/** The default `onUnexpectedError`: one `error` line, the error redacted (never a token or a password). */
+const logUnexpected =
+  (logger: TollgateLogger) =>
+  (error: unknown): void =>
+    logger.error({ err: loggedError(error) }, 'tollgate: unexpected error, answered 500 internal_error');
+
 function resolveOptions(tollgate: Tollgate, options: HttpHandlerOptions): ResolvedHttpOptions {
   if (typeof options !== 'object' || options === null) {
     throw new TypeError('Tollgate HTTP options are required, with at least `profiles`');
@@ -152,7 +159,7 @@ function resolveOptions(tollgate: Tollgate, options: HttpHandlerOptions): Resolv
     realm: options.realm ?? 'tollgate',
     cookieName,
     autoLoginRedirects,
-    onUnexpectedError: options.onUnexpectedError ?? (() => {}),
+    onUnexpectedError: options.onUnexpectedError ?? logUnexpected(options.logger ?? tollgate.options.logger),
   };
 }
 

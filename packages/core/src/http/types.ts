@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import type { TollgateError } from '../errors.js';
+import type { TollgateLogger } from '../logger.js';
 import type { Tollgate } from '../tollgate.js';
 import type { CredentialSource, Principal, Requirement } from '../types.js';
 import type { TollgateHttp } from './handler.js';
@@ -146,8 +147,17 @@ export interface HttpHandlerOptions {
    * the first. Default `['/']`.
    */
   readonly autoLogin?: { readonly redirects?: readonly string[] };
-  /** Called with unexpected errors (rendered as 500 `internal_error`), for logging. */
+  /**
+   * Called with unexpected errors (rendered as 500 `internal_error`). Default: an `error` line on
+   * `logger` (the error's type, code, message and stack, token-shaped words and secret-named fields
+   * redacted); giving this replaces that line.
+   */
   readonly onUnexpectedError?: (error: unknown) => void;
+  /**
+   * Where the default `onUnexpectedError` logs (pino-compatible: `error`/`warn`/`info(obj, msg)`).
+   * Default: the Tollgate's `logger` (itself JSON lines on stderr unless given).
+   */
+  readonly logger?: TollgateLogger;
 }
 
 export interface ResolvedHttpOptions {
