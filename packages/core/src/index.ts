@@ -61,7 +61,13 @@ export {
   type PasswordHasher,
   type ScryptParameters,
 } from './operations/password-hashing.js';
-export { COMPANY_ADMIN_ROLE, DOMAIN_ADMIN_ROLE, ENTERPRISE_ADMIN_ROLE } from './operations/policy.js';
+export {
+  COMPANY_ADMIN_ROLE,
+  DEFAULT_ROLE_POLICY,
+  DOMAIN_ADMIN_ROLE,
+  ENTERPRISE_ADMIN_ROLE,
+  type RolePolicy,
+} from './operations/policy.js';
 export { decideRotation, type RotationDecision } from './operations/rotation.js';
 export type { SessionOperations, SessionSummary } from './operations/sessions.js';
 export type { TokenPairOperations, TokenPairResult } from './operations/token-pair.js';

@@ -4,6 +4,7 @@ import type { Clock } from './clock.js';
 import type { TollgateLogger } from './logger.js';
 import type { PasswordHashingOptions } from './operations/hashing-gate.js';
 import type { LoginLimitsOptions } from './operations/login-limits.js';
+import type { RolePolicy } from './operations/policy.js';
 import type { AuditSink, RevocationChannel, TokenStore, UserDirectory } from './ports.js';
 import type { KeySet } from './tokens/keys.js';
 import type { PrincipalData, UserRecord } from './types.js';
@@ -96,6 +97,15 @@ export interface TollgateOptions {
    * (call `purgeExpired()` from your own scheduler). Safe to run on every instance at once.
    */
   readonly housekeeping?: { readonly intervalMs?: number; readonly batchSize?: number } | false;
+  /**
+   * Which of a user's roles grant Tollgate's own powers; a user with any one role of a list has it.
+   * Each list given replaces its default: `uatManager` (customer users who manage their UATs, default
+   * `['company_admin']`), `enterpriseAdmin` (administrators who act for users of every domain, default
+   * `['enterprise_admin']`), `domainAdmin` (administrators who act within their own domain, default
+   * `['domain_admin']`). Checked at creation: one or more non-empty names each, no role in both
+   * administrator lists.
+   */
+  readonly roles?: Partial<RolePolicy>;
   /** Computes the app's data of a principal from its user (see `TollgateRegister`). */
   readonly principalData?: (user: UserRecord) => PrincipalData;
   /**

@@ -26,6 +26,7 @@ import { createHashingGate } from './operations/hashing-gate.js';
 import { createHousekeeping } from './operations/housekeeping.js';
 import { createPasswordLogin, type PasswordLogin } from './operations/login.js';
 import { createLoginLimiter } from './operations/login-limits.js';
+import { type RolePolicy, resolveRolePolicy } from './operations/policy.js';
 import { createSessionOperations, type SessionOperations } from './operations/sessions.js';
 import { createTokenPairOperations, type TokenPairOperations } from './operations/token-pair.js';
 import { createUatOperations, type UatOperations } from './operations/uats.js';
@@ -82,6 +83,8 @@ export interface Tollgate {
     readonly cookieName: string;
     readonly lifetimes: Lifetimes;
     readonly refreshReuseIntervalSeconds: number;
+    /** Which roles grant Tollgate's own powers (`options.roles` over the defaults). */
+    readonly roles: RolePolicy;
     /** Where failures no caller sees are logged (`options.logger`, default stderr); the HTTP layer's default too. */
     readonly logger: TollgateLogger;
   };
@@ -101,6 +104,7 @@ export function createTollgate(options: TollgateOptions): Tollgate {
   const logger = options.logger ?? consoleLogger;
   const reportFailure = backgroundReporter(logger, options.onBackgroundError);
   const { store, users, principalData } = options;
+  const roles = resolveRolePolicy(options.roles);
   const reuseIntervalSeconds = options.refreshReuseIntervalSeconds ?? 10;
   if (!Number.isFinite(reuseIntervalSeconds) || reuseIntervalSeconds < 0) {
     throw new TypeError('refreshReuseIntervalSeconds must be a number of seconds, at least 0');
@@ -171,6 +175,7 @@ export function createTollgate(options: TollgateOptions): Tollgate {
     uatMaxLifetimeMs: (options.uatMaxLifetimeDays ?? 365) * 86_400_000,
     reuseIntervalMs: reuseIntervalSeconds * 1000,
     audit,
+    roles,
     touches,
     sessionIds: createUuidv7Source(),
     login,
@@ -191,6 +196,7 @@ export function createTollgate(options: TollgateOptions): Tollgate {
       cookieName,
       lifetimes,
       refreshReuseIntervalSeconds: reuseIntervalSeconds,
+      roles,
       logger,
     }),
     authenticate: authenticator.authenticate,
