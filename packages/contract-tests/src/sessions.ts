@@ -217,7 +217,7 @@ export function defineSessions(client: ContractClient): void {
       const origin = client.origin('http');
       const ended = await del(`${SESSIONS}current/`, { ...sessionCookie(cookie), origin });
       expect(ended.status, String(ended)).toBe(204);
-      expect(ended.headers.get('set-cookie')).toMatch(/^tollgate_session=; Path=\/; Max-Age=0; HttpOnly/);
+      expect(ended.headers.get('set-cookie')).toMatch(/^tollgate_session=; Max-Age=0; Path=\/; HttpOnly/);
       expect((await me(sessionCookie(cookie))).status).toBe(401);
     });
 

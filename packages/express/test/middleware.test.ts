@@ -268,7 +268,7 @@ describe('the session cookie: Set-Cookie written, Origin and Host read', () => {
     expect(login.status).toBe(200);
     expect(login.headers.get('content-type')).toBe('text/plain; charset=utf-8');
     const setCookie = login.headers.get('set-cookie')!;
-    expect(setCookie).toBe(`tollgate_session=${login.text}; Path=/; Max-Age=3600; HttpOnly; SameSite=Lax`);
+    expect(setCookie).toBe(`tollgate_session=${login.text}; Max-Age=3600; Path=/; HttpOnly; SameSite=Lax`);
     const cookie = { cookie: setCookie.split(';')[0]! };
 
     const foreign = await postJson(`${server.url}/notes`, {}, { ...cookie, origin: 'https://evil.example' });

@@ -1,3 +1,4 @@
+import { stringifySetCookie } from 'cookie';
 import { TollgateError } from '../errors.js';
 import { loggedError, type TollgateLogger } from '../logger.js';
 import { parseInput } from '../operations/input.js';
@@ -130,6 +131,8 @@ function resolveOptions(tollgate: Tollgate, options: HttpHandlerOptions): Resolv
   }
   const profiles = checkProfiles(options.profiles);
   const cookieName = tollgate.options.cookieName;
+  // A name `cookie` would refuse to write fails here, not at the first delegated login.
+  stringifySetCookie(cookieName, '');
   const secure = options.cookie?.secure ?? true;
   // A `__Host-` cookie is dropped by browsers unless Secure, Path=/ and no Domain: refuse to start rather.
   if (

@@ -55,7 +55,7 @@ describe('GET /auth/auto-login', () => {
     expect(landed.headers['cache-control']).toBe('no-store');
     const setCookie = landed.headers['set-cookie']!;
     expect(setCookie).toMatch(
-      /^tollgate_session=[A-Za-z0-9_-]+; Path=\/; Max-Age=3600; HttpOnly; SameSite=Lax$/,
+      /^tollgate_session=[A-Za-z0-9_-]+; Max-Age=3600; Path=\/; HttpOnly; SameSite=Lax$/,
     );
     // A new token in a new session, not the link's.
     expect(cookieOf(setCookie)).not.toBe(`tollgate_session=${token}`);
