@@ -5,6 +5,7 @@ import { parseInput } from '../operations/input.js';
 import type { Tollgate } from '../tollgate.js';
 import type { CredentialSource, Principal, Requirement } from '../types.js';
 import { readJsonBody } from './body.js';
+import { corsHeaders, resolveCors } from './cors.js';
 import { createGuard, originOf } from './guard.js';
 import { type AppRouteDoc, buildOpenApi, type OpenApiInfo } from './openapi.js';
 import { delegatedLoginRoutes } from './profiles/delegated-login/routes.js';
@@ -147,6 +148,9 @@ function resolveOptions(tollgate: Tollgate, options: HttpHandlerOptions): Resolv
       'autoLogin.redirects must be one or more paths of this origin, each starting with one "/"',
     );
   }
+  const cors = resolveCors(options.cors);
+  // Pages allowed to send the cookie cross-origin are trusted for the CSRF check too.
+  const trusted = [...(options.trustedOrigins ?? []), ...(cors?.credentials ? cors.origins : [])];
   return {
     profiles,
     errorShape: options.errorShape ?? 'default',
@@ -158,8 +162,9 @@ function resolveOptions(tollgate: Tollgate, options: HttpHandlerOptions): Resolv
       path: options.cookie?.path ?? '/',
       domain: options.cookie?.domain,
     },
-    trustedOrigins: (options.trustedOrigins ?? []).map((origin) => originOf(origin) ?? origin),
+    trustedOrigins: [...new Set(trusted.map((origin) => originOf(origin) ?? origin))],
     realm: options.realm ?? 'tollgate',
+    cors,
     cookieName,
     autoLoginRedirects,
     onUnexpectedError: options.onUnexpectedError ?? logUnexpected(options.logger ?? tollgate.options.logger),
@@ -227,6 +232,29 @@ export function createHttpHandler(tollgate: Tollgate, handlerOptions: HttpHandle
   const withTokenHeaders = (response: HttpResponse, route: RouteDefinition): HttpResponse =>
     route.carriesTokens ? { ...response, headers: { ...response.headers, ...NO_STORE } } : response;
 
+  // CORS in one place for every adapter: the answer to an allowed origin carries its headers.
+  const { cors } = options;
+  const withCors = (
+    request: HttpRequest,
+    response: HttpResponse,
+    methods: () => readonly string[],
+  ): HttpResponse => {
+    if (cors === null || request.headers.origin === undefined) return response;
+    const headers = corsHeaders(cors, request, methods, false);
+    return headers === null ? response : { ...response, headers: { ...response.headers, ...headers } };
+  };
+  // The methods served at a path, for `Access-Control-Allow-Methods`: asked only for an allowed origin.
+  const methodsAt = (actual: readonly string[]): string[] =>
+    compiled
+      .filter((entry) => {
+        try {
+          return matchSegments(entry.segments, actual) !== null;
+        } catch {
+          return false;
+        }
+      })
+      .map((entry) => entry.route.method);
+
   return {
     routes: compiled.map(({ route }) => ({ ...route, path: options.prefix + route.path })),
     options,
@@ -258,10 +286,20 @@ export function createHttpHandler(tollgate: Tollgate, handlerOptions: HttpHandle
         } catch (error) {
           response = withTokenHeaders(render(error, route.shape, undefined, route.security ?? []), route);
         }
+        if (cors !== null) response = withCors(request, response, () => methodsAt(actual));
         return method === request.method ? response : { ...response, body: null };
       }
       if (pathRoute === undefined) return null;
-      return render(new TollgateError('method_not_allowed'), pathRoute.shape, allowed);
+      // A preflight from an allowed origin; from any other, the 405 below without a CORS header.
+      if (cors !== null && method === 'OPTIONS' && request.headers['access-control-request-method']) {
+        const headers = corsHeaders(cors, request, () => allowed, true);
+        if (headers !== null) return { status: 204, headers, body: null };
+      }
+      return withCors(
+        request,
+        render(new TollgateError('method_not_allowed'), pathRoute.shape, allowed),
+        () => allowed,
+      );
     },
 
     guard: guard.guard,

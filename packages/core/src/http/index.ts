@@ -10,6 +10,7 @@ export { redactUrl } from './redact.js';
 export { ERROR_CODE_HEADER, json, NO_STORE, renderError } from './render.js';
 export type {
   CookieOptions,
+  CorsOptions,
   ErrorShape,
   GuardResult,
   GuardRule,
