@@ -49,8 +49,9 @@ export function looksLikeToken(value: string): boolean {
 
 // A run of characters a token may be written with (base64url, JWS dots, percent-escapes, base64).
 const WORD = /[A-Za-z0-9_\-.~+/=%]+/g;
-// `password=…`, `token: …`, `"apiKey":"…"`: a secret-named field and its value.
-const FIELD = /([A-Za-z][A-Za-z0-9_-]*)("?\s*[=:]\s*"?)([^\s"'&;,]+)/g;
+// `password=…`, `token: …`, `"apiKey":"…"`, `x-api-key: …` (its last word): a secret-named field and its
+// value. Names without `-`, each start at a word boundary: linear on any input (scripts/check-regexes).
+const FIELD = /\b([A-Za-z][A-Za-z0-9_]*)("?[ \t]*[=:][ \t]*"?)([^\s"'&;,]+)/g;
 
 /**
  * Free text (an error's message or stack) fit for a log line: every word shaped like a Tollgate

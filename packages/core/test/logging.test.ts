@@ -218,5 +218,8 @@ describe('redactSecrets', () => {
     expect(redactSecrets('{"password":"hunter2","apiKey": "k1"}')).toBe(
       '{"password":"[REDACTED]","apiKey": "[REDACTED]"}',
     );
+    expect(redactSecrets('x-api-key: k1, client_secret=s2, keyboard=qwerty')).toBe(
+      'x-api-key: [REDACTED], client_secret=[REDACTED], keyboard=qwerty',
+    );
   });
 });
