@@ -133,7 +133,11 @@ function resolveOptions(tollgate: Tollgate, options: HttpHandlerOptions): Resolv
   const profiles = checkProfiles(options.profiles);
   const cookieName = tollgate.options.cookieName;
   // A name `cookie` would refuse to write fails here, not at the first delegated login.
-  stringifySetCookie(cookieName, '');
+  try {
+    stringifySetCookie(cookieName, '');
+  } catch (cause) {
+    throw new TypeError(`cookieName ${JSON.stringify(cookieName)} is not a valid cookie name`, { cause });
+  }
   const secure = options.cookie?.secure ?? true;
   // A `__Host-` cookie is dropped by browsers unless Secure, Path=/ and no Domain: refuse to start rather.
   if (
@@ -239,9 +243,18 @@ export function createHttpHandler(tollgate: Tollgate, handlerOptions: HttpHandle
     response: HttpResponse,
     methods: () => readonly string[],
   ): HttpResponse => {
-    if (cors === null || request.headers.origin === undefined) return response;
-    const headers = corsHeaders(cors, request, methods, false);
-    return headers === null ? response : { ...response, headers: { ...response.headers, ...headers } };
+    if (cors === null) return response;
+    const headers = request.headers.origin === undefined ? null : corsHeaders(cors, request, methods, false);
+    // Whatever the origin (or none), the answer depends on it: a shared cache keeps one per origin.
+    const vary = response.headers.vary;
+    return {
+      ...response,
+      headers: {
+        ...response.headers,
+        ...headers,
+        vary: vary === undefined ? 'Origin' : /\bOrigin\b/i.test(vary) ? vary : `${vary}, Origin`,
+      },
+    };
   };
   // The methods served at a path, for `Access-Control-Allow-Methods`: asked only for an allowed origin.
   const methodsAt = (actual: readonly string[]): string[] =>

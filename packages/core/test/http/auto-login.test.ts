@@ -131,6 +131,9 @@ describe('GET /auth/auto-login', () => {
       createHttpHandler(hostCookie.tg, { profiles: DOCUMENTED_PROFILES, cookie: { secure: false } }),
     ).toThrow(TypeError);
     expect(() => createHttpHandler(hostCookie.tg, { profiles: DOCUMENTED_PROFILES })).not.toThrow();
+    const badName = await httpDemo({ profiles: [] }, { options: { cookieName: 'no good' } }).catch((e) => e);
+    expect(badName).toBeInstanceOf(TypeError);
+    expect(String(badName)).toMatch(/cookieName "no good" is not a valid cookie name/);
     expect(() =>
       createHttpHandler(d.tg, {
         profiles: DOCUMENTED_PROFILES,
