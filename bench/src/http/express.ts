@@ -47,7 +47,7 @@ async function build(variant: Variant, fixture: HttpFixture): Promise<Built> {
     case 'tollgate-hs256':
     case 'tollgate-uat': {
       const { tollgate, valid, refused, close } = await tollgateSetup(fixture, variant);
-      const tg = createTollgateExpress(tollgate);
+      const tg = createTollgateExpress(tollgate, { profiles: [] }); // the guard alone, no token API
       return { guard: [tg.authenticate()], valid, refused, close };
     }
     case 'express-jwt': {

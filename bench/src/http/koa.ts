@@ -54,7 +54,7 @@ async function build(variant: Variant, fixture: HttpFixture): Promise<Built> {
     case 'koa-tollgate-uat': {
       const { tollgate, valid, refused, close } = await tollgateSetup(fixture, variant);
       // As @tollgate/koa's README protects a route: `tg.authenticate()` in front of the handler.
-      const tg = createTollgateKoa(tollgate);
+      const tg = createTollgateKoa(tollgate, { profiles: [] }); // the guard alone, no token API
       return { guard: [tg.authenticate()], valid, refused, close };
     }
     case 'koa-jwt': {

@@ -20,8 +20,7 @@ export async function startServer(options: ExampleServerOptions = {}): Promise<R
   const { tollgate, store, logger, httpOptions } = await openExample(options);
   const tg = createTollgateKoa(tollgate, {
     errorShape: 'detail', // the demo routes answer like the UAT/JWT API they belong to
-    ...httpOptions,
-    onUnexpectedError: (error) => logger.error({ err: error }, 'unexpected error'),
+    ...httpOptions, // unexpected 500s: logged on the Tollgate's logger (the app's pino), redacted
   });
 
   const app = new Koa();

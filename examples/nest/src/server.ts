@@ -138,7 +138,7 @@ class DiscoveryController {
 /**
  * Tollgate's refusals as the module renders them; Nest's own 404 (no route) as `not_found` and its
  * other 4xx (e.g. a path parameter that is not valid percent-encoding) as `malformed_request`; anything
- * else a 500 without detail (logged through `onUnexpectedError`): nothing reaches a client with a stack
+ * else a 500 without detail (logged on the Tollgate's logger): nothing reaches a client with a stack
  * trace or without an error code.
  */
 @Catch()
@@ -168,8 +168,7 @@ export async function startServer(options: ExampleServerOptions = {}): Promise<R
       TollgateModule.forRoot({
         tollgate,
         errorShape: 'detail', // the demo routes answer like the UAT/JWT API they belong to
-        ...httpOptions,
-        onUnexpectedError: (error) => logger.error({ err: error }, 'unexpected error'),
+        ...httpOptions, // unexpected 500s: logged on the Tollgate's logger (the app's pino), redacted
       }),
     ],
     controllers: [DiscoveryController, DemoController],

@@ -25,7 +25,7 @@ import {
   type TollgateOptions,
   type UserDirectory,
 } from '@tollgate/core';
-import { type AppRouteDoc, type ProfileName, redactUrl } from '@tollgate/core/http';
+import { type AppRouteDoc, type CorsOptions, type ProfileName, redactUrl } from '@tollgate/core/http';
 import { openPostgresStore } from '@tollgate/store-postgres';
 import {
   createRedisRevocationChannel,
@@ -143,6 +143,13 @@ export interface ExampleServerOptions {
   readonly refreshReuseIntervalSeconds?: number;
   /** The HTTP server's time limits; each one given replaces its default (`SERVER_TIME_LIMITS`). */
   readonly serverTimeLimits?: Partial<ServerTimeLimits>;
+  /**
+   * Browser pages of these origins may call the token APIs (the handlers' `cors` option; env
+   * `TOLLGATE_CORS_ORIGINS`, comma-separated). Default none: CORS off.
+   */
+  readonly corsOrigins?: readonly string[];
+  /** Those pages may send the session cookie (`cors.credentials`; env `TOLLGATE_CORS_CREDENTIALS=true`). */
+  readonly corsCredentials?: boolean;
 }
 
 /** How long a client may take, in milliseconds: Node's `http.Server` settings of the same names. */
@@ -225,6 +232,14 @@ export function exampleOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): Exa
     ...(env.TOLLGATE_REFRESH_REUSE_INTERVAL_SECONDS
       ? { refreshReuseIntervalSeconds: Number(env.TOLLGATE_REFRESH_REUSE_INTERVAL_SECONDS) }
       : {}),
+    ...(env.TOLLGATE_CORS_ORIGINS
+      ? {
+          corsOrigins: env.TOLLGATE_CORS_ORIGINS.split(',')
+            .map((origin) => origin.trim())
+            .filter((origin) => origin.length > 0),
+          corsCredentials: env.TOLLGATE_CORS_CREDENTIALS === 'true',
+        }
+      : {}),
     // scrypt's work factor, log2 N (default 17, OWASP's): lower it only for tests and demos.
     ...(env.TOLLGATE_SCRYPT_LOGN
       ? { passwordHasher: createScryptPasswordHasher({ logN: Number(env.TOLLGATE_SCRYPT_LOGN), r: 8, p: 1 }) }
@@ -297,6 +312,8 @@ export interface ExampleHttpOptions {
   readonly profiles: readonly ProfileName[];
   readonly cookie: { readonly secure: boolean };
   readonly autoLogin: { readonly redirects: readonly string[] };
+  /** Present when `corsOrigins` is given. */
+  readonly cors?: CorsOptions;
 }
 
 export interface ExampleSetup {
@@ -368,7 +385,8 @@ export async function openExample(options: ExampleServerOptions): Promise<Exampl
         : {}),
       // Every audit event as a JSON line of its own (`"audit": {...}`), and in the store's table.
       audit: [pinoAuditSink(logger), ...stores.audit],
-      onBackgroundError: (error) => logger.warn({ err: error }, 'background work failed'),
+      // Background failures and unexpected 500s go to the app's log, redacted by Tollgate.
+      logger,
     });
     const channel = shared.revocationChannel;
     const store = {
@@ -390,6 +408,9 @@ export async function openExample(options: ExampleServerOptions): Promise<Exampl
         profiles: ['user-tokens', 'delegated-login', 'token-pair', 'uat-jwt', 'sessions'],
         cookie: { secure: secureCookie },
         autoLogin: { redirects: ['/portal/', '/'] },
+        ...(options.corsOrigins?.length
+          ? { cors: { origins: options.corsOrigins, credentials: options.corsCredentials ?? false } }
+          : {}),
       },
     };
   } catch (error) {

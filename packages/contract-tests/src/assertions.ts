@@ -231,7 +231,7 @@ export function expectSessionCookie(reply: Reply, token: string): { maxAge: numb
   const session = cookies.filter((cookie) => cookie.startsWith('tollgate_session='));
   expect(session, 'exactly one tollgate_session cookie').toHaveLength(1);
   const cookie = session[0] ?? '';
-  const match = /^tollgate_session=([^;]*); Path=\/; Max-Age=(\d+); HttpOnly; SameSite=Lax(; Secure)?$/.exec(
+  const match = /^tollgate_session=([^;]*); Max-Age=(\d+); Path=\/; HttpOnly(; Secure)?; SameSite=Lax$/.exec(
     cookie,
   );
   expect(match, `Set-Cookie ${cookie}`).not.toBeNull();

@@ -200,7 +200,7 @@ export function defineSessions(client: ContractClient): void {
       expect(landed.headers.get('referrer-policy')).toBe('no-referrer');
       const setCookie = landed.headers.get('set-cookie') ?? '';
       expect(setCookie).toMatch(
-        /^tollgate_session=[A-Za-z0-9_-]+; Path=\/; Max-Age=\d+; HttpOnly; SameSite=Lax/,
+        /^tollgate_session=[A-Za-z0-9_-]+; Max-Age=\d+; Path=\/; HttpOnly(; Secure)?; SameSite=Lax/,
       );
       const cookie = setCookie.split(';')[0]!.slice('tollgate_session='.length);
       const who = await me(sessionCookie(cookie));
@@ -217,7 +217,7 @@ export function defineSessions(client: ContractClient): void {
       const origin = client.origin('http');
       const ended = await del(`${SESSIONS}current/`, { ...sessionCookie(cookie), origin });
       expect(ended.status, String(ended)).toBe(204);
-      expect(ended.headers.get('set-cookie')).toMatch(/^tollgate_session=; Path=\/; Max-Age=0; HttpOnly/);
+      expect(ended.headers.get('set-cookie')).toMatch(/^tollgate_session=; Max-Age=0; Path=\/; HttpOnly/);
       expect((await me(sessionCookie(cookie))).status).toBe(401);
     });
 

@@ -20,6 +20,12 @@ export {
   type TollgateErrorCode,
   type TollgateErrorOptions,
 } from './errors.js';
+export {
+  consoleLogger,
+  type LoggedError,
+  loggedError,
+  type TollgateLogger,
+} from './logger.js';
 export type { AccessTokenOperations, AccessTokenResult } from './operations/access-tokens.js';
 export type { AdminOperations } from './operations/admin.js';
 export {
@@ -55,7 +61,13 @@ export {
   type PasswordHasher,
   type ScryptParameters,
 } from './operations/password-hashing.js';
-export { COMPANY_ADMIN_ROLE, DOMAIN_ADMIN_ROLE, ENTERPRISE_ADMIN_ROLE } from './operations/policy.js';
+export {
+  COMPANY_ADMIN_ROLE,
+  DEFAULT_ROLE_POLICY,
+  DOMAIN_ADMIN_ROLE,
+  ENTERPRISE_ADMIN_ROLE,
+  type RolePolicy,
+} from './operations/policy.js';
 export { decideRotation, type RotationDecision } from './operations/rotation.js';
 export type { SessionOperations, SessionSummary } from './operations/sessions.js';
 export type { TokenPairOperations, TokenPairResult } from './operations/token-pair.js';
@@ -93,6 +105,7 @@ export {
   type UserLifecycle,
   usernameKey,
 } from './ports.js';
+export { redactSecrets } from './secrets.js';
 export { JWT_TYP } from './tokens/jwt-codec.js';
 export {
   DEFAULT_OVERLAP_SECONDS,

@@ -1,8 +1,10 @@
 import type { SourceKinds } from './authn/authenticate.js';
 import type { RevocationSyncOptions } from './authn/revocation-state.js';
 import type { Clock } from './clock.js';
+import type { TollgateLogger } from './logger.js';
 import type { PasswordHashingOptions } from './operations/hashing-gate.js';
 import type { LoginLimitsOptions } from './operations/login-limits.js';
+import type { RolePolicy } from './operations/policy.js';
 import type { AuditSink, RevocationChannel, TokenStore, UserDirectory } from './ports.js';
 import type { KeySet } from './tokens/keys.js';
 import type { PrincipalData, UserRecord } from './types.js';
@@ -95,8 +97,28 @@ export interface TollgateOptions {
    * (call `purgeExpired()` from your own scheduler). Safe to run on every instance at once.
    */
   readonly housekeeping?: { readonly intervalMs?: number; readonly batchSize?: number } | false;
+  /**
+   * Which of a user's roles grant Tollgate's own powers; a user with any one role of a list has it.
+   * Each list given replaces its default: `uatManager` (customer users who manage their UATs, default
+   * `['company_admin']`), `enterpriseAdmin` (administrators who act for users of every domain, default
+   * `['enterprise_admin']`), `domainAdmin` (administrators who act within their own domain, default
+   * `['domain_admin']`). Checked at creation: one or more non-empty names each, no role in both
+   * administrator lists.
+   */
+  readonly roles?: Partial<RolePolicy>;
   /** Computes the app's data of a principal from its user (see `TollgateRegister`). */
   readonly principalData?: (user: UserRecord) => PrincipalData;
-  /** Failures of background work (revocation sync, UAT last-used updates). Never given a token. */
+  /**
+   * Failures of background work (revocation sync and publish, housekeeping, UAT and session last-used
+   * updates, audit sinks). Never given a token. Default: a `warn` line on `logger` naming the task,
+   * the error redacted; giving this replaces that line.
+   */
   readonly onBackgroundError?: (error: unknown) => void;
+  /**
+   * Where failures no caller sees are logged: background work (unless `onBackgroundError` is given) and,
+   * by default, the HTTP layer's unexpected 500s. pino-compatible (`error`/`warn`/`info(obj, msg)`):
+   * pass your app's pino logger. Default: JSON lines on stderr (`console.error`). Entries carry the
+   * error's type, code, message and stack with token-shaped words and secret-named fields redacted.
+   */
+  readonly logger?: TollgateLogger;
 }

@@ -13,6 +13,7 @@ import { createUatVerifier } from './authn/uat-verifier.js';
 import { systemClock } from './clock.js';
 import { MAX_CREDENTIAL_LENGTH } from './credentials/authorization.js';
 import type { RequestCredentials } from './credentials/request.js';
+import { backgroundReporter, consoleLogger, type TollgateLogger } from './logger.js';
 import { type AccessTokenOperations, createAccessTokenOperations } from './operations/access-tokens.js';
 import { type AdminOperations, createAdminOperations } from './operations/admin.js';
 import { createAuditEmitter } from './operations/audit.js';
@@ -25,6 +26,7 @@ import { createHashingGate } from './operations/hashing-gate.js';
 import { createHousekeeping } from './operations/housekeeping.js';
 import { createPasswordLogin, type PasswordLogin } from './operations/login.js';
 import { createLoginLimiter } from './operations/login-limits.js';
+import { type RolePolicy, resolveRolePolicy } from './operations/policy.js';
 import { createSessionOperations, type SessionOperations } from './operations/sessions.js';
 import { createTokenPairOperations, type TokenPairOperations } from './operations/token-pair.js';
 import { createUatOperations, type UatOperations } from './operations/uats.js';
@@ -81,6 +83,10 @@ export interface Tollgate {
     readonly cookieName: string;
     readonly lifetimes: Lifetimes;
     readonly refreshReuseIntervalSeconds: number;
+    /** Which roles grant Tollgate's own powers (`options.roles` over the defaults). */
+    readonly roles: RolePolicy;
+    /** Where failures no caller sees are logged (`options.logger`, default stderr); the HTTP layer's default too. */
+    readonly logger: TollgateLogger;
   };
 }
 
@@ -95,8 +101,10 @@ export function createTollgate(options: TollgateOptions): Tollgate {
   const sourceKinds: SourceKinds = { ...DEFAULT_SOURCE_KINDS, ...options.sourceKinds };
   const cookieName = options.cookieName ?? 'tollgate_session';
   const leewaySeconds = options.leewaySeconds ?? 0;
-  const onBackgroundError = options.onBackgroundError ?? (() => {});
+  const logger = options.logger ?? consoleLogger;
+  const reportFailure = backgroundReporter(logger, options.onBackgroundError);
   const { store, users, principalData } = options;
+  const roles = resolveRolePolicy(options.roles);
   const reuseIntervalSeconds = options.refreshReuseIntervalSeconds ?? 10;
   if (!Number.isFinite(reuseIntervalSeconds) || reuseIntervalSeconds < 0) {
     throw new TypeError('refreshReuseIntervalSeconds must be a number of seconds, at least 0');
@@ -107,9 +115,9 @@ export function createTollgate(options: TollgateOptions): Tollgate {
       : Array.isArray(options.audit)
         ? options.audit
         : [options.audit as AuditSink];
-  const audit = createAuditEmitter(auditSinks, clock, onBackgroundError);
+  const audit = createAuditEmitter(auditSinks, clock, reportFailure('audit-sink'));
   const auditLog = auditSinks.find(isAuditLog) ?? null;
-  const touches = createSessionTouches(store, onBackgroundError);
+  const touches = createSessionTouches(store, reportFailure('last-used-update'));
 
   const codec = new JwtCodec({
     keys: options.keys,
@@ -126,7 +134,7 @@ export function createTollgate(options: TollgateOptions): Tollgate {
       maxStalenessMs: options.revocations?.maxStalenessMs ?? 10_000,
     },
     channel: options.revocationChannel,
-    onBackgroundError,
+    onBackgroundError: reportFailure('revocations'),
   });
   const uatVerifier = createUatVerifier({
     store,
@@ -135,7 +143,7 @@ export function createTollgate(options: TollgateOptions): Tollgate {
     principalData,
     opaqueTtlMs: options.cache?.opaqueTtlMs ?? 60_000,
     userTtlMs: options.cache?.userTtlMs ?? 5000,
-    onBackgroundError,
+    onBackgroundError: reportFailure('last-used-update'),
   });
   const credentialCache = new CredentialCache({
     maxEntries: options.cache?.maxEntries ?? 10_000,
@@ -176,6 +184,7 @@ export function createTollgate(options: TollgateOptions): Tollgate {
     uatMaxLifetimeMs: (options.uatMaxLifetimeDays ?? 365) * 86_400_000,
     reuseIntervalMs: reuseIntervalSeconds * 1000,
     audit,
+    roles,
     touches,
     sessionIds: createUuidv7Source(),
     login,
@@ -186,7 +195,7 @@ export function createTollgate(options: TollgateOptions): Tollgate {
     clock,
     batchSize: (options.housekeeping ? options.housekeeping.batchSize : undefined) ?? 500,
     intervalMs: options.housekeeping === false ? false : (options.housekeeping?.intervalMs ?? 600_000),
-    onBackgroundError,
+    onBackgroundError: reportFailure('housekeeping'),
   });
 
   return {
@@ -196,6 +205,8 @@ export function createTollgate(options: TollgateOptions): Tollgate {
       cookieName,
       lifetimes,
       refreshReuseIntervalSeconds: reuseIntervalSeconds,
+      roles,
+      logger,
     }),
     authenticate: authenticator.authenticate,
     async requirePrincipal(request, authOptions) {

@@ -168,6 +168,15 @@ describe('readCookie', () => {
     expect(readCookie(`${COOKIE}=a; ${COOKIE}="a"`, COOKIE)).toBe('a');
   });
 
+  it('reads the name exactly where it is mentioned more than once; keeps the value as sent', () => {
+    expect(readCookie(`${COOKIE}=; ${COOKIE}=${TOKEN}`, COOKIE)).toBe(TOKEN);
+    expect(readCookie(`${COOKIE}_pref=dark; ${COOKIE}=${TOKEN}`, COOKIE)).toBe(TOKEN);
+    expect(readCookie(`a=${COOKIE}; ${COOKIE}=${TOKEN}; b=${COOKIE}`, COOKIE)).toBe(TOKEN);
+    expect(readCookie(`${COOKIE}_pref=dark`, COOKIE)).toBeUndefined();
+    // No percent-decoding: a token has no `%`, so such a value is passed on as it is and refused later.
+    expect(readCookie(`${COOKIE}=ab%63`, COOKIE)).toBe('ab%63');
+  });
+
   it('bounds the cookie value length', () => {
     expect(readCookie(`${COOKIE}=${'a'.repeat(MAX_CREDENTIAL_LENGTH)}`, COOKIE)).toHaveLength(
       MAX_CREDENTIAL_LENGTH,

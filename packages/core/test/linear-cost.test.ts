@@ -26,6 +26,8 @@ import {
 } from './helpers/internals.js';
 import { createHarness, type Harness } from './security-fixtures.js';
 
+const DOCUMENTED_PROFILES = ['user-tokens', 'delegated-login', 'token-pair', 'uat-jwt'] as const;
+
 /** Far above any constant factor between two linear walks, far below a quadratic one at these sizes. */
 const MAX_RATIO = 50;
 const BODY_LIMIT = 65_536;
@@ -37,7 +39,7 @@ let bigCodec: JwtCodec;
 
 beforeAll(async () => {
   h = await createHarness();
-  http = createHttpHandler(h.tg);
+  http = createHttpHandler(h.tg, { profiles: DOCUMENTED_PROFILES });
   bigCodec = new JwtCodec({
     keys: createKeySet({ current: await generateSigningKey({ alg: 'ES256' }) }),
     issuer: 'https://tollgate.test',

@@ -12,6 +12,8 @@ import {
 } from './helpers/internals.js';
 import { createHarness, type Harness, type IssuedTokens, issueAll } from './security-fixtures.js';
 
+const DOCUMENTED_PROFILES = ['user-tokens', 'delegated-login', 'token-pair', 'uat-jwt'] as const;
+
 let h: Harness;
 let t: IssuedTokens;
 let http: TollgateHttp;
@@ -19,7 +21,7 @@ let http: TollgateHttp;
 beforeAll(async () => {
   h = await createHarness();
   t = await issueAll(h);
-  http = createHttpHandler(h.tg);
+  http = createHttpHandler(h.tg, { profiles: DOCUMENTED_PROFILES });
 });
 
 /** One signature character changed. */

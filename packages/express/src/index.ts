@@ -40,10 +40,7 @@ const EXPRESS: NodeRequestReader<Request> = {
 const toHttpRequest = (req: Request) => fromNodeRequest(req, req, EXPRESS);
 
 /** Tollgate for Express 5 (and 4): a translation layer; every rule is in `@tollgate/core`. */
-export function createTollgateExpress(
-  tollgate: Tollgate,
-  options: TollgateExpressOptions = {},
-): TollgateExpress {
+export function createTollgateExpress(tollgate: Tollgate, options: TollgateExpressOptions): TollgateExpress {
   const http = createHttpHandler(tollgate, options);
 
   const admit = (req: Request, res: Response, next: NextFunction, result: GuardResult): void => {

@@ -11,6 +11,8 @@ import type express from 'express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTollgateExpress } from '../src/index.js';
 
+const DOCUMENTED_PROFILES = ['user-tokens', 'delegated-login', 'token-pair', 'uat-jwt'] as const;
+
 const express4 = createRequire(import.meta.url)('express4') as typeof express;
 
 let tollgate: Tollgate;
@@ -24,7 +26,7 @@ afterAll(async () => {
 });
 
 async function serve(withJsonParser: boolean): Promise<Listening> {
-  const tg = createTollgateExpress(tollgate, { errorShape: 'detail' });
+  const tg = createTollgateExpress(tollgate, { profiles: DOCUMENTED_PROFILES, errorShape: 'detail' });
   const app = express4();
   // Express 4's express.json() sets req.body to {} even when it parses nothing.
   if (withJsonParser) app.use(express4.json());

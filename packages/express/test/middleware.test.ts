@@ -23,6 +23,8 @@ import express, { type ErrorRequestHandler, type Request, type Response } from '
 import { afterAll, beforeAll, describe, expect, expectTypeOf, it } from 'vitest';
 import { createTollgateExpress, type TollgateExpress, type TollgateExpressOptions } from '../src/index.js';
 
+const DOCUMENTED_PROFILES = ['user-tokens', 'delegated-login', 'token-pair', 'uat-jwt'] as const;
+
 let tollgate: Tollgate;
 const servers: Listening[] = [];
 
@@ -35,10 +37,10 @@ afterAll(async () => {
 
 /** An app whose own routes are built by `routes`, with a JSON 404 of its own at the end. */
 async function serve(
-  options: TollgateExpressOptions,
+  options: Partial<TollgateExpressOptions>,
   routes: (app: express.Express, tg: TollgateExpress) => void,
 ): Promise<Listening> {
-  const tg = createTollgateExpress(tollgate, options);
+  const tg = createTollgateExpress(tollgate, { profiles: DOCUMENTED_PROFILES, ...options });
   const app = express();
   routes(app, tg);
   app.use((_req, res) => {
@@ -119,7 +121,7 @@ describe('authenticate()', () => {
   });
 
   it('admits a known credential synchronously: next() runs before the middleware returns', async () => {
-    const tg = createTollgateExpress(tollgate);
+    const tg = createTollgateExpress(tollgate, { profiles: DOCUMENTED_PROFILES });
     const authorization = await jwt(ETHAN);
     await tollgate.authenticate({ authorization }); // now known
     const req = {
@@ -266,7 +268,7 @@ describe('the session cookie: Set-Cookie written, Origin and Host read', () => {
     expect(login.status).toBe(200);
     expect(login.headers.get('content-type')).toBe('text/plain; charset=utf-8');
     const setCookie = login.headers.get('set-cookie')!;
-    expect(setCookie).toBe(`tollgate_session=${login.text}; Path=/; Max-Age=3600; HttpOnly; SameSite=Lax`);
+    expect(setCookie).toBe(`tollgate_session=${login.text}; Max-Age=3600; Path=/; HttpOnly; SameSite=Lax`);
     const cookie = { cookie: setCookie.split(';')[0]! };
 
     const foreign = await postJson(`${server.url}/notes`, {}, { ...cookie, origin: 'https://evil.example' });

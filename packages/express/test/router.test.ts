@@ -20,6 +20,8 @@ import express from 'express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTollgateExpress, type TollgateExpressOptions } from '../src/index.js';
 
+const DOCUMENTED_PROFILES = ['user-tokens', 'delegated-login', 'token-pair', 'uat-jwt'] as const;
+
 let tollgate: Tollgate;
 const servers: Listening[] = [];
 
@@ -32,11 +34,11 @@ afterAll(async () => {
 
 /** An app: `before` (body parsers…), the router, `after` (app routes), then the app's own JSON 404. */
 async function serve(
-  options: TollgateExpressOptions,
+  options: Partial<TollgateExpressOptions>,
   setup: { before?: (app: express.Express) => void; after?: (app: express.Express) => void } = {},
   mount: (app: express.Express, router: express.RequestHandler) => void = (app, router) => app.use(router),
 ): Promise<Listening> {
-  const tg = createTollgateExpress(tollgate, options);
+  const tg = createTollgateExpress(tollgate, { profiles: DOCUMENTED_PROFILES, ...options });
   const app = express();
   setup.before?.(app);
   mount(app, tg.router());
@@ -149,7 +151,11 @@ describe('json() and methodNotAllowed() on app routes', () => {
       { errorShape: 'detail', maxBodyBytes: 64 },
       {
         after: (app) => {
-          const tg = createTollgateExpress(tollgate, { errorShape: 'detail', maxBodyBytes: 64 });
+          const tg = createTollgateExpress(tollgate, {
+            profiles: DOCUMENTED_PROFILES,
+            errorShape: 'detail',
+            maxBodyBytes: 64,
+          });
           app.post('/echo', tg.json(), (req, res) => {
             res.json({ body: (req.body as unknown) ?? 'none' });
           });

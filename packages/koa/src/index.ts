@@ -52,7 +52,7 @@ export function writeKoaResponse(ctx: ParameterizedContext, response: HttpRespon
 }
 
 /** Tollgate for Koa 3: a translation layer; every rule is in `@tollgate/core`. */
-export function createTollgateKoa(tollgate: Tollgate, options: TollgateKoaOptions = {}): TollgateKoa {
+export function createTollgateKoa(tollgate: Tollgate, options: TollgateKoaOptions): TollgateKoa {
   const http = createHttpHandler(tollgate, options);
 
   const admit = (ctx: ParameterizedContext, next: Next, result: GuardResult) => {

@@ -24,6 +24,8 @@ import Koa, { type ParameterizedContext } from 'koa';
 import { afterAll, beforeAll, describe, expect, expectTypeOf, it } from 'vitest';
 import { createTollgateKoa, type TollgateKoa, type TollgateKoaOptions } from '../src/index.js';
 
+const DOCUMENTED_PROFILES = ['user-tokens', 'delegated-login', 'token-pair', 'uat-jwt'] as const;
+
 let tollgate: Tollgate;
 const servers: Listening[] = [];
 
@@ -36,11 +38,11 @@ afterAll(async () => {
 
 /** An app: `setup` (app-level middleware), the routes of `routes`, then a JSON 404 of its own. */
 async function serve(
-  options: TollgateKoaOptions,
+  options: Partial<TollgateKoaOptions>,
   routes: (router: Router, tg: TollgateKoa) => void,
   setup: (app: Koa, tg: TollgateKoa) => void = () => {},
 ): Promise<Listening> {
-  const tg = createTollgateKoa(tollgate, options);
+  const tg = createTollgateKoa(tollgate, { profiles: DOCUMENTED_PROFILES, ...options });
   const app = new Koa();
   setup(app, tg);
   const router = new Router();
@@ -144,7 +146,7 @@ describe('authenticate()', () => {
   });
 
   it('answers a known credential without a promise of its own: it returns what next() returns', async () => {
-    const tg = createTollgateKoa(tollgate);
+    const tg = createTollgateKoa(tollgate, { profiles: DOCUMENTED_PROFILES });
     const authorization = await jwt(ETHAN);
     await tollgate.authenticate({ authorization }); // now known
     const ctx = {
@@ -307,7 +309,7 @@ describe('the session cookie: Set-Cookie written, Origin and Host read', () => {
     expect(login.status).toBe(200);
     expect(login.headers.get('content-type')).toBe('text/plain; charset=utf-8');
     const setCookie = login.headers.get('set-cookie')!;
-    expect(setCookie).toBe(`tollgate_session=${login.text}; Path=/; Max-Age=3600; HttpOnly; SameSite=Lax`);
+    expect(setCookie).toBe(`tollgate_session=${login.text}; Max-Age=3600; Path=/; HttpOnly; SameSite=Lax`);
     const cookie = { cookie: setCookie.split(';')[0]! };
 
     const foreign = await postJson(`${server.url}/notes`, {}, { ...cookie, origin: 'https://evil.example' });

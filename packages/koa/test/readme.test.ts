@@ -140,9 +140,11 @@ describe('README', () => {
       maxBodyBytes: true,
       cookie: true,
       trustedOrigins: true,
+      cors: true,
       realm: true,
       autoLogin: true,
       onUnexpectedError: true,
+      logger: true,
       errorShape: true,
     } satisfies Record<keyof TollgateKoaOptions, true>;
     expect(tableNames('Options')).toEqual(Object.keys(options));

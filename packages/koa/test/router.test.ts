@@ -32,6 +32,8 @@ import {
   writeKoaResponse,
 } from '../src/index.js';
 
+const DOCUMENTED_PROFILES = ['user-tokens', 'delegated-login', 'token-pair', 'uat-jwt'] as const;
+
 let tollgate: Tollgate;
 const servers: Listening[] = [];
 
@@ -52,8 +54,8 @@ interface Setup {
 }
 
 /** An app: `before`, the router, the app's routes, then the app's own JSON 404. */
-async function serve(options: TollgateKoaOptions, setup: Setup = {}): Promise<Listening> {
-  const tg = createTollgateKoa(tollgate, options);
+async function serve(options: Partial<TollgateKoaOptions>, setup: Setup = {}): Promise<Listening> {
+  const tg = createTollgateKoa(tollgate, { profiles: DOCUMENTED_PROFILES, ...options });
   const app = new Koa();
   setup.before?.(app, tg);
   if (setup.mount) setup.mount(app, tg);
@@ -103,10 +105,10 @@ describe('router(): prefix', () => {
   });
 
   it('also works as a @koa/router route at a path, with the same prefix (routes match the full URL)', async () => {
-    const atPath = (options: TollgateKoaOptions) =>
+    const atPath = (options: Partial<TollgateKoaOptions>) =>
       serve(options, {
         mount: (app) => {
-          const tg = createTollgateKoa(tollgate, options);
+          const tg = createTollgateKoa(tollgate, { profiles: DOCUMENTED_PROFILES, ...options });
           const router = new Router();
           router.all('/auth/{*rest}', tg.router());
           app.use(router.routes());
@@ -320,7 +322,7 @@ describe('the bytes on the wire', () => {
   };
 
   it("are the core's: the same response as writeNodeResponse on a bare node:http server", async () => {
-    const http = createHttpHandler(tollgate);
+    const http = createHttpHandler(tollgate, { profiles: DOCUMENTED_PROFILES });
     const bare = createServer((req, res) => {
       void http.handle(fromNodeRequest(req)).then((response) => {
         writeNodeResponse(res, response ?? http.renderError(new TollgateError('not_found')));
@@ -329,7 +331,7 @@ describe('the bytes on the wire', () => {
     await new Promise<void>((resolve) => bare.listen(0, '127.0.0.1', resolve));
     const bareUrl = `http://127.0.0.1:${(bare.address() as AddressInfo).port}`;
     // A Koa app whose every unrouted path gets the core's 404, as the bare server's do.
-    const tg = createTollgateKoa(tollgate);
+    const tg = createTollgateKoa(tollgate, { profiles: DOCUMENTED_PROFILES });
     const app = new Koa();
     app.use(tg.router());
     app.use((ctx) => writeKoaResponse(ctx, tg.http.renderError(new TollgateError('not_found'))));

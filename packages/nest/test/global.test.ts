@@ -9,6 +9,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Principal, Public, RequirePermissions, TollgateGuard, TollgateModule } from '../src/index.js';
 import { type Running, start } from './nest-app.js';
 
+const DOCUMENTED_PROFILES = ['user-tokens', 'delegated-login', 'token-pair', 'uat-jwt'] as const;
+
 @Controller()
 class AppController {
   @Get('me')
@@ -50,7 +52,7 @@ describe('TollgateGuard as APP_GUARD', () => {
   beforeAll(async () => {
     const tollgate = await demoTollgate();
     @Module({
-      imports: [TollgateModule.forRoot({ tollgate })],
+      imports: [TollgateModule.forRoot({ tollgate, profiles: DOCUMENTED_PROFILES })],
       controllers: [AppController, StatusController],
       providers: [{ provide: APP_GUARD, useClass: TollgateGuard }],
     })

@@ -35,6 +35,8 @@ import {
 } from '../src/index.js';
 import { type Running, start } from './nest-app.js';
 
+const DOCUMENTED_PROFILES = ['user-tokens', 'delegated-login', 'token-pair', 'uat-jwt'] as const;
+
 @Controller('route')
 class PerRouteController {
   @Get('open')
@@ -153,7 +155,14 @@ describe('TollgateGuard (errorShape detail)', () => {
   beforeAll(async () => {
     const tollgate = await demoTollgate();
     @Module({
-      imports: [TollgateModule.forRoot({ tollgate, errorShape: 'detail', cookie: { secure: false } })],
+      imports: [
+        TollgateModule.forRoot({
+          tollgate,
+          profiles: DOCUMENTED_PROFILES,
+          errorShape: 'detail',
+          cookie: { secure: false },
+        }),
+      ],
       controllers: [PerRouteController, PerControllerController, SchemesController, RequirementsController],
     })
     class AppModule {}
@@ -360,7 +369,10 @@ describe('TollgateGuard (default errorShape)', () => {
 
   beforeAll(async () => {
     const tollgate = await demoTollgate();
-    @Module({ imports: [TollgateModule.forRoot({ tollgate })], controllers: [RequirementsController] })
+    @Module({
+      imports: [TollgateModule.forRoot({ tollgate, profiles: DOCUMENTED_PROFILES })],
+      controllers: [RequirementsController],
+    })
     class AppModule {}
     app = await start(AppModule);
   });

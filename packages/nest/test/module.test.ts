@@ -43,6 +43,8 @@ import {
 } from '../src/index.js';
 import { type Running, start } from './nest-app.js';
 
+const DOCUMENTED_PROFILES = ['user-tokens', 'delegated-login', 'token-pair', 'uat-jwt'] as const;
+
 @Controller('who')
 @UseGuards(TollgateGuard)
 class WhoController {
@@ -93,7 +95,7 @@ describe('TollgateModule.forRoot', () => {
     // Options rather than an instance: the module builds the Tollgate.
     const tollgate = await demoTollgateOptions();
     @Module({
-      imports: [TollgateModule.forRoot({ tollgate, errorShape: 'detail' })],
+      imports: [TollgateModule.forRoot({ tollgate, profiles: DOCUMENTED_PROFILES, errorShape: 'detail' })],
       controllers: [WhoController, KeysController],
     })
     class AppModule {}
@@ -252,7 +254,7 @@ describe('options', () => {
 
   it('global: false — usable where imported, unknown elsewhere', async () => {
     const tollgate = await demoTollgate();
-    const tollgateModule = TollgateModule.forRoot({ tollgate, global: false });
+    const tollgateModule = TollgateModule.forRoot({ tollgate, profiles: DOCUMENTED_PROFILES, global: false });
     @Module({ imports: [tollgateModule], controllers: [WhoController] })
     class AppModule {}
     const app = await start(AppModule);
@@ -273,7 +275,7 @@ describe('options', () => {
 
   it('with Nest’s own body parser left on, the parsed body is used (media type still checked)', async () => {
     const tollgate = await demoTollgate();
-    @Module({ imports: [TollgateModule.forRoot({ tollgate })] })
+    @Module({ imports: [TollgateModule.forRoot({ tollgate, profiles: DOCUMENTED_PROFILES })] })
     class AppModule {}
     const app = await start(AppModule, { bodyParser: true });
     try {
@@ -306,7 +308,7 @@ describe('TollgateJsonMiddleware', () => {
   beforeAll(async () => {
     const tollgate = await demoTollgate();
     @Module({
-      imports: [TollgateModule.forRoot({ tollgate, errorShape: 'detail' })],
+      imports: [TollgateModule.forRoot({ tollgate, profiles: DOCUMENTED_PROFILES, errorShape: 'detail' })],
       controllers: [EchoController],
     })
     class AppModule implements NestModule {
@@ -397,7 +399,7 @@ describe('TollgateJsonInterceptor', () => {
   beforeAll(async () => {
     const tollgate = await demoTollgate();
     @Module({
-      imports: [TollgateModule.forRoot({ tollgate, errorShape: 'detail' })],
+      imports: [TollgateModule.forRoot({ tollgate, profiles: DOCUMENTED_PROFILES, errorShape: 'detail' })],
       controllers: [InterceptedEchoController],
     })
     class AppModule {}

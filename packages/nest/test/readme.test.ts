@@ -137,9 +137,11 @@ describe('README', () => {
       maxBodyBytes: true,
       cookie: true,
       trustedOrigins: true,
+      cors: true,
       realm: true,
       autoLogin: true,
       onUnexpectedError: true,
+      logger: true,
       errorShape: true,
       global: true,
     } satisfies Record<keyof TollgateModuleRootOptions, true>;

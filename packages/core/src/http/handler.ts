@@ -1,8 +1,11 @@
+import { stringifySetCookie } from 'cookie';
 import { TollgateError } from '../errors.js';
+import { loggedError, type TollgateLogger } from '../logger.js';
 import { parseInput } from '../operations/input.js';
 import type { Tollgate } from '../tollgate.js';
 import type { CredentialSource, Principal, Requirement } from '../types.js';
 import { readJsonBody } from './body.js';
+import { corsHeaders, resolveCors } from './cors.js';
 import { createGuard, originOf } from './guard.js';
 import { type AppRouteDoc, buildOpenApi, type OpenApiInfo, type OpenApiServer } from './openapi.js';
 import { delegatedLoginRoutes } from './profiles/delegated-login/routes.js';
@@ -33,8 +36,6 @@ import type {
 
 export type { AppRouteDoc, OpenApiInfo, OpenApiServer };
 
-// `sessions` is opt-in: it is served only when named.
-const DEFAULT_PROFILES: readonly ProfileName[] = ['user-tokens', 'delegated-login', 'token-pair', 'uat-jwt'];
 const PROFILE_ROUTES: Readonly<Record<ProfileName, readonly RouteDefinition[]>> = {
   'user-tokens': userTokenRoutes,
   'delegated-login': delegatedLoginRoutes,
@@ -46,6 +47,31 @@ const PROFILE_ROUTES: Readonly<Record<ProfileName, readonly RouteDefinition[]>> 
 const NO_APP_ROUTES: readonly AppRouteDoc[] = [];
 /** Documents kept per `appRoutes` array (a caller varying its `info` each call gets no unbounded cache). */
 const MAX_DOCUMENTS = 8;
+
+/** Every profile a handler can serve, in route-table order: what `profiles` may name. */
+export const PROFILE_NAMES: readonly ProfileName[] = Object.freeze(
+  Object.keys(PROFILE_ROUTES) as ProfileName[],
+);
+
+/**
+ * `profiles` is required: the app names the APIs it serves (no default mounts a password-in-the-URL
+ * login it did not ask for). `[]` is a choice too: the guard alone, no route served.
+ */
+function checkProfiles(profiles: unknown): readonly ProfileName[] {
+  const names = PROFILE_NAMES.map((name) => `'${name}'`).join(', ');
+  if (!Array.isArray(profiles)) {
+    throw new TypeError(
+      `Tollgate HTTP options: \`profiles\` is required, the APIs to serve: any of ${names} (or [] for none)`,
+    );
+  }
+  const unknown = profiles.filter((name) => !PROFILE_NAMES.includes(name as ProfileName));
+  if (unknown.length > 0) {
+    throw new TypeError(
+      `Tollgate HTTP options: unknown profile ${unknown.map((name) => JSON.stringify(name)).join(', ')} in \`profiles\`; valid: ${names}`,
+    );
+  }
+  return Object.freeze([...new Set(profiles as ProfileName[])]);
+}
 
 export interface TollgateHttp {
   /** The mounted routes, prefix applied. */
@@ -101,8 +127,24 @@ const isLocalPath = (path: string): boolean => {
   return true;
 };
 
+/** The default `onUnexpectedError`: one `error` line, the error redacted (never a token or a password). */
+const logUnexpected =
+  (logger: TollgateLogger) =>
+  (error: unknown): void =>
+    logger.error({ err: loggedError(error) }, 'tollgate: unexpected error, answered 500 internal_error');
+
 function resolveOptions(tollgate: Tollgate, options: HttpHandlerOptions): ResolvedHttpOptions {
+  if (typeof options !== 'object' || options === null) {
+    throw new TypeError('Tollgate HTTP options are required, with at least `profiles`');
+  }
+  const profiles = checkProfiles(options.profiles);
   const cookieName = tollgate.options.cookieName;
+  // A name `cookie` would refuse to write fails here, not at the first delegated login.
+  try {
+    stringifySetCookie(cookieName, '');
+  } catch (cause) {
+    throw new TypeError(`cookieName ${JSON.stringify(cookieName)} is not a valid cookie name`, { cause });
+  }
   const secure = options.cookie?.secure ?? true;
   // A `__Host-` cookie is dropped by browsers unless Secure, Path=/ and no Domain: refuse to start rather.
   if (
@@ -117,8 +159,11 @@ function resolveOptions(tollgate: Tollgate, options: HttpHandlerOptions): Resolv
       'autoLogin.redirects must be one or more paths of this origin, each starting with one "/"',
     );
   }
+  const cors = resolveCors(options.cors);
+  // Pages allowed to send the cookie cross-origin are trusted for the CSRF check too.
+  const trusted = [...(options.trustedOrigins ?? []), ...(cors?.credentials ? cors.origins : [])];
   return {
-    profiles: options.profiles ?? DEFAULT_PROFILES,
+    profiles,
     errorShape: options.errorShape ?? 'default',
     prefix: trimTrailingSlashes(options.prefix ?? ''),
     maxBodyBytes: options.maxBodyBytes ?? 65_536,
@@ -128,11 +173,12 @@ function resolveOptions(tollgate: Tollgate, options: HttpHandlerOptions): Resolv
       path: options.cookie?.path ?? '/',
       domain: options.cookie?.domain,
     },
-    trustedOrigins: (options.trustedOrigins ?? []).map((origin) => originOf(origin) ?? origin),
+    trustedOrigins: [...new Set(trusted.map((origin) => originOf(origin) ?? origin))],
     realm: options.realm ?? 'tollgate',
+    cors,
     cookieName,
     autoLoginRedirects,
-    onUnexpectedError: options.onUnexpectedError ?? (() => {}),
+    onUnexpectedError: options.onUnexpectedError ?? logUnexpected(options.logger ?? tollgate.options.logger),
   };
 }
 
@@ -141,7 +187,7 @@ function resolveOptions(tollgate: Tollgate, options: HttpHandlerOptions): Resolv
  * the app's own routes, error rendering and the OpenAPI document. Adapters translate to and
  * from `HttpRequest` / `HttpResponse` and call these; they hold no rule.
  */
-export function createHttpHandler(tollgate: Tollgate, handlerOptions: HttpHandlerOptions = {}): TollgateHttp {
+export function createHttpHandler(tollgate: Tollgate, handlerOptions: HttpHandlerOptions): TollgateHttp {
   const options = resolveOptions(tollgate, handlerOptions);
   const routes = options.profiles.flatMap((profile) => PROFILE_ROUTES[profile]);
   const compiled = compileRoutes(routes, options.prefix);
@@ -198,6 +244,38 @@ export function createHttpHandler(tollgate: Tollgate, handlerOptions: HttpHandle
   const withTokenHeaders = (response: HttpResponse, route: RouteDefinition): HttpResponse =>
     route.carriesTokens ? { ...response, headers: { ...response.headers, ...NO_STORE } } : response;
 
+  // CORS in one place for every adapter: the answer to an allowed origin carries its headers.
+  const { cors } = options;
+  const withCors = (
+    request: HttpRequest,
+    response: HttpResponse,
+    methods: () => readonly string[],
+  ): HttpResponse => {
+    if (cors === null) return response;
+    const headers = request.headers.origin === undefined ? null : corsHeaders(cors, request, methods, false);
+    // Whatever the origin (or none), the answer depends on it: a shared cache keeps one per origin.
+    const vary = response.headers.vary;
+    return {
+      ...response,
+      headers: {
+        ...response.headers,
+        ...headers,
+        vary: vary === undefined ? 'Origin' : /\bOrigin\b/i.test(vary) ? vary : `${vary}, Origin`,
+      },
+    };
+  };
+  // The methods served at a path, for `Access-Control-Allow-Methods`: asked only for an allowed origin.
+  const methodsAt = (actual: readonly string[]): string[] =>
+    compiled
+      .filter((entry) => {
+        try {
+          return matchSegments(entry.segments, actual) !== null;
+        } catch {
+          return false;
+        }
+      })
+      .map((entry) => entry.route.method);
+
   return {
     routes: compiled.map(({ route }) => ({ ...route, path: options.prefix + route.path })),
     options,
@@ -229,10 +307,20 @@ export function createHttpHandler(tollgate: Tollgate, handlerOptions: HttpHandle
         } catch (error) {
           response = withTokenHeaders(render(error, route.shape, undefined, route.security ?? []), route);
         }
+        if (cors !== null) response = withCors(request, response, () => methodsAt(actual));
         return method === request.method ? response : { ...response, body: null };
       }
       if (pathRoute === undefined) return null;
-      return render(new TollgateError('method_not_allowed'), pathRoute.shape, allowed);
+      // A preflight from an allowed origin; from any other, the 405 below without a CORS header.
+      if (cors !== null && method === 'OPTIONS' && request.headers['access-control-request-method']) {
+        const headers = corsHeaders(cors, request, () => allowed, true);
+        if (headers !== null) return { status: 204, headers, body: null };
+      }
+      return withCors(
+        request,
+        render(new TollgateError('method_not_allowed'), pathRoute.shape, allowed),
+        () => allowed,
+      );
     },
 
     guard: guard.guard,

@@ -1,4 +1,4 @@
-import { REFRESH_PREFIX, UAT_PREFIX } from '../tokens/opaque.js';
+import { isSecretName, looksLikeToken, REDACTED } from '../secrets.js';
 import { delegatedLoginRoutes } from './profiles/delegated-login/routes.js';
 import { tokenPairRoutes } from './profiles/token-pair/routes.js';
 import { uatJwtRoutes } from './profiles/uat-jwt/routes.js';
@@ -12,58 +12,12 @@ import {
 } from './router.js';
 import type { RouteDefinition } from './types.js';
 
-const REDACTED = '[REDACTED]';
-
 const ALL_ROUTES: readonly RouteDefinition[] = [
   ...userTokenRoutes,
   ...delegatedLoginRoutes,
   ...tokenPairRoutes,
   ...uatJwtRoutes,
 ];
-
-/**
- * Query field names secret on any URL, compared decoded, lower-case, without `_` and `-`
- * (`access_token`, `Access-Token` and `acc%65ss_token` alike; `access token` is another name).
- */
-const SECRET_NAMES = new Set([
-  'password',
-  'passwd',
-  'pwd',
-  'pass',
-  'token',
-  'accesstoken',
-  'refreshtoken',
-  'idtoken',
-  'sessiontoken',
-  'securitytoken',
-  'usertoken',
-  'tollgatesession',
-  'session',
-  'code',
-  'secret',
-  'clientsecret',
-  'apikey',
-  'key',
-  'jwt',
-  'uat',
-  'auth',
-  'authorization',
-  'credential',
-  'credentials',
-  'signature',
-  'sig',
-]);
-
-const isSecretName = (name: string): boolean =>
-  SECRET_NAMES.has(name.toLowerCase().replaceAll('_', '').replaceAll('-', ''));
-
-/** A value shaped like one of Tollgate's tokens (a JWS, a wrapped security token, a UAT, a refresh token). */
-function looksLikeToken(value: string): boolean {
-  if (value.startsWith(UAT_PREFIX) || value.startsWith(REFRESH_PREFIX)) return true;
-  const jws = value.indexOf('eyJ');
-  if (jws >= 0 && value.indexOf('.', jws) > 0) return true;
-  return value.length >= 32 && value.includes('ZXlK'); // base64url of a JWS
-}
 
 /** How the router reads a query name or value: `+` is a space, then lenient percent-decoding. */
 const formDecoded = (text: string): string => new URLSearchParams(`x=${text}`).get('x') ?? '';

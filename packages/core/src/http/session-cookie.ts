@@ -1,17 +1,19 @@
+import { stringifySetCookie } from 'cookie';
 import type { HttpRequest, ResolvedHttpOptions } from './types.js';
 
 /** The session cookie carrying a delegated security token: HttpOnly, SameSite, Secure unless turned off. */
 export function sessionCookie(options: ResolvedHttpOptions, token: string, maxAgeSeconds: number): string {
   const { cookie } = options;
-  return [
-    `${options.cookieName}=${token}`,
-    `Path=${cookie.path}`,
-    ...(cookie.domain ? [`Domain=${cookie.domain}`] : []),
-    `Max-Age=${Math.max(0, Math.floor(maxAgeSeconds))}`,
-    'HttpOnly',
-    `SameSite=${cookie.sameSite}`,
-    ...(cookie.secure ? ['Secure'] : []),
-  ].join('; ');
+  return stringifySetCookie({
+    name: options.cookieName,
+    value: token,
+    path: cookie.path,
+    ...(cookie.domain ? { domain: cookie.domain } : {}),
+    maxAge: Math.max(0, Math.floor(maxAgeSeconds)),
+    httpOnly: true,
+    sameSite: cookie.sameSite.toLowerCase() as 'lax' | 'strict' | 'none',
+    secure: cookie.secure,
+  });
 }
 
 /** The same cookie, emptied and expired: the browser drops it. */

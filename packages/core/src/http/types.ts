@@ -1,7 +1,9 @@
 import type { z } from 'zod';
 import type { TollgateError } from '../errors.js';
+import type { TollgateLogger } from '../logger.js';
 import type { Tollgate } from '../tollgate.js';
 import type { CredentialSource, Principal, Requirement } from '../types.js';
+import type { ResolvedCors } from './cors.js';
 import type { TollgateHttp } from './handler.js';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -130,9 +132,37 @@ export interface CookieOptions {
   readonly domain?: string;
 }
 
+/** Which other origins' browser pages may call the profiles' routes. */
+export interface CorsOptions {
+  /**
+   * The allowed origins, exactly as browsers send them (`https://app.example.com`: scheme, host,
+   * port): a preflight from one is answered 204 with `Access-Control-*`, its requests get
+   * `Access-Control-Allow-Origin`; any other origin gets no CORS header at all. No `*`.
+   */
+  readonly origins: readonly string[];
+  /**
+   * Let those pages send the session cookie (`fetch(..., { credentials: 'include' })`):
+   * `Access-Control-Allow-Credentials: true`, and the origins are trusted for cookie-authenticated
+   * state-changing requests (as `trustedOrigins`). Default false. A cross-site page also needs
+   * `cookie.sameSite: 'None'`.
+   */
+  readonly credentials?: boolean;
+  /** How long a browser may reuse a preflight's answer, in seconds. Default 600. */
+  readonly maxAge?: number;
+  /** Request headers the pages may send. Default `['Authorization', 'Content-Type']`. */
+  readonly allowedHeaders?: readonly string[];
+  /** Response headers the pages may read. Default `['Tollgate-Error-Code', 'WWW-Authenticate', 'Retry-After']`. */
+  readonly exposedHeaders?: readonly string[];
+}
+
 export interface HttpHandlerOptions {
-  /** Which APIs to serve. Default: the four documented ones (`sessions` only when named). */
-  readonly profiles?: readonly ProfileName[];
+  /**
+   * Required: which APIs to serve, by name (`PROFILE_NAMES`): `'user-tokens'`, `'delegated-login'`,
+   * `'token-pair'`, `'uat-jwt'`, `'sessions'`. `[]` serves none (the guard alone). There is no
+   * default: name only what your clients call (`user-tokens`' `GET /Authentication` takes a
+   * password in the URL).
+   */
+  readonly profiles: readonly ProfileName[];
   /**
    * How refusals on the app's own routes (`guard`, `check`, `renderError`) are rendered. The profiles'
    * routes always answer in their own API's shape. Default `default` (`{"code","message"}`).
@@ -152,13 +182,27 @@ export interface HttpHandlerOptions {
   /** The `realm` of `WWW-Authenticate` challenges. Default `tollgate`. */
   readonly realm?: string;
   /**
+   * Lets browser pages of other origins call the profiles' routes (CORS, by the `cors` package). Off by
+   * default: no CORS header, and a preflight (`OPTIONS`) is answered 405.
+   */
+  readonly cors?: CorsOptions;
+  /**
    * The delegated auto-login landing (`GET /auth/auto-login?token=…&next=…`): the paths it may send
    * the browser to, exactly as written (e.g. `/portal/`). `next` must be one of them; without `next`,
    * the first. Default `['/']`.
    */
   readonly autoLogin?: { readonly redirects?: readonly string[] };
-  /** Called with unexpected errors (rendered as 500 `internal_error`), for logging. */
+  /**
+   * Called with unexpected errors (rendered as 500 `internal_error`). Default: an `error` line on
+   * `logger` (the error's type, code, message and stack, token-shaped words and secret-named fields
+   * redacted); giving this replaces that line.
+   */
   readonly onUnexpectedError?: (error: unknown) => void;
+  /**
+   * Where the default `onUnexpectedError` logs (pino-compatible: `error`/`warn`/`info(obj, msg)`).
+   * Default: the Tollgate's `logger` (itself JSON lines on stderr unless given).
+   */
+  readonly logger?: TollgateLogger;
 }
 
 export interface ResolvedHttpOptions {
@@ -169,6 +213,8 @@ export interface ResolvedHttpOptions {
   readonly cookie: Required<Omit<CookieOptions, 'domain'>> & { readonly domain: string | undefined };
   readonly trustedOrigins: readonly string[];
   readonly realm: string;
+  /** The `cors` option, checked; null when off. */
+  readonly cors: ResolvedCors | null;
   readonly cookieName: string;
   readonly autoLoginRedirects: readonly string[];
   readonly onUnexpectedError: (error: unknown) => void;

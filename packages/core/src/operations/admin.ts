@@ -7,7 +7,7 @@ import { AUDIT_EVENT_TYPES } from './audit.js';
 import { type ClientInfo, type OperationContext, uatRevocationExpiry } from './context.js';
 import { parseInput, recordIdField } from './input.js';
 import { usernameField } from './login.js';
-import { ENTERPRISE_ADMIN_ROLE, requireAdministrator } from './policy.js';
+import { isEnterpriseAdmin, requireAdministrator } from './policy.js';
 import { revokeSessionsOf, type SessionSummary, sessionIdField, toSessionSummary } from './sessions.js';
 import { type UatSummary, uatSummaryOf } from './uats.js';
 import { setUserDisabled } from './users.js';
@@ -59,11 +59,11 @@ export function createAdminOperations(context: OperationContext, auditLog: Audit
 
   /** A customer user within the administrator's reach, disabled ones included. */
   const userInReach = async (caller: Principal, username: string): Promise<UserRecord> => {
-    requireAdministrator(caller);
+    requireAdministrator(context.roles, caller);
     parseInput(z.object({ username: usernameField }), { username });
     const user = await fromStore(() => users.findUserByUsername(username));
     const reach =
-      caller.roles.includes(ENTERPRISE_ADMIN_ROLE) || (user !== null && user.domain === caller.domain);
+      isEnterpriseAdmin(context.roles, caller) || (user !== null && user.domain === caller.domain);
     if (user === null || !reach) throw new TollgateError('unknown_user');
     if (user.kind === 'administrator') throw new TollgateError('administrator_not_allowed');
     return user;
@@ -124,11 +124,11 @@ export function createAdminOperations(context: OperationContext, auditLog: Audit
     },
 
     async auditEvents({ caller, ...input }) {
-      requireAdministrator(caller);
+      requireAdministrator(context.roles, caller);
       const query = parseInput(AuditQueryInput, input);
       let userId: string | undefined;
       if (query.username !== undefined) userId = (await userInReach(caller, query.username)).id;
-      else if (!caller.roles.includes(ENTERPRISE_ADMIN_ROLE)) {
+      else if (!isEnterpriseAdmin(context.roles, caller)) {
         throw new TollgateError('malformed_request', {
           message: 'A domain administrator reads the audit events of one user of its domain: name it.',
           fields: { username: ['This field is required.'] },

@@ -12,6 +12,7 @@ import type { Uuidv7Source } from '../tokens/uuidv7.js';
 import type { UserRecord } from '../types.js';
 import type { AuditEmitter } from './audit.js';
 import type { PasswordLogin } from './login.js';
+import type { RolePolicy } from './policy.js';
 
 /** What every operation may use: the ports, the codec and the rules shared between operations. */
 export interface OperationContext {
@@ -30,6 +31,8 @@ export interface OperationContext {
   /** A rotated refresh token presented again within this is a retry, not reuse (ms). */
   readonly reuseIntervalMs: number;
   readonly audit: AuditEmitter;
+  /** Which roles grant Tollgate's own powers (UAT management, acting for users). */
+  readonly roles: RolePolicy;
   readonly touches: SessionTouches;
   /**
    * Session ids, in order, each of a millisecond after this instance's last user revocation: a user

@@ -60,9 +60,9 @@ export function createDelegatedLoginOperations(context: OperationContext): Deleg
       );
       if (!result.ok) throw result.error;
       const caller = result.principal;
-      requireAdministrator(caller);
-      requireInDomain(caller, domain);
-      const user = await findUserToActFor(users, caller, userIdentity, domain);
+      requireAdministrator(context.roles, caller);
+      requireInDomain(context.roles, caller, domain);
+      const user = await findUserToActFor(context.roles, users, caller, userIdentity, domain);
       const actor = { userId: caller.userId, username: caller.username };
       const exp = nowSeconds(clock) + context.lifetimes.delegatedToken;
       const sessionId = await startSession(context, {

@@ -88,7 +88,7 @@ export function createUatOperations(context: OperationContext): UatOperations {
 
   return {
     async create({ caller, ...input }) {
-      requireUatManager(caller);
+      requireUatManager(context.roles, caller);
       const { name, expiresAt, permissions } = parseInput(CreateUatInput, input);
       const expiry = expiresAt instanceof Date ? expiresAt.getTime() : Date.parse(expiresAt);
       if (!Number.isFinite(expiry)) {
@@ -139,13 +139,13 @@ export function createUatOperations(context: OperationContext): UatOperations {
     },
 
     async list({ caller }) {
-      requireUatManager(caller);
+      requireUatManager(context.roles, caller);
       const records = await fromStore(() => store.listUatsByUser(caller.userId));
       return records.map(uatSummaryOf);
     },
 
     async revoke({ caller, id }) {
-      requireUatManager(caller);
+      requireUatManager(context.roles, caller);
       parseInput(z.object({ id: recordIdField }), { id });
       const now = clock.now();
       const revocationExpiresAt = uatRevocationExpiry(context, now);

@@ -146,9 +146,9 @@ export function createUserTokenOperations(context: OperationContext): UserTokenO
     },
 
     async issue({ caller, clientIp, userAgent, ...input }) {
-      requireAdministrator(caller);
+      requireAdministrator(context.roles, caller);
       const { username, environment } = parseInput(IssueUserTokenInput, input);
-      const user = await findUserToActFor(users, caller, username);
+      const user = await findUserToActFor(context.roles, users, caller, username);
       await checkEnvironment(users, user, environment ?? null);
       const sessionStart = nowSeconds(clock);
       const actor = { userId: caller.userId, username: caller.username };

@@ -4,7 +4,17 @@
  * URL; every misuse gets a readable HTML page and changes nothing.
  */
 import { beforeEach, describe, expect, it } from 'vitest';
-import { ACCOUNTS, get, type HttpDemo, httpDemo, login, post, serve, tampered } from './fixtures.js';
+import {
+  ACCOUNTS,
+  DOCUMENTED_PROFILES,
+  get,
+  type HttpDemo,
+  httpDemo,
+  login,
+  post,
+  serve,
+  tampered,
+} from './fixtures.js';
 
 const { ava, root } = ACCOUNTS;
 
@@ -45,7 +55,7 @@ describe('GET /auth/auto-login', () => {
     expect(landed.headers['cache-control']).toBe('no-store');
     const setCookie = landed.headers['set-cookie']!;
     expect(setCookie).toMatch(
-      /^tollgate_session=[A-Za-z0-9_-]+; Path=\/; Max-Age=3600; HttpOnly; SameSite=Lax$/,
+      /^tollgate_session=[A-Za-z0-9_-]+; Max-Age=3600; Path=\/; HttpOnly; SameSite=Lax$/,
     );
     // A new token in a new session, not the link's.
     expect(cookieOf(setCookie)).not.toBe(`tollgate_session=${token}`);
@@ -117,11 +127,21 @@ describe('GET /auth/auto-login', () => {
   it('refuses to start with a __Host- cookie that browsers would drop, and with a redirect off this origin', async () => {
     const { createHttpHandler } = await import('../helpers/internals.js');
     const hostCookie = await httpDemo({}, { options: { cookieName: '__Host-tollgate_session' } });
-    expect(() => createHttpHandler(hostCookie.tg, { cookie: { secure: false } })).toThrow(TypeError);
-    expect(() => createHttpHandler(hostCookie.tg, {})).not.toThrow();
-    expect(() => createHttpHandler(d.tg, { autoLogin: { redirects: ['https://evil.test/'] } })).toThrow(
-      TypeError,
-    );
-    expect(() => createHttpHandler(d.tg, { autoLogin: { redirects: ['//evil.test'] } })).toThrow(TypeError);
+    expect(() =>
+      createHttpHandler(hostCookie.tg, { profiles: DOCUMENTED_PROFILES, cookie: { secure: false } }),
+    ).toThrow(TypeError);
+    expect(() => createHttpHandler(hostCookie.tg, { profiles: DOCUMENTED_PROFILES })).not.toThrow();
+    const badName = await httpDemo({ profiles: [] }, { options: { cookieName: 'no good' } }).catch((e) => e);
+    expect(badName).toBeInstanceOf(TypeError);
+    expect(String(badName)).toMatch(/cookieName "no good" is not a valid cookie name/);
+    expect(() =>
+      createHttpHandler(d.tg, {
+        profiles: DOCUMENTED_PROFILES,
+        autoLogin: { redirects: ['https://evil.test/'] },
+      }),
+    ).toThrow(TypeError);
+    expect(() =>
+      createHttpHandler(d.tg, { profiles: DOCUMENTED_PROFILES, autoLogin: { redirects: ['//evil.test'] } }),
+    ).toThrow(TypeError);
   });
 });

@@ -46,7 +46,7 @@ describe('POST /API3/authentication/authenticateUserByToken', () => {
     const token = response.body!;
     expect(token).toMatch(/^[A-Za-z0-9_-]+$/);
     expect(response.headers['set-cookie']).toBe(
-      `tollgate_session=${token}; Path=/; Max-Age=${DEFAULT_LIFETIMES.delegatedToken}; HttpOnly; SameSite=Lax; Secure`,
+      `tollgate_session=${token}; Max-Age=${DEFAULT_LIFETIMES.delegatedToken}; Path=/; HttpOnly; Secure; SameSite=Lax`,
     );
   });
 
@@ -64,7 +64,7 @@ describe('POST /API3/authentication/authenticateUserByToken', () => {
       post(PATH, { token: admin, domain: 'datastore', userIdentity: ava.username }),
     );
     expect(response.headers['set-cookie']).toBe(
-      `sid=${response.body}; Path=/app; Domain=example.com; Max-Age=${DEFAULT_LIFETIMES.delegatedToken}; HttpOnly; SameSite=Strict`,
+      `sid=${response.body}; Max-Age=${DEFAULT_LIFETIMES.delegatedToken}; Domain=example.com; Path=/app; HttpOnly; SameSite=Strict`,
     );
   });
 

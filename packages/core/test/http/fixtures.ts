@@ -30,13 +30,16 @@ export interface HttpDemo extends Demo {
   readonly http: TollgateHttp;
 }
 
-/** A Tollgate on the memory store (demo data, fake clock) and its HTTP handler. */
+/** The four documented APIs (`sessions` is Tollgate's own): what most of these tests serve. */
+export const DOCUMENTED_PROFILES = ['user-tokens', 'delegated-login', 'token-pair', 'uat-jwt'] as const;
+
+/** A Tollgate on the memory store (demo data, fake clock) and its HTTP handler (default: the four documented profiles). */
 export async function httpDemo(
-  options: HttpHandlerOptions = {},
+  options: Partial<HttpHandlerOptions> = {},
   build: BuildOptions = {},
 ): Promise<HttpDemo> {
   const demo = await buildDemo(build);
-  return { ...demo, http: createHttpHandler(demo.tg, options) };
+  return { ...demo, http: createHttpHandler(demo.tg, { profiles: DOCUMENTED_PROFILES, ...options }) };
 }
 
 type Headers = Readonly<Record<string, HeaderValue>>;

@@ -12,7 +12,17 @@ import {
   type Principal,
   TollgateError,
 } from '../helpers/internals.js';
-import { ACCOUNTS, bodyOf, type HttpDemo, httpDemo, login, MESSAGES, plain, tampered } from './fixtures.js';
+import {
+  ACCOUNTS,
+  bodyOf,
+  DOCUMENTED_PROFILES,
+  type HttpDemo,
+  httpDemo,
+  login,
+  MESSAGES,
+  plain,
+  tampered,
+} from './fixtures.js';
 
 const { ethan, ava, root } = ACCOUNTS;
 
@@ -258,7 +268,7 @@ describe('CSRF: a state-changing request carried by the session cookie', () => {
   });
 
   it('takes https as the request’s own scheme unless the cookie is configured for plain HTTP', async () => {
-    const secure = createHttpHandler(d.tg);
+    const secure = createHttpHandler(d.tg, { profiles: DOCUMENTED_PROFILES });
     const post = (origin: string) => secure.guard(request({ ...cookie(), origin }, 'POST'));
     expect(await admitted(post(`https://${HOST}`))).toMatchObject({ source: 'cookie' });
     expect((await refusal(post(`http://${HOST}`))).response.status).toBe(403);
@@ -300,7 +310,7 @@ describe('a remembered refusal', () => {
 
 describe('renderError() of a TollgateError thrown by the app', () => {
   it('in the handler’s shape', () => {
-    const http = createHttpHandler(d.tg, { errorShape: 'detail' });
+    const http = createHttpHandler(d.tg, { profiles: DOCUMENTED_PROFILES, errorShape: 'detail' });
     expect(bodyOf(http.renderError(new TollgateError('not_found')))).toEqual({ detail: 'Not found.' });
   });
 });

@@ -4,12 +4,18 @@
  * no-store headers of token routes, unexpected errors, and the OpenAPI document of the mounted routes.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createHttpHandler, type HttpRequest, type ProfileName } from '../helpers/internals.js';
+import {
+  createHttpHandler,
+  type HttpRequest,
+  PROFILE_NAMES,
+  type ProfileName,
+} from '../helpers/internals.js';
 import { failingStore } from '../helpers/operation-rules.js';
 import {
   ACCOUNTS,
   bodyOf,
   chunks,
+  DOCUMENTED_PROFILES,
   expectCacheable,
   expectNoStore,
   expectRefusal,
@@ -80,6 +86,21 @@ describe('which requests are served', () => {
       }
     }
     expect(createHttpHandler(d.tg, { profiles: [] }).routes).toEqual([]);
+  });
+
+  it('profiles is required: missing or unknown is a TypeError naming the valid names; none mounts nothing by default', () => {
+    const valid = /'user-tokens', 'delegated-login', 'token-pair', 'uat-jwt', 'sessions'/;
+    const untyped = createHttpHandler as (tg: unknown, options?: unknown) => unknown;
+    expect(() => untyped(d.tg)).toThrow(TypeError);
+    expect(() => untyped(d.tg, {})).toThrow(valid);
+    expect(() => untyped(d.tg, { profiles: undefined })).toThrow(/`profiles` is required/);
+    expect(() => untyped(d.tg, { profiles: 'token-pair' })).toThrow(valid);
+    expect(() => untyped(d.tg, { profiles: ['token-pair', 'oauth2'] })).toThrow(/unknown profile "oauth2"/);
+    expect(() => untyped(d.tg, { profiles: ['token-pair', 'oauth2'] })).toThrow(valid);
+    expect(PROFILE_NAMES).toEqual(['user-tokens', 'delegated-login', 'token-pair', 'uat-jwt', 'sessions']);
+    // A profile named twice is served once.
+    const twice = createHttpHandler(d.tg, { profiles: ['token-pair', 'token-pair'] });
+    expect(twice.options.profiles).toEqual(['token-pair']);
   });
 
   it('under a prefix (its trailing slash ignored), and only there', async () => {
@@ -348,7 +369,10 @@ describe('failures of what is behind the routes', () => {
         login: () => Promise.reject(boom),
       },
     } as typeof d.tg;
-    const http = createHttpHandler(broken, { onUnexpectedError: (error) => unexpected.push(error) });
+    const http = createHttpHandler(broken, {
+      profiles: DOCUMENTED_PROFILES,
+      onUnexpectedError: (error) => unexpected.push(error),
+    });
     const response = await serve(http, post('/api/v2/auth/jwt/', JWT_LOGIN));
     expectRefusal(response, 500, 'internal_error', { detail: 'An unexpected error occurred.' });
     expect(response.body).not.toContain('boom');

@@ -11,7 +11,7 @@ import {
   TollgateError,
   type TollgateErrorCode,
 } from '../helpers/internals.js';
-import { bodyOf, type HttpDemo, httpDemo, JSON_TYPE } from './fixtures.js';
+import { bodyOf, DOCUMENTED_PROFILES, type HttpDemo, httpDemo, JSON_TYPE } from './fixtures.js';
 
 let d: HttpDemo;
 beforeAll(async () => {
@@ -89,7 +89,7 @@ describe('headers of particular refusals', () => {
   });
 
   it('the realm option, quotes in it made harmless', async () => {
-    const http = createHttpHandler(d.tg, { realm: 'my "api"\\' });
+    const http = createHttpHandler(d.tg, { profiles: DOCUMENTED_PROFILES, realm: 'my "api"\\' });
     expect(http.renderError(new TollgateError('credentials_missing')).headers['www-authenticate']).toBe(
       `JWT realm="my 'api''", UAT realm="my 'api''", Bearer realm="my 'api''"`,
     );
@@ -155,7 +155,10 @@ describe('messages', () => {
 describe('errors that are not refusals', () => {
   it('anything but a TollgateError is a 500 internal_error, never its message or stack; reported', () => {
     const reported: unknown[] = [];
-    const http = createHttpHandler(d.tg, { onUnexpectedError: (error) => reported.push(error) });
+    const http = createHttpHandler(d.tg, {
+      profiles: DOCUMENTED_PROFILES,
+      onUnexpectedError: (error) => reported.push(error),
+    });
     const thrown = [new Error('db password is hunter2'), 'a string', null, { stack: 'at x' }];
     for (const value of thrown) {
       for (const shape of SHAPES) {
@@ -175,7 +178,7 @@ describe('errors that are not refusals', () => {
 describe('errorShape, resolved once', () => {
   for (const shape of SHAPES) {
     it(`renderError, check and guard default to errorShape ${shape}; an explicit shape wins`, async () => {
-      const http = createHttpHandler(d.tg, { errorShape: shape });
+      const http = createHttpHandler(d.tg, { profiles: DOCUMENTED_PROFILES, errorShape: shape });
       expect(http.options.errorShape).toBe(shape);
       const missing = expectedBody('credentials_missing', shape);
       expect(bodyOf(http.renderError(new TollgateError('credentials_missing')))).toEqual(missing);
@@ -194,8 +197,8 @@ describe('errorShape, resolved once', () => {
   }
 
   it('the default is `default`; the profiles’ routes keep their own shape whatever errorShape says', async () => {
-    expect(createHttpHandler(d.tg).options.errorShape).toBe('default');
-    const http = createHttpHandler(d.tg, { errorShape: 'envelope' });
+    expect(createHttpHandler(d.tg, { profiles: DOCUMENTED_PROFILES }).options.errorShape).toBe('default');
+    const http = createHttpHandler(d.tg, { profiles: DOCUMENTED_PROFILES, errorShape: 'envelope' });
     const me = await http.handle({ method: 'GET', url: '/api/v2/me/', headers: {} });
     expect(bodyOf(me!)).toEqual({ detail: ERROR_CATALOGUE.credentials_missing.message });
     const user = await http.handle({ method: 'GET', url: '/Environment/current', headers: {} });

@@ -118,7 +118,7 @@ describe('the caller’s sessions', () => {
     );
     expect(ended.status).toBe(204);
     expect(ended.headers['set-cookie']).toMatch(
-      /^tollgate_session=; Path=\/; Max-Age=0; HttpOnly; SameSite=Lax$/,
+      /^tollgate_session=; Max-Age=0; Path=\/; HttpOnly; SameSite=Lax$/,
     );
     expectRefusal(await serve(d.http, get('/api/v2/me/', { cookie })), 401, 'token_revoked');
   });
