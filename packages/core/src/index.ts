@@ -36,6 +36,11 @@ export {
   DEFAULT_PASSWORD_HASHING,
   type PasswordHashingOptions,
 } from './operations/hashing-gate.js';
+export type {
+  ActiveIntrospection,
+  IntrospectedKind,
+  IntrospectionResult,
+} from './operations/introspect.js';
 export type { PasswordLogin } from './operations/login.js';
 export {
   createMemoryLimiterFactory,
@@ -93,7 +98,7 @@ export {
   type UserLifecycle,
   usernameKey,
 } from './ports.js';
-export { JWT_TYP } from './tokens/jwt-codec.js';
+export { JWT_TYP, type TokenAudiences, tokenAudiences } from './tokens/jwt-codec.js';
 export {
   createKeySet,
   exportSigningKey,

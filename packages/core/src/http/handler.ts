@@ -6,6 +6,7 @@ import { readJsonBody } from './body.js';
 import { createGuard, originOf } from './guard.js';
 import { type AppRouteDoc, buildOpenApi, type OpenApiInfo } from './openapi.js';
 import { delegatedLoginRoutes } from './profiles/delegated-login/routes.js';
+import { oauthRoutes, resolveOAuthOptions } from './profiles/oauth/routes.js';
 import { sessionRoutes } from './profiles/sessions/routes.js';
 import { tokenPairRoutes } from './profiles/token-pair/routes.js';
 import { uatJwtRoutes } from './profiles/uat-jwt/routes.js';
@@ -41,6 +42,7 @@ const PROFILE_ROUTES: Readonly<Record<ProfileName, readonly RouteDefinition[]>> 
   'token-pair': tokenPairRoutes,
   'uat-jwt': uatJwtRoutes,
   sessions: sessionRoutes,
+  oauth: oauthRoutes,
 };
 
 export interface TollgateHttp {
@@ -110,8 +112,9 @@ function resolveOptions(tollgate: Tollgate, options: HttpHandlerOptions): Resolv
       'autoLogin.redirects must be one or more paths of this origin, each starting with one "/"',
     );
   }
+  const profiles = options.profiles ?? DEFAULT_PROFILES;
   return {
-    profiles: options.profiles ?? DEFAULT_PROFILES,
+    profiles,
     errorShape: options.errorShape ?? 'default',
     prefix: trimTrailingSlashes(options.prefix ?? ''),
     maxBodyBytes: options.maxBodyBytes ?? 65_536,
@@ -126,6 +129,9 @@ function resolveOptions(tollgate: Tollgate, options: HttpHandlerOptions): Resolv
     cookieName,
     autoLoginRedirects,
     onUnexpectedError: options.onUnexpectedError ?? (() => {}),
+    oauth: profiles.includes('oauth')
+      ? resolveOAuthOptions(tollgate.options.issuer, options.oauth)
+      : { publicUrl: '', introspectionClients: [] },
   };
 }
 

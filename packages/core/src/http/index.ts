@@ -18,6 +18,8 @@ export type {
   HttpMethod,
   HttpRequest,
   HttpResponse,
+  IntrospectionClient,
+  OAuthProfileOptions,
   ProfileName,
   ResolvedHttpOptions,
   RouteDefinition,
