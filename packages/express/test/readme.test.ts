@@ -134,6 +134,7 @@ describe('README', () => {
       realm: true,
       autoLogin: true,
       onUnexpectedError: true,
+      oauth: true,
       errorShape: true,
     } satisfies Record<keyof TollgateExpressOptions, true>;
     expect(tableNames('Options')).toEqual(Object.keys(options));

@@ -143,6 +143,7 @@ describe('README', () => {
       realm: true,
       autoLogin: true,
       onUnexpectedError: true,
+      oauth: true,
       errorShape: true,
     } satisfies Record<keyof TollgateKoaOptions, true>;
     expect(tableNames('Options')).toEqual(Object.keys(options));

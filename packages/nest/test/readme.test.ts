@@ -140,6 +140,7 @@ describe('README', () => {
       realm: true,
       autoLogin: true,
       onUnexpectedError: true,
+      oauth: true,
       errorShape: true,
       global: true,
     } satisfies Record<keyof TollgateModuleRootOptions, true>;
