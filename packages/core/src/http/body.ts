@@ -7,7 +7,7 @@ export function firstHeader(value: HeaderValue): string | undefined {
 
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
 
-/** The body's bytes, at most `limit` (413 past it, without reading further); null when there is none. */
+/** The body's bytes, at most `limit` (413 past it, without reading further). */
 async function readRawBody(body: AsyncIterable<Uint8Array>, limit: number): Promise<Buffer> {
   const chunks: Uint8Array[] = [];
   let size = 0;
