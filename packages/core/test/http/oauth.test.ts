@@ -194,6 +194,23 @@ describe('POST /oauth/introspect', () => {
     expect(authorizedInQuery.status).toBe(400);
   });
 
+  it("a form an app's own parser already read (express.urlencoded) is taken as it is", async () => {
+    const pair = await login();
+    const parsed = (fields: unknown): HttpRequest => ({
+      method: 'POST',
+      url: '/oauth/introspect',
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        authorization: basic(CLIENT.id, CLIENT.secret),
+      },
+      body: { parsed: fields },
+    });
+    expect(bodyOf(await serve(d.http, parsed({ token: pair.token })))).toMatchObject({ active: true });
+    for (const fields of [{ token: [pair.token, pair.token] }, { token: { nested: 1 } }, null, 'token=x']) {
+      expect((await serve(d.http, parsed(fields))).status).toBe(400);
+    }
+  });
+
   it('a body over maxBodyBytes is refused with 413', async () => {
     const response = await serve(d.http, introspect(`token=${'a'.repeat(70_000)}`));
     expect(response.status).toBe(413);
