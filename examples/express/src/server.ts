@@ -1,6 +1,7 @@
 import { createServer } from 'node:http';
 import { TollgateError } from '@tollgate/core';
 import {
+  DEMO_LICENSE,
   DEMO_ROUTES,
   type ExampleServerOptions,
   listenExample,
@@ -34,7 +35,12 @@ export async function startServer(options: ExampleServerOptions = {}): Promise<R
 
   app.get('/openapi.json', (_req, res) => {
     res.json(
-      tg.http.openapi({ title: 'Tollgate example (Express)', version: '1.0.0', appRoutes: DEMO_ROUTES }),
+      tg.http.openapi({
+        title: 'Tollgate example (Express)',
+        version: '1.0.0',
+        license: DEMO_LICENSE,
+        appRoutes: DEMO_ROUTES,
+      }),
     );
   });
   // The self-service page (examples/portal): static files under a strict CSP, calling the API above.

@@ -154,7 +154,7 @@ describe('two instances on one PostgreSQL schema and one Redis', () => {
   it('started together on an empty schema: one seeding, one signing key, each accepts the other’s tokens', async () => {
     const users = await db.query(`SELECT count(*)::int AS n FROM "${schema}".users`);
     expect(users.rows[0].n).toBe(5);
-    const keys = await db.query(`SELECT count(*)::int AS n FROM "${schema}".tollgate_example_signing_key`);
+    const keys = await db.query(`SELECT count(*)::int AS n FROM "${schema}".signing_keys`);
     expect(keys.rows[0].n).toBe(1);
     const token = await jwtLogin(A(), ETHAN);
     const me = await fetch(`${B()}/api/v2/me/`, { headers: { authorization: `JWT ${token}` } });

@@ -2,6 +2,7 @@ import { createServer } from 'node:http';
 import Router from '@koa/router';
 import { TollgateError } from '@tollgate/core';
 import {
+  DEMO_LICENSE,
   DEMO_ROUTES,
   type ExampleServerOptions,
   listenExample,
@@ -47,7 +48,12 @@ export async function startServer(options: ExampleServerOptions = {}): Promise<R
 
   const router = new Router();
   router.get('/openapi.json', (ctx) => {
-    ctx.body = tg.http.openapi({ title: 'Tollgate example (Koa)', version: '1.0.0', appRoutes: DEMO_ROUTES });
+    ctx.body = tg.http.openapi({
+      title: 'Tollgate example (Koa)',
+      version: '1.0.0',
+      license: DEMO_LICENSE,
+      appRoutes: DEMO_ROUTES,
+    });
   });
 
   // The demo routes: each needs one permission; bodies go through Tollgate's bounded JSON parser,

@@ -25,6 +25,7 @@ import { TollgateError } from '@tollgate/core';
 import type { TollgateHttp } from '@tollgate/core/http';
 import {
   applyServerTimeLimits,
+  DEMO_LICENSE,
   DEMO_ROUTES,
   type ExampleServerOptions,
   openExample,
@@ -116,7 +117,12 @@ class DiscoveryController {
 
   @Get('openapi.json')
   openapi() {
-    return this.http.openapi({ title: 'Tollgate example (Nest)', version: '1.0.0', appRoutes: DEMO_ROUTES });
+    return this.http.openapi({
+      title: 'Tollgate example (Nest)',
+      version: '1.0.0',
+      license: DEMO_LICENSE,
+      appRoutes: DEMO_ROUTES,
+    });
   }
 }
 

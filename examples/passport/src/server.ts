@@ -2,6 +2,7 @@ import { createServer } from 'node:http';
 import { type Principal, TollgateError } from '@tollgate/core';
 import { writeNodeResponse } from '@tollgate/core/node';
 import {
+  DEMO_LICENSE,
   DEMO_ROUTES,
   type ExampleServerOptions,
   listenExample,
@@ -45,7 +46,12 @@ export async function startServer(options: ExampleServerOptions = {}): Promise<R
 
   app.get('/openapi.json', (_req, res) => {
     res.json(
-      tg.http.openapi({ title: 'Tollgate example (passport)', version: '1.0.0', appRoutes: DEMO_ROUTES }),
+      tg.http.openapi({
+        title: 'Tollgate example (passport)',
+        version: '1.0.0',
+        license: DEMO_LICENSE,
+        appRoutes: DEMO_ROUTES,
+      }),
     );
   });
   app.use(tg.router());

@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
-import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { hostname } from 'node:os';
@@ -11,14 +10,16 @@ import {
   createKeySet,
   createScryptPasswordHasher,
   createTollgate,
-  exportSigningKey,
-  generateSigningKey,
-  importSigningKey,
+  type KeySet,
+  keySetFromEnv,
   type Lifetimes,
+  type LiveKeySet,
   type LoginLimitsOptions,
+  openKeySet,
   type PasswordHasher,
   type PasswordHashingOptions,
   type SigningKey,
+  type SigningKeyStore,
   type TokenStore,
   type Tollgate,
   type TollgateOptions,
@@ -42,13 +43,21 @@ import { demoData, openSqliteStore } from '@tollgate/store-sqlite';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { type DestinationStream, type Logger, pino } from 'pino';
+import { z } from 'zod';
 
 export interface DemoRoute extends AppRouteDoc {
   readonly method: 'GET' | 'POST' | 'PATCH';
   readonly permissions: readonly string[];
-  readonly success: { readonly status: number; readonly description: string };
+  readonly success: { readonly status: number; readonly description: string; readonly schema: z.ZodType };
   respond(params: Record<string, string>): unknown;
 }
+
+// What the demo routes read and answer, for the OpenAPI document: they read any JSON and ignore it.
+const DemoInput = z.unknown().meta({ description: 'Any JSON: the demo reads it (bounded) and ignores it.' });
+const Created = z.object({ id: z.string(), created: z.string() }).meta({ id: 'DemoCreated' });
+
+/** The examples' licence, for their OpenAPI documents' `info.license`. */
+export const DEMO_LICENSE = { name: 'MIT', identifier: 'MIT' } as const;
 
 /** The protected demo routes of the contract, served by every example. */
 export const DEMO_ROUTES: readonly DemoRoute[] = [
@@ -57,7 +66,8 @@ export const DEMO_ROUTES: readonly DemoRoute[] = [
     path: '/api/v2/brands/',
     summary: 'Creates a brand.',
     permissions: ['brand_create'],
-    success: { status: 201, description: 'Created.' },
+    body: DemoInput,
+    success: { status: 201, description: 'Created.', schema: Created },
     respond: () => ({ id: randomUUID(), created: 'brand' }),
   },
   {
@@ -65,7 +75,8 @@ export const DEMO_ROUTES: readonly DemoRoute[] = [
     path: '/api/v2/products/',
     summary: 'Creates a product.',
     permissions: ['product_create'],
-    success: { status: 201, description: 'Created.' },
+    body: DemoInput,
+    success: { status: 201, description: 'Created.', schema: Created },
     respond: () => ({ id: randomUUID(), created: 'product' }),
   },
   {
@@ -73,7 +84,7 @@ export const DEMO_ROUTES: readonly DemoRoute[] = [
     path: '/api/v2/scans/download',
     summary: 'Downloads scans.',
     permissions: ['scans_download'],
-    success: { status: 200, description: 'The scans.' },
+    success: { status: 200, description: 'The scans.', schema: z.object({ scans: z.array(z.unknown()) }) },
     respond: () => ({ scans: [] }),
   },
   {
@@ -81,7 +92,8 @@ export const DEMO_ROUTES: readonly DemoRoute[] = [
     path: '/api/v2/scm/bulk-edit/',
     summary: 'Edits codes in bulk.',
     permissions: ['scm_bulk_edit'],
-    success: { status: 200, description: 'Edited.' },
+    body: DemoInput,
+    success: { status: 200, description: 'Edited.', schema: z.object({ updated: z.number().int() }) },
     respond: () => ({ updated: 0 }),
   },
   {
@@ -89,7 +101,12 @@ export const DEMO_ROUTES: readonly DemoRoute[] = [
     path: '/api/v2/scm/codes/{id}/',
     summary: 'Edits one code.',
     permissions: ['scm_code_edit'],
-    success: { status: 200, description: 'Edited.' },
+    body: DemoInput,
+    success: {
+      status: 200,
+      description: 'Edited.',
+      schema: z.object({ id: z.string(), updated: z.boolean() }),
+    },
     respond: (params) => ({ id: params.id, updated: true }),
   },
 ];
@@ -131,7 +148,10 @@ export interface ExampleServerOptions {
   readonly passwordHashing?: PasswordHashingOptions | false;
   /** Overrides the login limits (with Redis, the Redis-backed ones). Benchmarks pass `false`. */
   readonly loginLimits?: LoginLimitsOptions | false;
-  /** Default: the key in `TOLLGATE_SIGNING_KEY` (a private JWK), else one kept beside the database. */
+  /**
+   * Default: the keys in `TOLLGATE_SIGNING_KEY` (a private JWK, a PEM or `{"keys": [...]}`: core's
+   * `keySetFromEnv`), else those of the database, created by the first instance (`openKeySet`).
+   */
   readonly signingKey?: SigningKey;
   readonly lifetimes?: Partial<Lifetimes>;
   /** `false` silences the request log. Default: JSON lines on stdout. */
@@ -225,20 +245,6 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-/**
- * The key of an example on SQLite: a JWK file beside the database (so
- * tokens survive a restart), else a fresh one for an in-memory database.
- */
-export async function loadSigningKey(database: string): Promise<SigningKey> {
-  if (database === ':memory:') return generateSigningKey();
-  const file = `${database}.signing-key.json`;
-  if (existsSync(file)) return importSigningKey(JSON.parse(readFileSync(file, 'utf8')));
-  const key = await generateSigningKey();
-  writeFileSync(file, JSON.stringify(await exportSigningKey(key)), { mode: 0o600 });
-  chmodSync(file, 0o600);
-  return key;
-}
-
 /** What `main.ts` of every example reads from the environment (CONTRACT.md). */
 export function exampleOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): ExampleServerOptions {
   return {
@@ -266,33 +272,6 @@ export function exampleOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): Exa
   };
 }
 
-// One key for every instance on a shared database: the first instance to start generates it, in
-// a transaction holding an advisory lock, and every later one reads it. A real deployment would
-// rather give each instance the key through `TOLLGATE_SIGNING_KEY` from its secrets manager.
-async function sharedSigningKey(pool: pg.Pool): Promise<SigningKey> {
-  const client = await pool.connect();
-  try {
-    await client.query('BEGIN');
-    await client.query("SELECT pg_advisory_xact_lock(hashtext('tollgate_example_signing_key'))");
-    await client.query(
-      'CREATE TABLE IF NOT EXISTS tollgate_example_signing_key (id int PRIMARY KEY CHECK (id = 1), jwk text NOT NULL)',
-    );
-    const found = await client.query<{ jwk: string }>('SELECT jwk FROM tollgate_example_signing_key');
-    let jwk = found.rows[0]?.jwk;
-    if (jwk === undefined) {
-      jwk = JSON.stringify(await exportSigningKey(await generateSigningKey()));
-      await client.query('INSERT INTO tollgate_example_signing_key (id, jwk) VALUES (1, $1)', [jwk]);
-    }
-    await client.query('COMMIT');
-    return importSigningKey(JSON.parse(jwk));
-  } catch (error) {
-    await client.query('ROLLBACK').catch(() => {});
-    throw error;
-  } finally {
-    client.release();
-  }
-}
-
 const quoteIdent = (name: string) => `"${name.replaceAll('"', '""')}"`;
 
 interface ExampleStores {
@@ -300,7 +279,8 @@ interface ExampleStores {
   readonly users: UserDirectory;
   /** The store's audit table (none until the store keeps one). */
   readonly audit: readonly AuditLog[];
-  readonly signingKey: () => Promise<SigningKey>;
+  /** Where the signing keys are kept: in the database, shared by every instance on it. */
+  readonly signingKeys: SigningKeyStore;
   /** Which database this is: what names the service's keys in Redis. */
   readonly identity: DatabaseIdentity;
   readonly close: () => Promise<void>;
@@ -323,7 +303,7 @@ async function openStores(options: ExampleServerOptions): Promise<ExampleStores>
         tokens: store.tokens,
         users: store.users,
         audit: [store.audit],
-        signingKey: () => sharedSigningKey(pool),
+        signingKeys: store.signingKeys,
         identity: store.identity,
         close: async () => {
           await store.close();
@@ -346,7 +326,7 @@ async function openStores(options: ExampleServerOptions): Promise<ExampleStores>
   return {
     ...store,
     audit: [store.audit],
-    signingKey: () => loadSigningKey(database),
+    signingKeys: store.signingKeys,
     identity,
     close: () => store.close(),
   };
@@ -384,12 +364,22 @@ export async function openExample(options: ExampleServerOptions): Promise<Exampl
         ? pino({}, options.logDestination)
         : pino();
   let redis: Redis | undefined;
+  let closeKeys = (): void => {};
   try {
-    const signingKey =
-      options.signingKey ??
-      (process.env.TOLLGATE_SIGNING_KEY
-        ? await importSigningKey(JSON.parse(process.env.TOLLGATE_SIGNING_KEY))
-        : await stores.signingKey());
+    // The keys outlive a restart: from the environment (a secrets manager), else the database.
+    let live: LiveKeySet | undefined;
+    let keys: KeySet;
+    if (options.signingKey) keys = createKeySet({ current: options.signingKey });
+    else {
+      live = process.env.TOLLGATE_SIGNING_KEY
+        ? await keySetFromEnv({ variable: 'TOLLGATE_SIGNING_KEY' })
+        : await openKeySet({
+            store: stores.signingKeys,
+            onError: (error) => logger.warn({ err: error }, 'signing keys reload failed'),
+          });
+      keys = live;
+    }
+    closeKeys = () => live?.close();
     let shared: Pick<TollgateOptions, 'revocationChannel' | 'loginLimits'> = {};
     if (options.redisUrl) {
       // Fail fast while Redis is down (no offline queue): requests answer 503 rather than wait.
@@ -410,7 +400,7 @@ export async function openExample(options: ExampleServerOptions): Promise<Exampl
     const tollgate = createTollgate({
       issuer: EXAMPLE_ISSUER,
       audience: EXAMPLE_AUDIENCE,
-      keys: createKeySet({ current: signingKey }),
+      keys,
       store: stores.tokens,
       users: stores.users,
       ...shared,
@@ -428,6 +418,7 @@ export async function openExample(options: ExampleServerOptions): Promise<Exampl
     const store = {
       async close() {
         tollgate.close();
+        closeKeys();
         await channel?.close?.();
         redis?.disconnect();
         await stores.close();
@@ -457,6 +448,7 @@ export async function openExample(options: ExampleServerOptions): Promise<Exampl
       },
     };
   } catch (error) {
+    closeKeys();
     redis?.disconnect();
     await stores.close();
     throw error;

@@ -311,7 +311,7 @@ describe.concurrent('tollgate CLI', () => {
     const usage = await run(['--help']);
     expect(usage.code).toBe(0);
     expect(usage.stdout).toMatch(
-      /^Usage: tollgate login\|whoami\|env\|uat\|sessions\|admin\|users\|logout\|help \[options\]\n/,
+      /^Usage: tollgate login\|whoami\|env\|uat\|sessions\|admin\|users\|keys\|logout\|help \[options\]\n/,
     );
     expect(usage.stdout).toContain('--version');
     expect(await run(['-h'])).toEqual(usage);
@@ -349,6 +349,10 @@ describe.concurrent('tollgate CLI', () => {
       ['users', 'enable'],
       ['users', 'log-out-everywhere'],
       ['users', 'audit'],
+      ['keys'],
+      ['keys', 'generate'],
+      ['keys', 'rotate'],
+      ['keys', 'list'],
     ];
     const texts = new Set<string>();
     for (const command of commands) {

@@ -11,6 +11,7 @@ import { type SessionsServer, startSessionsServer } from './sessions-server.js';
 // required property of the success schema with the type the client expects.
 
 type Schema = {
+  readonly $ref?: string;
   readonly type?: string | readonly string[];
   readonly anyOf?: readonly Schema[];
   readonly properties?: Readonly<Record<string, Schema>>;
@@ -24,9 +25,21 @@ type Operation = {
     Record<string, { readonly content?: Readonly<Record<string, { readonly schema: Schema }>> }>
   >;
 };
-type Document = { readonly paths: Readonly<Record<string, Readonly<Record<string, Operation>>>> };
+type Document = {
+  readonly paths: Readonly<Record<string, Readonly<Record<string, Operation>>>>;
+  readonly components?: { readonly schemas?: Readonly<Record<string, Schema>> };
+};
+
+/** A named component schema (`{"$ref": "#/components/schemas/Name"}`) as the schema it names. */
+function deref(schema: Schema): Schema {
+  if (schema.$ref === undefined) return schema;
+  const named = doc.components?.schemas?.[schema.$ref.replace('#/components/schemas/', '')];
+  if (named === undefined) throw new Error(`no component ${schema.$ref}`);
+  return deref(named);
+}
 
 function typesOf(schema: Schema): Set<string> {
+  schema = deref(schema);
   if (schema.anyOf) return new Set(schema.anyOf.flatMap((part) => [...typesOf(part)]));
   if (schema.type === undefined) return new Set();
   return new Set(typeof schema.type === 'string' ? [schema.type] : schema.type);
@@ -59,7 +72,7 @@ function satisfies(schema: Schema, type: FieldType): boolean {
 
 /** The schema at a field path of `reads`, or a reason it is not documented there. */
 function schemaAt(root: Schema, path: string): Schema | string {
-  let schema = root;
+  let schema = deref(root);
   for (const segment of path.split('.')) {
     const many = segment.endsWith('[]');
     const key = many ? segment.slice(0, -2) : segment;
@@ -67,11 +80,11 @@ function schemaAt(root: Schema, path: string): Schema | string {
       const child = schema.properties?.[key];
       if (!child) return `no property ${key}`;
       if (!schema.required?.includes(key)) return `${key} is not required`;
-      schema = child;
+      schema = deref(child);
     }
     if (many) {
       if (!same(typesOf(schema), ['array']) || !schema.items) return `${key || 'the body'} is not an array`;
-      schema = schema.items;
+      schema = deref(schema.items);
     }
   }
   return schema;
@@ -141,7 +154,8 @@ describe('the client route table against /openapi.json', () => {
   it.each(routes)('%s: every field the client sends is documented', (_name, route) => {
     const operation = doc.paths[route.path]![route.method.toLowerCase()]!;
     const bodyFields = route.sends?.body ?? [];
-    const bodySchema = operation.requestBody?.content['application/json']?.schema;
+    const declared = operation.requestBody?.content['application/json']?.schema;
+    const bodySchema = declared && deref(declared);
     if (bodyFields.length > 0) expect(bodySchema, `${route.path} takes a JSON body`).toBeDefined();
     for (const field of bodyFields) {
       expect(Object.keys(bodySchema?.properties ?? {}), `${route.path} body`).toContain(field);

@@ -100,6 +100,27 @@ export {
 } from './ports.js';
 export { JWT_TYP, type TokenAudiences, tokenAudiences } from './tokens/jwt-codec.js';
 export {
+  DEFAULT_OVERLAP_SECONDS,
+  DEFAULT_PUBLISH_FOR_SECONDS,
+  DEFAULT_RELOAD_INTERVAL_MS,
+  DEFAULT_UNKNOWN_KID_RELOAD_INTERVAL_MS,
+  fileKeyStore,
+  formatStoredKeys,
+  type KeySetFromEnvOptions,
+  keySetFromEnv,
+  type LiveKeySet,
+  type OpenKeySetOptions,
+  openKeySet,
+  parseSigningKeys,
+  type RotateSigningKeyOptions,
+  rotateSigningKey,
+  SigningKeyConfigError,
+  type SigningKeyStatus,
+  type SigningKeyStore,
+  type StoredSigningKey,
+  signingKeyStatuses,
+} from './tokens/key-sources.js';
+export {
   createKeySet,
   exportSigningKey,
   generateSigningKey,

@@ -152,10 +152,19 @@ export function createTollgate(options: TollgateOptions): Tollgate {
     userTtlMs: options.cache?.userTtlMs ?? 5000,
     onBackgroundError,
   });
+  const credentialCache = new CredentialCache({
+    maxEntries: options.cache?.maxEntries ?? 10_000,
+    maxRefusals: 1024,
+  });
+  // A key set that changes (a rotation, a dropped key): what was cached under the old keys goes.
+  const unsubscribeKeys = options.keys.subscribe?.(() => {
+    codec.forgetKeys();
+    credentialCache.clear();
+  });
   const authenticator = createAuthenticator({
     clock,
     codec,
-    cache: new CredentialCache({ maxEntries: options.cache?.maxEntries ?? 10_000, maxRefusals: 1024 }),
+    cache: credentialCache,
     revocations: revocations.state,
     uats: uatVerifier,
     sourceKinds,
@@ -226,6 +235,7 @@ export function createTollgate(options: TollgateOptions): Tollgate {
     jwks: () => options.keys.jwks(),
     purgeExpired: housekeeping.purgeExpired,
     close() {
+      unsubscribeKeys?.();
       revocations.close();
       housekeeping.stop();
       uatVerifier.flush();

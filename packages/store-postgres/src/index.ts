@@ -3,6 +3,7 @@ import {
   createScryptPasswordHasher,
   type DirectorySeed,
   type PasswordHasher,
+  type SigningKeyStore,
   type TokenStore,
   type UserDirectory,
 } from '@tollgate/core';
@@ -12,6 +13,7 @@ import { auditRetentionMs, createPostgresAuditLog } from './audit-log.js';
 import { openDatabase } from './database.js';
 import { type PostgresIdentity, readIdentity } from './identity.js';
 import { migrate } from './migrations.js';
+import { createPostgresSigningKeyStore } from './signing-keys.js';
 import { createPostgresTokenStore } from './token-store.js';
 import { createPostgresUserDirectory } from './user-directory.js';
 
@@ -66,6 +68,12 @@ export interface PostgresStore {
    */
   readonly audit: AuditLog;
   /**
+   * The signing keys every instance on this schema shares: `openKeySet({ store: store.signingKeys })`
+   * of `@tollgate/core`. Private keys are stored in the schema (as JWK JSON): whoever can read it can
+   * sign tokens, so grant it as you would a secret.
+   */
+  readonly signingKeys: SigningKeyStore;
+  /**
    * Which database this is (server, database, schema), read once when the store opens: the same on
    * every instance of the service, whatever host name, port or proxy each one uses. For naming the
    * service's keys elsewhere, e.g. `redisNamespaceFor(store.identity)` of `@tollgate/store-redis`.
@@ -97,6 +105,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
       tokens,
       users: users.directory,
       audit: createPostgresAuditLog(db, retentionMs),
+      signingKeys: createPostgresSigningKeyStore(db),
       identity,
       seed: (seed) => users.seed(seed),
       close: () => db.close(),

@@ -155,6 +155,22 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX audit_events_at ON audit_events (at);
     `,
   },
+  {
+    version: 3,
+    name: 'signing keys',
+    sql: `
+      -- The signing keys every instance shares (openKeySet): private JWKs, so secrets. A key is
+      -- published from its insertion, signs from activates_at, verifies until expires_at (or ever).
+      CREATE TABLE signing_keys (
+        kid text COLLATE "C" PRIMARY KEY,
+        alg text NOT NULL CHECK (alg IN ('EdDSA', 'ES256', 'HS256')),
+        private_jwk text NOT NULL CHECK (private_jwk::jsonb IS NOT NULL),
+        created_at bigint NOT NULL,
+        activates_at bigint NOT NULL,
+        expires_at bigint
+      );
+    `,
+  },
 ];
 
 /**

@@ -2,6 +2,7 @@ import {
   createFastPasswordHasher,
   DAY,
   describeAuditLogContract,
+  describeSigningKeyStoreContract,
   describeTokenStoreContract,
   describeUserDirectoryContract,
 } from '@tollgate/store-tests';
@@ -54,4 +55,23 @@ describeAuditLogContract('postgres', async ({ retentionMs }) => {
     auditRetentionDays: retentionMs / DAY,
   });
   return { log: store.audit, cleanup };
+});
+
+// Each instance its own pool on one schema, opened together (the migrations race too).
+describeSigningKeyStoreContract('postgres', async () => {
+  const schema = schemas.next();
+  return {
+    open: async () => {
+      const store = await openPostgresStore({
+        connectionString: DATABASE_URL,
+        schema,
+        poolSize: 2,
+        passwordHasher: createFastPasswordHasher(),
+      });
+      return { keys: store.signingKeys, close: () => store.close() };
+    },
+    cleanup: async () => {
+      await withAdmin((client) => client.query(`DROP SCHEMA IF EXISTS ${quote(schema)} CASCADE`));
+    },
+  };
 });

@@ -70,7 +70,7 @@ describe('openPostgresStore: schema and migrations', () => {
       `SELECT version, name, applied_at FROM ${quote(schema)}.schema_migrations ORDER BY version`,
     );
     expect(rows.map((r) => [r.version, r.name])).toEqual(MIGRATIONS.map((m) => [m.version, m.name]));
-    expect(rows.map((r) => r.version)).toEqual([1, 2]);
+    expect(rows.map((r) => r.version)).toEqual([1, 2, 3]);
     for (const row of rows) expect(Number(row.applied_at)).toBeGreaterThan(T0);
     const tables = await adminQuery<{ table_name: string }>(
       'SELECT table_name FROM information_schema.tables WHERE table_schema = $1 ORDER BY table_name',
@@ -87,6 +87,7 @@ describe('openPostgresStore: schema and migrations', () => {
       'revocations',
       'schema_migrations',
       'sessions',
+      'signing_keys',
       'uats',
       'users',
     ]);

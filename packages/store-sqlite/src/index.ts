@@ -3,12 +3,14 @@ import {
   createScryptPasswordHasher,
   type DirectorySeed,
   type PasswordHasher,
+  type SigningKeyStore,
   type TokenStore,
   type UserDirectory,
 } from '@tollgate/core';
 import { demoData } from '@tollgate/core/testing';
 import { auditRetentionMs, createSqliteAuditLog } from './audit-log.js';
 import { DEFAULT_BUSY_TIMEOUT_MS, openDatabase } from './database.js';
+import { createSqliteSigningKeyStore } from './signing-keys.js';
 import { createSqliteTokenStore } from './token-store.js';
 import { createSqliteUserDirectory } from './user-directory.js';
 
@@ -37,6 +39,11 @@ export interface SqliteStore {
    */
   readonly audit: AuditLog;
   /**
+   * The signing keys every process on this file shares: `openKeySet({ store: store.signingKeys })`
+   * of `@tollgate/core`. Private keys are stored in the file (as JWK JSON): protect it as a secret.
+   */
+  readonly signingKeys: SigningKeyStore;
+  /**
    * Seeds the user directory, only if it is empty (no users, organisations, environments or
    * permissions). Idempotent, and safe when several processes start on one file at once.
    */
@@ -62,6 +69,7 @@ export function openSqliteStore(options: SqliteStoreOptions): SqliteStore {
       tokens,
       users: users.directory,
       audit,
+      signingKeys: createSqliteSigningKeyStore(db),
       seed: (seed) => users.seed(seed),
       async close() {
         if (db.open) db.close();

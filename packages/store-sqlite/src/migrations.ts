@@ -156,6 +156,22 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX audit_events_at ON audit_events (at);
     `,
   },
+  {
+    version: 3,
+    name: 'signing keys',
+    sql: `
+      -- The signing keys every instance shares (openKeySet): private JWKs, so secrets. A key is
+      -- published from its insertion, signs from activates_at, verifies until expires_at (or ever).
+      CREATE TABLE signing_keys (
+        kid TEXT PRIMARY KEY,
+        alg TEXT NOT NULL CHECK (alg IN ('EdDSA', 'ES256', 'HS256')),
+        private_jwk TEXT NOT NULL CHECK (json_valid(private_jwk)),
+        created_at INTEGER NOT NULL,
+        activates_at INTEGER NOT NULL,
+        expires_at INTEGER
+      ) STRICT;
+    `,
+  },
 ];
 
 /**

@@ -3,6 +3,7 @@ import {
   createFastPasswordHasher,
   DAY,
   describeAuditLogContract,
+  describeSigningKeyStoreContract,
   describeTokenStoreContract,
   describeUserDirectoryContract,
 } from '@tollgate/store-tests';
@@ -61,5 +62,18 @@ describeAuditLogContract('sqlite file', async ({ retentionMs }) => {
       await store.close();
       remove();
     },
+  };
+});
+
+// Each instance its own connection to one file.
+describeSigningKeyStoreContract('sqlite file', async () => {
+  const { dir, remove } = tempDir();
+  const filename = path.join(dir, 'tollgate.db');
+  return {
+    open: async () => {
+      const store = openSqliteStore({ filename, passwordHasher: createFastPasswordHasher() });
+      return { keys: store.signingKeys, close: () => store.close() };
+    },
+    cleanup: async () => remove(),
   };
 });

@@ -73,7 +73,7 @@ describe('openSqliteStore: schema and migrations', () => {
       )
       .all();
     expect(rows.map((r) => [r.version, r.name])).toEqual(MIGRATIONS.map((m) => [m.version, m.name]));
-    expect(rows.map((r) => r.version)).toEqual([1, 2]);
+    expect(rows.map((r) => r.version)).toEqual([1, 2, 3]);
     for (const row of rows) expect(row.applied_at).toBeGreaterThan(T0);
   });
 

@@ -15,6 +15,12 @@ export {
   SECOND,
   T0,
 } from './fixtures.js';
+export {
+  describeSigningKeyStoreContract,
+  type SigningKeyInstance,
+  type SigningKeyStoreFactory,
+  type SigningKeyStoreHandle,
+} from './signing-keys.js';
 export { startTcpProxy, type TcpProxy, type TcpProxyOptions } from './tcp-proxy.js';
 export {
   describeTokenStoreContract,

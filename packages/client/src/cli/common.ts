@@ -213,7 +213,7 @@ export function noPositionals(positionals: readonly string[], topic: HelpTopic):
 
 /** The subcommand of a group (`env`, `uat`, `sessions`…), its help when asked for, or a usage error. */
 export function subcommand<const S extends string>(
-  group: 'env' | 'uat' | 'sessions' | 'admin' | 'users',
+  group: 'env' | 'uat' | 'sessions' | 'admin' | 'users' | 'keys',
   known: readonly S[],
   sub: string | undefined,
 ): S {

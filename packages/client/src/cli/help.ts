@@ -3,7 +3,7 @@ import { AUDIT_EVENT_TYPES } from '../types.js';
 // Every text the CLI prints for help. A command's first paragraph (its `Usage:` lines) is also
 // printed with a usage error of that command.
 
-export const USAGE = `Usage: tollgate login|whoami|env|uat|sessions|admin|users|logout|help [options]
+export const USAGE = `Usage: tollgate login|whoami|env|uat|sessions|admin|users|keys|logout|help [options]
        tollgate <command> --help
        tollgate --version
 
@@ -24,6 +24,8 @@ Commands:
                           what an administrator does to users (with an administrator's session)
   users create|set-password|disable|enable|log-out-everywhere|audit … [--sqlite FILE|--postgres URL]
                           manage users directly in the database: no server, no session
+  keys generate|rotate|list …
+                          signing keys: a new one for an env var, or rotate those of a file or the database
   logout                  forget the session (a token pair is also revoked on the server)
   help [command]          this text, or a command's help (as does: tollgate <command> --help)
 
@@ -78,6 +80,16 @@ const AUDIT_FILTERS = `  --username U            events about this user
   --since ISO             from this instant on (an ISO 8601 date or date-time)
   --until ISO             before this instant
   --limit N               at most N events, newest first (1 to 1000; default 100)
+`;
+
+const KEY_STORE_OPTIONS = `Where the keys are (one of):
+  --file F                a key file (openKeySet({ store: fileKeyStore(F) })), mode 0600
+  --sqlite FILE           the SQLite file of the app (its signing_keys table; the file must exist)
+  --postgres URL          a PostgreSQL connection string: postgres://user@host:5432/db
+  --schema S              the PostgreSQL schema (default TOLLGATE_DB_SCHEMA, else public)
+Without one: TOLLGATE_DB (a SQLite file, or a postgres:// URL), else DATABASE_URL. The database
+needs @tollgate/store-sqlite and better-sqlite3, or @tollgate/store-postgres and pg, installed
+beside @tollgate/client.
 `;
 
 /** Each command's help. */
@@ -368,6 +380,56 @@ newest first; never a password or a token value.
 Options:
 ${AUDIT_FILTERS}${JSON_OPTION}${HELP_OPTION}
 ${DATABASE_OPTIONS}`,
+  keys: `Usage: tollgate keys generate [--alg ES256|EdDSA|HS256] [--format jwk|pem] [--kid KID]
+       tollgate keys rotate [--file F | --sqlite FILE | --postgres URL [--schema S]] [options]
+       tollgate keys list [--file F | --sqlite FILE | --postgres URL [--schema S]] [--json]
+
+The keys your app signs tokens with. Keep them across restarts, or every token is refused after one:
+an environment variable (keySetFromEnv), a key file or the database (openKeySet) of @tollgate/core.
+
+Commands:
+  keys generate           a new private key on standard output, for TOLLGATE_SIGNING_KEY or a file
+  keys rotate             add a key that signs after --publish-for; the old ones verify --overlap longer
+  keys list               the keys, their status and times (never their private parts)
+
+Run 'tollgate keys <command> --help' for a command's options.
+`,
+  'keys generate': `Usage: tollgate keys generate [--alg ES256|EdDSA|HS256] [--format jwk|pem] [--kid KID]
+
+Prints a new private key on standard output (nothing else, nowhere else), for an environment variable
+(keySetFromEnv reads TOLLGATE_SIGNING_KEY) or a secrets manager:
+  TOLLGATE_SIGNING_KEY="$(tollgate keys generate)"
+
+Options:
+  --alg ES256|EdDSA|HS256 the algorithm (default ES256; HS256 is a shared secret, never published)
+  --format jwk|pem        a private JWK on one line with kid and alg (default), or a PKCS#8 PEM
+                          (no kid: the app names the key by its RFC 7638 thumbprint)
+  --kid KID               the key id (default a random UUID; jwk only)
+${HELP_OPTION}`,
+  'keys rotate': `Usage: tollgate keys rotate [--file F | --sqlite FILE | --postgres URL [--schema S]] [options]
+
+Adds a new key. It is published at once (in the JWKS, and verifying on every instance from its next
+reload) and signs from --publish-for seconds later; the keys it replaces keep verifying for --overlap
+seconds after that, then are dropped (and removed from the store by the next rotation). Into an empty
+store the key signs at once.
+
+Options:
+  --alg ES256|EdDSA|HS256 the new key's algorithm (default ES256)
+  --publish-for SECONDS   how long the key is published before it signs (default 3600): more than the
+                          app's reloadIntervalMs (60 s by default) and the JWKS caches of other verifiers
+  --overlap SECONDS       how long the replaced keys still verify (default 86400): at least the longest
+                          lifetime of an access, user or delegated token of your app
+${HELP_OPTION}
+${KEY_STORE_OPTIONS}`,
+  'keys list': `Usage: tollgate keys list [--file F | --sqlite FILE | --postgres URL [--schema S]] [--json]
+
+The stored keys: kid, algorithm, status (current signs; next is published and signs later; previous
+still verifies; expired no longer does), when each was created, signs from and verifies until.
+Never a private part.
+
+Options:
+${JSON_OPTION}${HELP_OPTION}
+${KEY_STORE_OPTIONS}`,
   help: USAGE,
 } as const;
 

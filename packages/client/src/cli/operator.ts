@@ -7,6 +7,7 @@ import type {
   AuditQuery,
   AuditEvent as CoreAuditEvent,
   PasswordHasher,
+  SigningKeyStore,
   TokenStore,
   UserDirectory,
   UserLifecycle,
@@ -35,6 +36,8 @@ export interface OperatorStore {
   >;
   /** Absent from stores older than the audit log. */
   readonly audit?: Pick<AuditLog, 'record' | 'query'>;
+  /** Absent from stores older than the signing keys table. */
+  readonly signingKeys?: Pick<SigningKeyStore, 'list' | 'rotate'>;
   close(): Promise<void>;
 }
 

@@ -25,6 +25,7 @@ import {
   uatStatus,
 } from './common.js';
 import { HELP, type HelpTopic, USAGE } from './help.js';
+import { keysCommand } from './keys.js';
 import { sessionsCommand } from './sessions.js';
 import { usersCommand } from './users.js';
 
@@ -63,6 +64,8 @@ export async function runCli(argv: readonly string[], overrides: Partial<CliIo> 
         return await adminCommand(context, rest);
       case 'users':
         return await usersCommand(context, rest);
+      case 'keys':
+        return await keysCommand(context, rest);
       case '--version':
         noPositionals(rest, 'help');
         context.out(packageJson.version);

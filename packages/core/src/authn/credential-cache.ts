@@ -143,6 +143,13 @@ export class CredentialCache {
     return stored;
   }
 
+  /** Forgets every verdict (the signing keys changed: a refused kid may be known now, a key dropped). */
+  clear(): void {
+    this.#accepted.clear();
+    this.#refused.clear();
+    this.#evictionOrder = undefined;
+  }
+
   refuse(credential: string, source: CredentialSource, error: TollgateError): Refused {
     const stored: Refused = {
       verdict: 'refused',

@@ -4,7 +4,7 @@ import type { Tollgate } from '../tollgate.js';
 import type { CredentialSource, Principal, Requirement } from '../types.js';
 import { readJsonBody } from './body.js';
 import { createGuard, originOf } from './guard.js';
-import { type AppRouteDoc, buildOpenApi, type OpenApiInfo } from './openapi.js';
+import { type AppRouteDoc, buildOpenApi, type OpenApiInfo, type OpenApiServer } from './openapi.js';
 import { delegatedLoginRoutes } from './profiles/delegated-login/routes.js';
 import { oauthRoutes, resolveOAuthOptions } from './profiles/oauth/routes.js';
 import { sessionRoutes } from './profiles/sessions/routes.js';
@@ -32,7 +32,7 @@ import type {
   RouteDefinition,
 } from './types.js';
 
-export type { AppRouteDoc, OpenApiInfo };
+export type { AppRouteDoc, OpenApiInfo, OpenApiServer };
 
 // `sessions` is opt-in: it is served only when named.
 const DEFAULT_PROFILES: readonly ProfileName[] = ['user-tokens', 'delegated-login', 'token-pair', 'uat-jwt'];
@@ -44,6 +44,10 @@ const PROFILE_ROUTES: Readonly<Record<ProfileName, readonly RouteDefinition[]>> 
   sessions: sessionRoutes,
   oauth: oauthRoutes,
 };
+
+const NO_APP_ROUTES: readonly AppRouteDoc[] = [];
+/** Documents kept per `appRoutes` array (a caller varying its `info` each call gets no unbounded cache). */
+const MAX_DOCUMENTS = 8;
 
 export interface TollgateHttp {
   /** The mounted routes, prefix applied. */
@@ -72,7 +76,10 @@ export interface TollgateHttp {
     allow?: readonly string[],
     sources?: readonly CredentialSource[],
   ): HttpResponse;
-  /** An OpenAPI 3.1 document of the mounted routes, built from the same table that serves them. */
+  /**
+   * An OpenAPI 3.1 document of the mounted routes, generated from the same table that serves them.
+   * Built once per `info` (the same `appRoutes` array and the same other fields), a fresh copy each call.
+   */
   openapi(info?: OpenApiInfo): Record<string, unknown>;
 }
 
@@ -162,6 +169,7 @@ export function createHttpHandler(tollgate: Tollgate, handlerOptions: HttpHandle
     return renderError(error, shape, { realm: options.realm, allow, sources });
   };
   const guard = createGuard(tollgate, options, render);
+  const documents = new WeakMap<readonly AppRouteDoc[], Map<string, Record<string, unknown>>>();
 
   const serve = async (
     request: HttpRequest,
@@ -236,6 +244,21 @@ export function createHttpHandler(tollgate: Tollgate, handlerOptions: HttpHandle
     guard: guard.guard,
     check: guard.check,
     renderError: (error, shape = options.errorShape, allow, sources) => render(error, shape, allow, sources),
-    openapi: (info = {}) => buildOpenApi(compiled, options, info),
+    openapi: (info = {}) => {
+      // Generating takes tens of milliseconds: a public /openapi.json must not cost that per request.
+      let byFields = documents.get(info.appRoutes ?? NO_APP_ROUTES);
+      if (byFields === undefined) {
+        byFields = new Map();
+        documents.set(info.appRoutes ?? NO_APP_ROUTES, byFields);
+      }
+      const key = JSON.stringify([info.title, info.version, info.description, info.license, info.servers]);
+      let document = byFields.get(key);
+      if (document === undefined) {
+        document = buildOpenApi(compiled, options, info);
+        if (byFields.size >= MAX_DOCUMENTS) byFields.clear();
+        byFields.set(key, document);
+      }
+      return structuredClone(document);
+    },
   };
 }

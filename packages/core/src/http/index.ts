@@ -4,7 +4,7 @@
  */
 export { readJsonBody } from './body.js';
 export { createHttpHandler, type TollgateHttp } from './handler.js';
-export type { AppRouteDoc, OpenApiInfo } from './openapi.js';
+export type { AppRouteDoc, OpenApiInfo, OpenApiServer } from './openapi.js';
 export { meBody } from './profiles/uat-jwt/routes.js';
 export { redactUrl } from './redact.js';
 export { ERROR_CODE_HEADER, json, NO_STORE, renderError } from './render.js';

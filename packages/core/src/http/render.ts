@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import type { AuthorizationScheme } from '../credentials/authorization.js';
 import { TollgateError } from '../errors.js';
 import type { CredentialSource } from '../types.js';
@@ -61,6 +62,18 @@ function defaultErrorBody(error: TollgateError): unknown {
     ? { code: error.code, message: publicMessage(error), fields: error.fields }
     : { code: error.code, message: publicMessage(error) };
 }
+
+/** The `{"code","message"}` body's schema, a named component of the OpenAPI document. */
+export const DefaultErrorSchema = z
+  .object({
+    code: z.string().meta({ description: 'The catalogue code, also in `Tollgate-Error-Code`.' }),
+    message: z.string(),
+    fields: z.record(z.string(), z.array(z.string())).optional(),
+  })
+  .meta({
+    id: 'Error',
+    description: "Tollgate's own refusal: a stable code, a message, messages per field.",
+  });
 
 /** Each shape's body, from the profile that defines it. */
 const ERROR_BODIES: Readonly<Record<ErrorShape, (error: TollgateError) => unknown>> = {

@@ -84,10 +84,16 @@ export interface RouteContext<Query, Body> {
   authenticate(sources?: readonly CredentialSource[]): Promise<Principal>;
 }
 
+/**
+ * One answer of a route, for the OpenAPI document. A schema with `.meta({ id })` becomes a named
+ * component. An error answer (4xx, 5xx) in JSON is documented with the route's error shape's schema.
+ */
 export interface ResponseDoc {
   readonly description: string;
   readonly contentType?: string;
   readonly schema?: z.ZodType;
+  /** Headers this answer sets besides the ones every route's answers get, by name: their descriptions. */
+  readonly headers?: Readonly<Record<string, string>>;
 }
 
 /** One endpoint of a profile: enough to serve it and to document it in OpenAPI. */
@@ -121,6 +127,16 @@ export interface RouteDefinition {
    */
   readonly strictQuery?: boolean;
   readonly body?: z.ZodType;
+  /**
+   * A password login: limited per user and per address (429 `rate_limited`) and by the password
+   * hashing gate (503 `login_overloaded`), both with `Retry-After`. Documents those answers.
+   */
+  readonly login?: boolean;
+  /**
+   * The answers the route itself gives. The OpenAPI document adds those every route of its kind can
+   * give: 400 for bad input, 401 (and 403 for a cookie on a state-changing method) with `security`,
+   * 413 and 415 with a `body`, 429 and 503 for a `login`, 503 when the store cannot be reached.
+   */
   readonly responses: Readonly<Record<number, ResponseDoc>>;
   handle(context: RouteContext<unknown, unknown>): Promise<HttpResponse>;
 }

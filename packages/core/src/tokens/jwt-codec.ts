@@ -207,6 +207,11 @@ export class JwtCodec {
     return claims as TollgateClaims;
   }
 
+  /** Forgets the decoded headers (which hold their keys): the key set changed, a key may be gone. */
+  forgetKeys(): void {
+    this.#headers.clear();
+  }
+
   /** The last instant (ms) at which a token with this `exp` is still accepted. */
   acceptedUntilMs(exp: number): number {
     return (exp + this.#options.leewaySeconds) * 1000;

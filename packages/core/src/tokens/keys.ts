@@ -29,6 +29,11 @@ export interface KeySet {
   get(kid: string): SigningKey | undefined;
   /** The public keys as a JWKS (HS256 secrets are never published). */
   jwks(): Promise<{ keys: JWK[] }>;
+  /**
+   * For a set whose keys change (`openKeySet`, `keySetFromEnv`): calls `listener` after each change
+   * and returns the unsubscribe. `createTollgate` then forgets what it cached about tokens.
+   */
+  subscribe?(listener: () => void): () => void;
 }
 
 const MIN_HS256_SECRET_BYTES = 32;

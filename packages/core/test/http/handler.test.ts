@@ -375,7 +375,11 @@ describe('OpenAPI', () => {
         tags: [route.profile],
       });
     }
-    expect(Object.keys(document.components as object)).toEqual(['securitySchemes']);
+    expect(Object.keys(document.components as object).sort()).toEqual([
+      'headers',
+      'schemas',
+      'securitySchemes',
+    ]);
   });
 
   it('only the mounted profiles, under the prefix, with the app’s routes beside them', () => {

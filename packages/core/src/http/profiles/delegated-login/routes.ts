@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { TollgateError } from '../../../errors.js';
 import { DelegatedLoginInput } from '../../../operations/delegated-login.js';
 import { defineRoute } from '../../define.js';
-import { htmlPage, text } from '../../render.js';
+import { DefaultErrorSchema as ErrorBody, htmlPage, text } from '../../render.js';
 import { clientOf, sessionCookie } from '../../session-cookie.js';
 
 /** What a person landing with a bad link reads: plain words, no detail an attacker could use. */
@@ -31,8 +31,6 @@ function landingRefusal(error: unknown) {
   }
 }
 
-const ErrorBody = z.object({ code: z.string(), message: z.string() });
-
 /** Scheme B: admin-delegated login (seed `admin-delegated-login.txt`). */
 export const delegatedLoginRoutes = [
   defineRoute({
@@ -43,14 +41,15 @@ export const delegatedLoginRoutes = [
     summary: "An administrator's access token signs a user in without their password.",
     shape: 'default',
     carriesTokens: true,
-    body: DelegatedLoginInput.omit({ adminToken: true }).extend({
-      token: DelegatedLoginInput.shape.adminToken,
-    }),
+    body: DelegatedLoginInput.omit({ adminToken: true })
+      .extend({ token: DelegatedLoginInput.shape.adminToken })
+      .meta({ id: 'DelegatedLogin' }),
     responses: {
       200: {
         description: 'The security token (base64url); also set as the session cookie.',
         contentType: 'text/plain',
         schema: z.string(),
+        headers: { 'Set-Cookie': 'The session cookie: HttpOnly, SameSite, Secure unless turned off.' },
       },
       400: { description: 'Malformed request.', schema: ErrorBody },
       401: { description: 'Invalid administrator token.', schema: ErrorBody },
@@ -85,13 +84,23 @@ export const delegatedLoginRoutes = [
     // Validated in the handler, so that every mistake gets a page a person can read.
     query: z.object({ token: z.string().optional(), next: z.string().optional() }),
     responses: {
-      303: { description: 'Signed in: the session cookie is set and the browser sent to `next`.' },
+      303: {
+        description: 'Signed in: the session cookie is set and the browser sent to `next`.',
+        headers: {
+          Location: '`next`: a path this server allows.',
+          'Set-Cookie': 'The session cookie: HttpOnly, SameSite, Secure unless turned off.',
+        },
+      },
       400: {
         description: 'No token, or `next` is not an allowed path (an HTML page).',
         contentType: 'text/html',
       },
       401: {
         description: 'The link is invalid, expired or used already (an HTML page).',
+        contentType: 'text/html',
+      },
+      503: {
+        description: 'Sign-in cannot be checked now (an HTML page, with `Retry-After`).',
         contentType: 'text/html',
       },
     },

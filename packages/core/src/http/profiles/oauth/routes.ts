@@ -99,7 +99,11 @@ function oauthError(
   return json(status, { error, error_description: description }, { [ERROR_CODE_HEADER]: code, ...headers });
 }
 
-const OAuthError = z.object({ error: z.string(), error_description: z.string() });
+const OAuthError = z
+  .object({ error: z.string(), error_description: z.string() })
+  .meta({ id: 'OAuthError', description: 'RFC 6749 §5.2.' });
+/** What `json()` sends. */
+const OAUTH_ERROR_TYPE = 'application/json; charset=utf-8';
 
 const Jwks = z.object({
   keys: z.array(z.looseObject({ kty: z.string(), kid: z.string(), alg: z.string(), use: z.literal('sig') })),
@@ -148,6 +152,8 @@ export const oauthRoutes = [
     path: '/.well-known/jwks.json',
     profile: 'oauth',
     operationId: 'getJwks',
+    // Takes no parameter: a misspelt one is named in a 400, as on every strict route.
+    strictQuery: true,
     summary: 'The public keys that verify Tollgate’s JWTs (RFC 7517); no HS256 secret is ever listed.',
     shape: 'default',
     carriesTokens: false,
@@ -159,6 +165,7 @@ export const oauthRoutes = [
     path: '/.well-known/oauth-authorization-server',
     profile: 'oauth',
     operationId: 'getAuthorizationServerMetadata',
+    strictQuery: true,
     summary:
       'RFC 8414 metadata: the issuer, the key set and the introspection endpoint, as absolute URLs under the configured public URL.',
     shape: 'default',
@@ -194,10 +201,25 @@ export const oauthRoutes = [
     carriesTokens: true,
     // Nothing belongs in its query: a token sent there would be in every access log.
     strictQuery: true,
+    // OAuth's error bodies (RFC 6749 §5.2) are not one of the catalogue's shapes: documented under the
+    // media type they are sent with, beside the default shape's answers the handler gives first.
     responses: {
       200: { description: 'Whether the token is active, and if so its claims.', schema: Introspection },
-      400: { description: 'No `token`, a repeated field, or a body that is not a form.', schema: OAuthError },
-      401: { description: 'No or bad client credentials.', schema: OAuthError },
+      400: {
+        description: 'No `token`, a repeated field, or a body that is not a form (OAuth `invalid_request`).',
+        contentType: OAUTH_ERROR_TYPE,
+        schema: OAuthError,
+        headers: { 'Tollgate-Error-Code': 'The catalogue code: `malformed_request`.' },
+      },
+      401: {
+        description: 'No or bad client credentials (OAuth `invalid_client`).',
+        contentType: OAUTH_ERROR_TYPE,
+        schema: OAuthError,
+        headers: {
+          'WWW-Authenticate': '`Basic realm="tollgate", charset="UTF-8"`.',
+          'Tollgate-Error-Code': 'The catalogue code: `credentials_missing` or `invalid_credentials`.',
+        },
+      },
       413: { description: 'The body is larger than allowed.' },
     },
     handle: async ({ tollgate, request, options }) => {

@@ -2,45 +2,52 @@ import { z } from 'zod';
 import type { SessionSummary } from '../../../operations/sessions.js';
 import type { UatSummary } from '../../../operations/uats.js';
 import type { AuditEvent } from '../../../ports.js';
+import { DefaultErrorSchema } from '../../render.js';
 
 // The bodies of the sessions profile: their schemas (for OpenAPI) and how each is written.
-export const ErrorBody = z.object({ code: z.string(), message: z.string() });
+export const ErrorBody = DefaultErrorSchema;
 const dateTime = z.string().meta({ format: 'date-time' });
 const Actor = z.object({ id: z.string(), username: z.string() }).nullable();
 
-export const Session = z.object({
-  id: z.string(),
-  kind: z.enum(['jwt_login', 'user_token', 'token_pair', 'delegated']),
-  current: z.boolean(),
-  actor: Actor,
-  created_at: dateTime,
-  last_used_at: dateTime,
-  expires_at: dateTime,
-  client_ip: z.string().nullable(),
-  user_agent: z.string().nullable(),
-});
-export const Revoked = z.object({ revoked: z.number().int() });
-export const Uat = z.object({
-  id: z.string(),
-  name: z.string(),
-  prefix: z.string(),
-  permissions: z.array(z.string()),
-  created_at: dateTime,
-  expires_at: dateTime,
-  last_used_at: dateTime.nullable(),
-  revoked_at: dateTime.nullable(),
-});
-export const AuditEventBody = z.object({
-  id: z.string(),
-  type: z.string(),
-  at: dateTime,
-  user_id: z.string().nullable(),
-  actor_id: z.string().nullable(),
-  session_id: z.string().nullable(),
-  client_ip: z.string().nullable(),
-  user_agent: z.string().nullable(),
-  details: z.record(z.string(), z.unknown()),
-});
+export const Session = z
+  .object({
+    id: z.string(),
+    kind: z.enum(['jwt_login', 'user_token', 'token_pair', 'delegated']),
+    current: z.boolean(),
+    actor: Actor,
+    created_at: dateTime,
+    last_used_at: dateTime,
+    expires_at: dateTime,
+    client_ip: z.string().nullable(),
+    user_agent: z.string().nullable(),
+  })
+  .meta({ id: 'Session' });
+export const Revoked = z.object({ revoked: z.number().int() }).meta({ id: 'Revoked' });
+export const Uat = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    prefix: z.string(),
+    permissions: z.array(z.string()),
+    created_at: dateTime,
+    expires_at: dateTime,
+    last_used_at: dateTime.nullable(),
+    revoked_at: dateTime.nullable(),
+  })
+  .meta({ id: 'UserUat' });
+export const AuditEventBody = z
+  .object({
+    id: z.string(),
+    type: z.string(),
+    at: dateTime,
+    user_id: z.string().nullable(),
+    actor_id: z.string().nullable(),
+    session_id: z.string().nullable(),
+    client_ip: z.string().nullable(),
+    user_agent: z.string().nullable(),
+    details: z.record(z.string(), z.unknown()),
+  })
+  .meta({ id: 'AuditEvent' });
 
 export const sessionBody = (s: SessionSummary) => ({
   id: s.id,

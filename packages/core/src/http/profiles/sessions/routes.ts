@@ -48,7 +48,10 @@ export const sessionRoutes = [
     carriesTokens: false,
     security: [...MINE],
     responses: {
-      204: { description: 'Ended.' },
+      204: {
+        description: 'Ended.',
+        headers: { 'Set-Cookie': 'When the session ended is the cookie’s own: the cookie, cleared.' },
+      },
       ...errors,
       404: { description: 'No such live session of the caller.', schema: ErrorBody },
     },
@@ -86,7 +89,14 @@ export const sessionRoutes = [
     shape: 'default',
     carriesTokens: false,
     security: [...MINE],
-    responses: { 200: { description: 'How many were ended.', schema: Revoked }, ...errors },
+    responses: {
+      200: {
+        description: 'How many were ended.',
+        schema: Revoked,
+        headers: { 'Set-Cookie': 'When called with the session cookie: the cookie, cleared.' },
+      },
+      ...errors,
+    },
     handle: async ({ tollgate, authenticate, request, options }) => {
       const caller = await authenticate();
       const revoked = await tollgate.sessions.revokeAll({ caller, ...clientOf(request) });

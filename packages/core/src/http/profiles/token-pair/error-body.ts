@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import { ERROR_CATALOGUE, type TollgateError, type TollgateErrorCode } from '../../../errors.js';
 
 /** The token-pair API's error codes (docs/http-profiles.md). */
@@ -25,3 +26,15 @@ export function envelopeErrorBody(error: TollgateError): unknown {
   ];
   return { errorCode, errorMessage, content: '', pageable: '' };
 }
+
+/** The envelope's schema, a named component of the OpenAPI document. */
+export const EnvelopeErrorSchema = z
+  .object({
+    errorCode: z
+      .string()
+      .meta({ description: '`AUTH_1001`…`AUTH_1503`, `AUTH_1000` for any other refusal.' }),
+    errorMessage: z.string(),
+    content: z.literal(''),
+    pageable: z.literal(''),
+  })
+  .meta({ id: 'EnvelopeError', description: "The token-pair API's error envelope." });

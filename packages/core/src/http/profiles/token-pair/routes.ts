@@ -4,31 +4,28 @@ import { RefreshTokenInput, type TokenPairResult } from '../../../operations/tok
 import { defineRoute } from '../../define.js';
 import { empty, json } from '../../render.js';
 import { clientOf } from '../../session-cookie.js';
+import { EnvelopeErrorSchema as EnvelopeError } from './error-body.js';
 
-const EnvelopeError = z.object({
-  errorCode: z.string(),
-  errorMessage: z.string(),
-  content: z.literal(''),
-  pageable: z.literal(''),
-});
-const PairEnvelope = z.object({
-  errorCode: z.literal(''),
-  errorMessage: z.literal(''),
-  content: z.array(
-    z.object({
-      customerId: z.string(),
-      token: z.string(),
-      refreshToken: z.string(),
-      validityTime: z.number(),
+const PairEnvelope = z
+  .object({
+    errorCode: z.literal(''),
+    errorMessage: z.literal(''),
+    content: z.array(
+      z.object({
+        customerId: z.string(),
+        token: z.string(),
+        refreshToken: z.string(),
+        validityTime: z.number(),
+      }),
+    ),
+    pageable: z.object({
+      page: z.number(),
+      size: z.number(),
+      totalPages: z.number(),
+      totalElements: z.number(),
     }),
-  ),
-  pageable: z.object({
-    page: z.number(),
-    size: z.number(),
-    totalPages: z.number(),
-    totalElements: z.number(),
-  }),
-});
+  })
+  .meta({ id: 'TokenPairEnvelope' });
 
 const envelope = (pair: TokenPairResult) =>
   json(200, {
@@ -45,7 +42,7 @@ const envelope = (pair: TokenPairResult) =>
     pageable: { page: 0, size: 10, totalPages: 1, totalElements: 1 },
   });
 
-const RefreshBody = RefreshTokenInput;
+const RefreshBody = RefreshTokenInput.meta({ id: 'RefreshTokenRequest' });
 
 /** Scheme C: a token pair with a rotating refresh token (seed `token-pair.txt`). */
 export const tokenPairRoutes = [
@@ -57,7 +54,8 @@ export const tokenPairRoutes = [
     summary: 'Password login to an access token and a rotating refresh token.',
     shape: 'envelope',
     carriesTokens: true,
-    body: z.object({ username: usernameField, password: passwordField }),
+    body: z.object({ username: usernameField, password: passwordField }).meta({ id: 'PasswordLogin' }),
+    login: true,
     responses: {
       200: { description: 'The token pair.', schema: PairEnvelope },
       400: { description: 'Malformed request.', schema: EnvelopeError },

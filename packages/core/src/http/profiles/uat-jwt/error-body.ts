@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import type { TollgateError } from '../../../errors.js';
 import { publicMessage, retryAfterSeconds } from '../../messages.js';
 
@@ -22,3 +23,14 @@ export function detailErrorBody(error: TollgateError): unknown {
     return { detail: 'Service temporarily unavailable, try again later.' };
   return { detail: publicMessage(error) };
 }
+
+/** The `{"detail"}` body's schema, a named component of the OpenAPI document. */
+export const DetailErrorSchema = z
+  .object({ detail: z.string() })
+  .meta({ id: 'DetailError', description: "The UAT/JWT API's refusal (Django REST framework's)." });
+
+/** Messages per field (`non_field_errors` for the whole request), as Django REST framework writes them. */
+export const FieldErrorsSchema = z.record(z.string(), z.array(z.string())).meta({
+  id: 'FieldErrors',
+  description: 'Messages per request field (`non_field_errors`: the request as a whole).',
+});

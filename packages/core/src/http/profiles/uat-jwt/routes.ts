@@ -11,41 +11,46 @@ import type { Principal } from '../../../types.js';
 import { defineRoute } from '../../define.js';
 import { ERROR_CODE_HEADER, empty, json, NO_STORE } from '../../render.js';
 import { clientOf } from '../../session-cookie.js';
+import { DetailErrorSchema as Detail, FieldErrorsSchema as FieldErrors } from './error-body.js';
 
-const Detail = z.object({ detail: z.string() });
-const FieldErrors = z.record(z.string(), z.array(z.string()));
 const dateTime = z.string().meta({ format: 'date-time' });
 
-const UatListItem = z.object({
-  id: z.string(),
-  name: z.string(),
-  prefix: z.string(),
-  expires_at: dateTime,
-  permissions: z.array(z.string()),
-  created_at: dateTime,
-  last_used_at: dateTime.nullable(),
-  revoked_at: dateTime.nullable(),
-});
-const CreatedUat = z.object({
-  id: z.string(),
-  name: z.string(),
-  token: z.string(),
-  prefix: z.string(),
-  expires_at: dateTime,
-  permissions: z.array(z.string()),
-  created_at: dateTime,
-});
-const Me = z.object({
-  id: z.string(),
-  email: z.string(),
-  customerId: z.string(),
-  roles: z.array(z.string()),
-  permissions: z.array(z.string()),
-  environment: z.string().nullable(),
-  authenticatedBy: z.enum(['JWT', 'UAT', 'Bearer', 'cookie']),
-  actor: z.object({ id: z.string(), username: z.string() }).nullable(),
-  customData: z.string().nullable(),
-});
+const UatListItem = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    prefix: z.string(),
+    expires_at: dateTime,
+    permissions: z.array(z.string()),
+    created_at: dateTime,
+    last_used_at: dateTime.nullable(),
+    revoked_at: dateTime.nullable(),
+  })
+  .meta({ id: 'UatListItem' });
+const CreatedUat = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    token: z.string(),
+    prefix: z.string(),
+    expires_at: dateTime,
+    permissions: z.array(z.string()),
+    created_at: dateTime,
+  })
+  .meta({ id: 'CreatedUat' });
+const Me = z
+  .object({
+    id: z.string(),
+    email: z.string(),
+    customerId: z.string(),
+    roles: z.array(z.string()),
+    permissions: z.array(z.string()),
+    environment: z.string().nullable(),
+    authenticatedBy: z.enum(['JWT', 'UAT', 'Bearer', 'cookie']),
+    actor: z.object({ id: z.string(), username: z.string() }).nullable(),
+    customData: z.string().nullable(),
+  })
+  .meta({ id: 'Me' });
 
 const listItem = (uat: UatSummary) => ({
   id: uat.id,
@@ -87,9 +92,10 @@ export const uatJwtRoutes = [
     summary: "Password login to a JWT carrying all the user's rights (`Authorization: JWT <token>`).",
     shape: 'detail',
     carriesTokens: true,
-    body: z.object({ email: usernameField, password: passwordField }),
+    body: z.object({ email: usernameField, password: passwordField }).meta({ id: 'JwtLogin' }),
+    login: true,
     responses: {
-      200: { description: 'The token.', schema: z.object({ token: z.string() }) },
+      200: { description: 'The token.', schema: z.object({ token: z.string() }).meta({ id: 'Jwt' }) },
       400: { description: 'Invalid credentials or missing fields.', schema: FieldErrors },
     },
     handle: async ({ tollgate, body, request }) => {
@@ -131,7 +137,9 @@ export const uatJwtRoutes = [
     shape: 'detail',
     carriesTokens: true,
     security: [...MANAGERS],
-    body: z.object({ name: uatNameField, expires_at: uatExpiryField, permissions: uatPermissionsField }),
+    body: z
+      .object({ name: uatNameField, expires_at: uatExpiryField, permissions: uatPermissionsField })
+      .meta({ id: 'CreateUat' }),
     responses: {
       201: { description: 'The token, shown once.', schema: CreatedUat },
       400: { description: 'Invalid name, expiry or permission.', schema: FieldErrors },

@@ -2,17 +2,18 @@ import { z } from 'zod';
 import { passwordField as password, usernameField as username } from '../../../operations/login.js';
 import { environmentField, type UserTokenResult } from '../../../operations/user-tokens.js';
 import { defineRoute } from '../../define.js';
-import { json } from '../../render.js';
+import { DefaultErrorSchema as ErrorBody, json } from '../../render.js';
 import { clientOf } from '../../session-cookie.js';
 
 const environment = environmentField.optional();
 
-const UserTokenBody = z.object({
-  token: z.string(),
-  environment: z.string().nullable(),
-  expiresAt: z.string().meta({ format: 'date-time' }),
-});
-const ErrorBody = z.object({ code: z.string(), message: z.string() });
+const UserTokenBody = z
+  .object({
+    token: z.string(),
+    environment: z.string().nullable(),
+    expiresAt: z.string().meta({ format: 'date-time' }),
+  })
+  .meta({ id: 'UserToken' });
 
 const userTokenResponse = (result: UserTokenResult) =>
   json(200, {
@@ -47,6 +48,7 @@ export const userTokenRoutes = [
     carriesTokens: true,
     query: LoginFields,
     secrets: { query: ['password'] },
+    login: true,
     responses: tokenResponses,
     handle: async ({ tollgate, query, request }) =>
       userTokenResponse(await tollgate.userTokens.login({ ...query, ...clientOf(request) })),
@@ -59,7 +61,8 @@ export const userTokenRoutes = [
     summary: 'Password login to a user token, with the credentials in a JSON body.',
     shape: 'default',
     carriesTokens: true,
-    body: LoginFields.extend({ environment: environmentField.nullish() }),
+    body: LoginFields.extend({ environment: environmentField.nullish() }).meta({ id: 'UserTokenLogin' }),
+    login: true,
     responses: tokenResponses,
     handle: async ({ tollgate, body, request }) =>
       userTokenResponse(await tollgate.userTokens.login({ ...body, ...clientOf(request) })),
@@ -109,7 +112,10 @@ export const userTokenRoutes = [
     carriesTokens: false,
     secrets: { params: ['token'] },
     responses: {
-      200: { description: 'Environments.', schema: z.array(z.object({ id: z.string(), name: z.string() })) },
+      200: {
+        description: 'Environments.',
+        schema: z.array(z.object({ id: z.string(), name: z.string() }).meta({ id: 'Environment' })),
+      },
       401: { description: 'Invalid token.', schema: ErrorBody },
     },
     handle: async ({ tollgate, params }) => {
