@@ -10,7 +10,7 @@ const { seeded } = await seedDemoData(store);
 const tollgate = createTollgate({
   issuer: 'https://tollgate.local',
   audience: 'tollgate-demo',
-  keys: createKeySet({ current: await generateSigningKey({ alg: 'EdDSA' }) }),
+  keys: createKeySet({ current: await generateSigningKey() }), // ES256
   store: store.tokens,
   users: store.users,
 });

@@ -435,6 +435,57 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/.well-known/jwks.json": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The public keys that verify Tollgate’s JWTs (RFC 7517); no HS256 secret is ever listed. */
+        get: operations["getJwks"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/.well-known/oauth-authorization-server": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** RFC 8414 metadata: the issuer, the key set and the introspection endpoint, as absolute URLs under the configured public URL. */
+        get: operations["getAuthorizationServerMetadata"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/oauth/introspect": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** RFC 7662 token introspection. HTTP Basic with an introspection client’s id and secret; an application/x-www-form-urlencoded body with `token` (an access, user or delegated JWT, or a UAT) and an optional `token_type_hint` (ignored). `{"active":false}` for anything not live now, refresh tokens included. */
+        post: operations["introspectToken"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v2/brands/": {
         parameters: {
             query?: never;
@@ -714,6 +765,11 @@ export interface components {
             details: {
                 [key: string]: unknown;
             };
+        };
+        /** @description RFC 6749 §5.2. */
+        OAuthError: {
+            error: string;
+            error_description: string;
         };
         DemoCreated: {
             id: string;
@@ -2881,6 +2937,204 @@ export interface operations {
                 headers: {
                     "Tollgate-Error-Code": components["headers"]["TollgateErrorCode"];
                     "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getJwks: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The JSON Web Key Set. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        keys: ({
+                            kty: string;
+                            kid: string;
+                            alg: string;
+                            /** @enum {string} */
+                            use: "sig";
+                        } & {
+                            [key: string]: unknown;
+                        })[];
+                    };
+                };
+            };
+            /** @description Malformed request: a missing or invalid field or parameter, or more than one credential. */
+            400: {
+                headers: {
+                    "Tollgate-Error-Code": components["headers"]["TollgateErrorCode"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The token store cannot be reached (`store_unavailable`); try again shortly. */
+            503: {
+                headers: {
+                    "Tollgate-Error-Code": components["headers"]["TollgateErrorCode"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getAuthorizationServerMetadata: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The authorization server metadata. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        issuer: string;
+                        jwks_uri: string;
+                        introspection_endpoint: string;
+                        introspection_endpoint_auth_methods_supported: string[];
+                        response_types_supported: string[];
+                        grant_types_supported: string[];
+                        token_endpoint_auth_methods_supported: string[];
+                    };
+                };
+            };
+            /** @description Malformed request: a missing or invalid field or parameter, or more than one credential. */
+            400: {
+                headers: {
+                    "Tollgate-Error-Code": components["headers"]["TollgateErrorCode"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The token store cannot be reached (`store_unavailable`); try again shortly. */
+            503: {
+                headers: {
+                    "Tollgate-Error-Code": components["headers"]["TollgateErrorCode"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    introspectToken: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Whether the token is active, and if so its claims. */
+            200: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    Pragma: components["headers"]["Pragma"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        active: boolean;
+                        sub?: string;
+                        iss?: string;
+                        aud?: string;
+                        exp?: number;
+                        iat?: number;
+                        jti?: string;
+                        client_id?: string;
+                        username?: string;
+                        /** @enum {string} */
+                        token_type?: "Bearer" | "UAT";
+                        /** @enum {string} */
+                        token_kind?: "access" | "user" | "delegated" | "uat";
+                        entitlements?: string[];
+                        roles?: string[];
+                        sid?: string;
+                        act?: {
+                            sub: string;
+                            preferred_username: string;
+                        };
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description No `token`, a repeated field, or a body that is not a form (OAuth `invalid_request`). Or: Malformed request: a missing or invalid field or parameter, or more than one credential. */
+            400: {
+                headers: {
+                    "Tollgate-Error-Code": components["headers"]["TollgateErrorCode"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    Pragma: components["headers"]["Pragma"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["OAuthError"];
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No or bad client credentials (OAuth `invalid_client`). */
+            401: {
+                headers: {
+                    /** @description `Basic realm="tollgate", charset="UTF-8"`. */
+                    "WWW-Authenticate"?: string;
+                    /** @description The catalogue code: `credentials_missing` or `invalid_credentials`. */
+                    "Tollgate-Error-Code"?: string;
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    Pragma: components["headers"]["Pragma"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["OAuthError"];
+                };
+            };
+            /** @description The body is larger than allowed. */
+            413: {
+                headers: {
+                    "Tollgate-Error-Code": components["headers"]["TollgateErrorCode"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    Pragma: components["headers"]["Pragma"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The token store cannot be reached (`store_unavailable`); try again shortly. */
+            503: {
+                headers: {
+                    "Tollgate-Error-Code": components["headers"]["TollgateErrorCode"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    Pragma: components["headers"]["Pragma"];
                     [name: string]: unknown;
                 };
                 content: {

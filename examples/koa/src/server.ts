@@ -46,9 +46,6 @@ export async function startServer(options: ExampleServerOptions = {}): Promise<R
   app.use(tg.router());
 
   const router = new Router();
-  router.get('/.well-known/jwks.json', async (ctx) => {
-    ctx.body = await tollgate.jwks();
-  });
   router.get('/openapi.json', (ctx) => {
     ctx.body = tg.http.openapi({
       title: 'Tollgate example (Koa)',

@@ -21,7 +21,7 @@ import {
 } from '@nestjs/common';
 import { APP_FILTER, NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { type Tollgate, TollgateError } from '@tollgate/core';
+import { TollgateError } from '@tollgate/core';
 import type { TollgateHttp } from '@tollgate/core/http';
 import {
   applyServerTimeLimits,
@@ -35,7 +35,6 @@ import {
 import {
   Public,
   RequirePermissions,
-  TOLLGATE,
   TOLLGATE_HTTP,
   TollgateExceptionFilter,
   TollgateGuard,
@@ -111,18 +110,10 @@ class DemoController {
   }
 }
 
-/** The published key set and the API description. */
+/** The API description (the key set is the `oauth` profile's). */
 @Controller()
 class DiscoveryController {
-  constructor(
-    @Inject(TOLLGATE) private readonly tollgate: Tollgate,
-    @Inject(TOLLGATE_HTTP) private readonly http: TollgateHttp,
-  ) {}
-
-  @Get('.well-known/jwks.json')
-  jwks() {
-    return this.tollgate.jwks();
-  }
+  constructor(@Inject(TOLLGATE_HTTP) private readonly http: TollgateHttp) {}
 
   @Get('openapi.json')
   openapi() {

@@ -43,9 +43,6 @@ export async function startServer(options: ExampleServerOptions = {}): Promise<R
     }),
   );
 
-  app.get('/.well-known/jwks.json', async (_req, res) => {
-    res.json(await tollgate.jwks());
-  });
   app.get('/openapi.json', (_req, res) => {
     res.json(
       tg.http.openapi({

@@ -25,7 +25,14 @@ import {
   type TollgateOptions,
   type UserDirectory,
 } from '@tollgate/core';
-import { type AppRouteDoc, type CorsOptions, type ProfileName, redactUrl } from '@tollgate/core/http';
+import {
+  type AppRouteDoc,
+  type CorsOptions,
+  type IntrospectionClient,
+  type OAuthProfileOptions,
+  type ProfileName,
+  redactUrl,
+} from '@tollgate/core/http';
 import { openPostgresStore } from '@tollgate/store-postgres';
 import {
   createRedisRevocationChannel,
@@ -105,6 +112,21 @@ export const DEMO_ROUTES: readonly DemoRoute[] = [
   },
 ];
 
+/** `iss` of the examples' tokens (docs: examples/README.md). */
+export const EXAMPLE_ISSUER = 'https://tollgate.example';
+/** `aud` of the examples' access tokens: what a resource server pins. */
+export const EXAMPLE_AUDIENCE = 'tollgate-example';
+
+/**
+ * The examples' introspection client outside production, unless `TOLLGATE_INTROSPECTION_CLIENT_ID`
+ * and `TOLLGATE_INTROSPECTION_CLIENT_SECRET` name another: a published demo secret, never for a real
+ * deployment (in production there is none unless both variables are set).
+ */
+export const DEMO_INTROSPECTION_CLIENT: IntrospectionClient = Object.freeze({
+  id: 'example-resource-server',
+  secret: 'example-introspection-secret',
+});
+
 export interface ExampleServerOptions {
   /** 0 picks a free port. Default 3000. */
   readonly port?: number;
@@ -150,6 +172,16 @@ export interface ExampleServerOptions {
   readonly corsOrigins?: readonly string[];
   /** Those pages may send the session cookie (`cors.credentials`; env `TOLLGATE_CORS_CREDENTIALS=true`). */
   readonly corsCredentials?: boolean;
+  /**
+   * Where the example is reached from outside (`TOLLGATE_PUBLIC_URL`): the base of the `oauth` metadata's
+   * URLs. Default: the issuer, `https://tollgate.example`.
+   */
+  readonly publicUrl?: string | undefined;
+  /**
+   * Who may call `POST /oauth/introspect` (`TOLLGATE_INTROSPECTION_CLIENT_ID` and `_SECRET`); `null`: no
+   * one. Default: `DEMO_INTROSPECTION_CLIENT` outside production, no one in production.
+   */
+  readonly introspectionClient?: IntrospectionClient | null;
 }
 
 /** How long a client may take, in milliseconds: Node's `http.Server` settings of the same names. */
@@ -240,6 +272,15 @@ export function exampleOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): Exa
           corsCredentials: env.TOLLGATE_CORS_CREDENTIALS === 'true',
         }
       : {}),
+    ...(env.TOLLGATE_PUBLIC_URL ? { publicUrl: env.TOLLGATE_PUBLIC_URL } : {}),
+    ...(env.TOLLGATE_INTROSPECTION_CLIENT_ID && env.TOLLGATE_INTROSPECTION_CLIENT_SECRET
+      ? {
+          introspectionClient: {
+            id: env.TOLLGATE_INTROSPECTION_CLIENT_ID,
+            secret: env.TOLLGATE_INTROSPECTION_CLIENT_SECRET,
+          },
+        }
+      : {}),
     // scrypt's work factor, log2 N (default 17, OWASP's): lower it only for tests and demos.
     ...(env.TOLLGATE_SCRYPT_LOGN
       ? { passwordHasher: createScryptPasswordHasher({ logN: Number(env.TOLLGATE_SCRYPT_LOGN), r: 8, p: 1 }) }
@@ -310,6 +351,7 @@ async function openStores(options: ExampleServerOptions): Promise<ExampleStores>
 /** What every example's HTTP handler is given beside its own error shape. */
 export interface ExampleHttpOptions {
   readonly profiles: readonly ProfileName[];
+  readonly oauth: OAuthProfileOptions;
   readonly cookie: { readonly secure: boolean };
   readonly autoLogin: { readonly redirects: readonly string[] };
   /** Present when `corsOrigins` is given. */
@@ -318,7 +360,10 @@ export interface ExampleHttpOptions {
 
 export interface ExampleSetup {
   readonly tollgate: Tollgate;
-  /** The four documented APIs and the `sessions` profile, the cookie, the auto-login landing's targets. */
+  /**
+   * The four documented APIs, the `sessions` and `oauth` profiles (JWKS, metadata, introspection), the
+   * cookie, the auto-login landing's targets.
+   */
   readonly httpOptions: ExampleHttpOptions;
   /** Closes the Tollgate, Redis and the store. */
   readonly store: { close(): Promise<void> };
@@ -371,8 +416,8 @@ export async function openExample(options: ExampleServerOptions): Promise<Exampl
       };
     }
     const tollgate = createTollgate({
-      issuer: 'https://tollgate.example',
-      audience: 'tollgate-example',
+      issuer: EXAMPLE_ISSUER,
+      audience: EXAMPLE_AUDIENCE,
       keys,
       store: stores.tokens,
       users: stores.users,
@@ -398,14 +443,25 @@ export async function openExample(options: ExampleServerOptions): Promise<Exampl
         await stores.close();
       },
     };
-    const secureCookie = options.secureCookie ?? process.env.NODE_ENV === 'production';
+    const production = process.env.NODE_ENV === 'production';
+    const secureCookie = options.secureCookie ?? production;
+    const introspectionClient =
+      options.introspectionClient === undefined
+        ? production
+          ? null
+          : DEMO_INTROSPECTION_CLIENT
+        : options.introspectionClient;
     return {
       tollgate,
       store,
       logger,
       secureCookie,
       httpOptions: {
-        profiles: ['user-tokens', 'delegated-login', 'token-pair', 'uat-jwt', 'sessions'],
+        profiles: ['user-tokens', 'delegated-login', 'token-pair', 'uat-jwt', 'sessions', 'oauth'],
+        oauth: {
+          ...(options.publicUrl ? { publicUrl: options.publicUrl } : {}),
+          introspectionClients: introspectionClient ? [introspectionClient] : [],
+        },
         cookie: { secure: secureCookie },
         autoLogin: { redirects: ['/portal/', '/'] },
         ...(options.corsOrigins?.length

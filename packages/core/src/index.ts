@@ -42,6 +42,11 @@ export {
   DEFAULT_PASSWORD_HASHING,
   type PasswordHashingOptions,
 } from './operations/hashing-gate.js';
+export type {
+  ActiveIntrospection,
+  IntrospectedKind,
+  IntrospectionResult,
+} from './operations/introspect.js';
 export type { PasswordLogin } from './operations/login.js';
 export {
   createMemoryLimiterFactory,
@@ -106,7 +111,7 @@ export {
   usernameKey,
 } from './ports.js';
 export { redactSecrets } from './secrets.js';
-export { JWT_TYP } from './tokens/jwt-codec.js';
+export { JWT_TYP, type TokenAudiences, tokenAudiences } from './tokens/jwt-codec.js';
 export {
   DEFAULT_OVERLAP_SECONDS,
   DEFAULT_PUBLISH_FOR_SECONDS,

@@ -32,10 +32,26 @@ export const DEFAULT_LIFETIMES: Lifetimes = Object.freeze({
 });
 
 export interface TollgateOptions {
-  /** `iss` of every token; checked on every token. */
+  /**
+   * `iss` of every token; checked on every token. Best an `https://` URL where the `oauth` HTTP
+   * profile is served: its metadata document is at `<issuer>/.well-known/oauth-authorization-server`.
+   */
   readonly issuer: string;
-  /** `aud` of every token; checked on every token. */
+  /**
+   * `aud` of access tokens (token pair, JWT login): the value resource servers pin. User and delegated
+   * tokens carry audiences of their own (`audiences`), so a verifier pinning this one refuses them.
+   */
   readonly audience: string;
+  /**
+   * `aud` of user tokens (default `<audience>:user-token`) and of delegated tokens (default
+   * `<audience>:delegated-token`). The three audiences must differ; each kind is verified against its own.
+   */
+  readonly audiences?: { readonly user?: string; readonly delegated?: string };
+  /**
+   * `client_id` of access tokens (RFC 9068 §2.2): the client that logged the user in, here Tollgate's
+   * own login endpoints. Default `tollgate`.
+   */
+  readonly clientId?: string;
   readonly keys: KeySet;
   readonly store: TokenStore;
   readonly users: UserDirectory;

@@ -24,6 +24,7 @@ import {
 } from './operations/delegated-login.js';
 import { createHashingGate } from './operations/hashing-gate.js';
 import { createHousekeeping } from './operations/housekeeping.js';
+import { createIntrospection, type IntrospectionResult } from './operations/introspect.js';
 import { createPasswordLogin, type PasswordLogin } from './operations/login.js';
 import { createLoginLimiter } from './operations/login-limits.js';
 import { type RolePolicy, resolveRolePolicy } from './operations/policy.js';
@@ -34,7 +35,7 @@ import { createUserTokenOperations, type UserTokenOperations } from './operation
 import { createUserLifecycleOperations, type UserLifecycleOperations } from './operations/users.js';
 import { DEFAULT_LIFETIMES, type Lifetimes, type TollgateOptions } from './options.js';
 import type { AuditLog, AuditSink } from './ports.js';
-import { JwtCodec } from './tokens/jwt-codec.js';
+import { JwtCodec, type TokenAudiences } from './tokens/jwt-codec.js';
 import type { KeySet } from './tokens/keys.js';
 import { createUuidv7Source } from './tokens/uuidv7.js';
 import type { Principal, Requirement, UserRecord } from './types.js';
@@ -68,6 +69,12 @@ export interface Tollgate {
   readonly admin: AdminOperations;
   /** The user lifecycle, for the operator (no caller checked): create, set password, disable, enable. */
   readonly users: UserLifecycleOperations;
+  /**
+   * RFC 7662 token introspection: `{active:false}` for anything not live now (invalid, expired,
+   * revoked, a refresh token), else `active: true` with the token's claims. For resource servers that
+   * must see a logout at once (a JWT's signature alone stays good until it expires).
+   */
+  introspect(token: string): Promise<IntrospectionResult>;
   /** The public signing keys, for `/.well-known/jwks.json`. */
   jwks(): ReturnType<KeySet['jwks']>;
   /** Deletes expired rows now, batch after batch (at most 100 batches); returns how many. */
@@ -79,7 +86,12 @@ export interface Tollgate {
   close(): void;
   readonly options: {
     readonly issuer: string;
+    /** `aud` of access tokens. */
     readonly audience: string;
+    /** `aud` of each JWT kind (`access` is `audience`). */
+    readonly audiences: TokenAudiences;
+    /** `client_id` of access tokens. */
+    readonly clientId: string;
     readonly cookieName: string;
     readonly lifetimes: Lifetimes;
     readonly refreshReuseIntervalSeconds: number;
@@ -123,9 +135,12 @@ export function createTollgate(options: TollgateOptions): Tollgate {
     keys: options.keys,
     issuer: options.issuer,
     audience: options.audience,
+    audiences: options.audiences,
     leewaySeconds,
     maxTokenLength: MAX_CREDENTIAL_LENGTH,
   });
+  const clientId = options.clientId ?? 'tollgate';
+  if (clientId === '') throw new TypeError('clientId must not be empty');
   const revocations = createRevocations({
     store,
     clock,
@@ -177,6 +192,7 @@ export function createTollgate(options: TollgateOptions): Tollgate {
     store,
     users,
     codec,
+    clientId,
     principalData,
     revocations,
     authenticator,
@@ -202,6 +218,8 @@ export function createTollgate(options: TollgateOptions): Tollgate {
     options: Object.freeze({
       issuer: options.issuer,
       audience: options.audience,
+      audiences: codec.audiences,
+      clientId,
       cookieName,
       lifetimes,
       refreshReuseIntervalSeconds: reuseIntervalSeconds,
@@ -224,6 +242,7 @@ export function createTollgate(options: TollgateOptions): Tollgate {
     sessions: createSessionOperations(context),
     admin: createAdminOperations(context, auditLog),
     users: createUserLifecycleOperations(context),
+    introspect: createIntrospection(context, uatVerifier),
     jwks: () => options.keys.jwks(),
     purgeExpired: housekeeping.purgeExpired,
     close() {

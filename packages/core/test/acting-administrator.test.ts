@@ -49,7 +49,7 @@ describe('a user token an administrator issued', () => {
       actor: { userId: root.id, username: root.username },
       customData: null,
     });
-    expect(jwtPayload(byRoot.token).act).toEqual({ sub: root.id, usr: root.username });
+    expect(jwtPayload(byRoot.token).act).toEqual({ sub: root.id, preferred_username: root.username });
     const byDomainAdmin = await issued(demo, domainAdmin, ava);
     expect(byDomainAdmin.principal.actor).toEqual({ userId: domainAdmin.id, username: domainAdmin.username });
   });
@@ -92,7 +92,7 @@ describe('a user token an administrator issued', () => {
         'delegated_token_not_allowed',
       );
     }
-    expect(jwtPayload(third.token).sst).toBe(jwtPayload(first.token).sst);
+    expect(jwtPayload(third.token).auth_time).toBe(jwtPayload(first.token).auth_time);
   });
 
   it('a password-login user token still has no actor, refreshes without one, and may create a UAT', async () => {
@@ -121,11 +121,17 @@ describe('a user token an administrator issued', () => {
       const { iss: _iss, aud: _aud, ...claims } = base;
       return codec.sign(kind, { ...claims, jti: `forged-${String(Math.random())}`, act } as never);
     };
-    for (const act of [null, 'root', { sub: root.id }, { usr: root.username }, { sub: 1, usr: 'x' }]) {
+    for (const act of [
+      null,
+      'root',
+      { sub: root.id },
+      { preferred_username: root.username },
+      { sub: 1, preferred_username: 'x' },
+    ]) {
       await rejectsWith(demo.tg.requirePrincipal(bearer(await forge('user', act))), 'invalid_token');
       await rejectsWith(demo.tg.userTokens.refresh({ token: await forge('user', act) }), 'invalid_token');
     }
-    const withAct = await forge('access', { sub: root.id, usr: root.username });
+    const withAct = await forge('access', { sub: root.id, preferred_username: root.username });
     const caller = await demo.tg.requirePrincipal(bearer(withAct));
     expect(caller.actor).toEqual({ userId: root.id, username: root.username });
     await rejectsWith(demo.tg.uats.create({ caller, ...uatInput(demo) }), 'delegated_token_not_allowed');

@@ -29,6 +29,7 @@ import {
   type JwtKind,
   type SigningAlgorithm,
   type SigningKey,
+  tokenAudiences,
 } from './helpers/internals.js';
 import {
   AUDIENCE,
@@ -44,6 +45,10 @@ import {
 } from './security-fixtures.js';
 
 const ALGS: readonly SigningAlgorithm[] = ['HS256', 'EdDSA', 'ES256'];
+const AUDIENCES = tokenAudiences(AUDIENCE);
+/** Placeholders of the generated `aud`: the audience of the kind signed, and that of another kind. */
+const OWN = '<own audience>';
+const OTHER = '<other audience>';
 const KINDS: readonly JwtKind[] = ['access', 'user', 'delegated'];
 const LEEWAYS = [0, 30] as const;
 const TEN_YEARS_S = 10 * 365 * 86_400;
@@ -104,7 +109,7 @@ async function joseAccepts(
   try {
     await jwtVerify(token, ring(alg).key.publicKey, {
       issuer: ISSUER,
-      audience: AUDIENCE,
+      audience: AUDIENCES[expected],
       algorithms: [alg],
       typ: JWT_TYP[expected],
       clockTolerance: leeway,
@@ -152,9 +157,11 @@ const claimArb = fc.record({
       arbitrary: fc.constantFrom<unknown>('https://evil.test', `${ISSUER}/`, undefined, [ISSUER], ''),
     },
   ),
+  // OWN and OTHER stand for the signed kind's audience and another kind's (see `build`).
   aud: fc.oneof(
-    { weight: 5, arbitrary: fc.constant<unknown>(AUDIENCE) },
-    { weight: 2, arbitrary: fc.constantFrom<unknown>([AUDIENCE], ['other', AUDIENCE], [AUDIENCE, 1]) },
+    { weight: 5, arbitrary: fc.constant<unknown>(OWN) },
+    { weight: 2, arbitrary: fc.constantFrom<unknown>([OWN], ['other', OWN], [OWN, 1]) },
+    { weight: 1, arbitrary: fc.constantFrom<unknown>(OTHER, [OTHER], AUDIENCE.toUpperCase()) },
     { weight: 1, arbitrary: fc.constantFrom<unknown>('other', 'API', undefined, [], ['other'], 7, null) },
   ),
   iat: numericDate,
@@ -221,7 +228,14 @@ async function build(alg: SigningAlgorithm, c: Case): Promise<string> {
   const { key, impostor } = ring(alg);
   const typ = c.signedAs === 'none' ? {} : { typ: c.signedAs === 'JWT' ? 'JWT' : JWT_TYP[c.signedAs] };
   const claims: Record<string, unknown> = { sub: 'user-1', jti: 'jti-1' };
-  for (const [name, value] of Object.entries(c.claims)) if (value !== undefined) claims[name] = value;
+  const signedKind = c.signedAs === 'JWT' || c.signedAs === 'none' ? 'access' : c.signedAs;
+  const other = KINDS.find((kind) => kind !== signedKind) ?? 'access';
+  const audience = (value: unknown): unknown =>
+    value === OWN ? AUDIENCES[signedKind] : value === OTHER ? AUDIENCES[other] : value;
+  for (const [name, value] of Object.entries(c.claims)) {
+    if (value === undefined) continue;
+    claims[name] = name === 'aud' ? (Array.isArray(value) ? value.map(audience) : audience(value)) : value;
+  }
   let signer = key;
   let header: { alg: string; kid: string; typ?: string } = { alg, kid: key.kid, ...typ };
   if (c.mutation.op === 'impostor') signer = impostor;

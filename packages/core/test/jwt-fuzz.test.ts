@@ -15,6 +15,7 @@ import {
 } from './helpers/internals.js';
 import {
   AUDIENCE,
+  AUDIENCES,
   baseClaims,
   createHarness,
   type Harness,
@@ -53,11 +54,15 @@ beforeAll(async () => {
   for (const [alg, key] of signers) {
     const list = [
       signToken(key, headerFor(key, JWT_TYP.access), baseClaims()),
-      signToken(key, headerFor(key, JWT_TYP.user), baseClaims({ sub: 'user-2', sst: START_S })),
+      signToken(
+        key,
+        headerFor(key, JWT_TYP.user),
+        baseClaims({ sub: 'user-2', aud: AUDIENCES.user, auth_time: START_S }),
+      ),
       signToken(
         key,
         headerFor(key, JWT_TYP.delegated),
-        baseClaims({ jti: 'jti-2', act: { sub: 'a', usr: 'a' } }),
+        baseClaims({ jti: 'jti-2', aud: AUDIENCES.delegated, act: { sub: 'a', preferred_username: 'a' } }),
       ),
     ];
     tokens.set(alg, list);

@@ -3,7 +3,7 @@
  * (with the key its kid names, unless the test is about the key), so each refusal is due to the
  * rule under test and not to a bad signature.
  */
-import { generateKeyPairSync } from 'node:crypto';
+import { sign as cryptoSign, generateKeyPairSync } from 'node:crypto';
 import { createLocalJWKSet, exportJWK, FlattenedSign, jwtVerify, SignJWT } from 'jose';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createMemoryTokenStore } from '../src/testing/index.js';
@@ -253,6 +253,67 @@ describe('alg none and algorithm confusion', () => {
   });
 });
 
+describe('ES256, the default algorithm', () => {
+  it('generateSigningKey() makes a P-256 key for ES256, published as an EC JWK', async () => {
+    const key = await generateSigningKey();
+    expect(key.alg).toBe('ES256');
+    expect(key.publicKey.asymmetricKeyDetails?.namedCurve).toBe('prime256v1');
+    const { keys: published } = await createKeySet({ current: key }).jwks();
+    expect(published).toEqual([
+      expect.objectContaining({ kty: 'EC', crv: 'P-256', alg: 'ES256', use: 'sig' }),
+    ]);
+  });
+
+  it('the JWS form (raw r||s, 64 bytes) verifies; the DER form of the same signature is refused', () => {
+    const token = valid(es);
+    expect(codec.verify(token, START_MS).kid).toBe(es.kid);
+    const [h, p] = token.split('.') as [string, string, string];
+    // node:crypto's default encoding: a verifier without dsaEncoding ieee-p1363 would want this one.
+    const der = cryptoSign('sha256', Buffer.from(`${h}.${p}`), es.privateKey);
+    expect(der.length).toBeGreaterThan(64);
+    refused(`${h}.${p}.${b64url(der)}`);
+  });
+
+  it('a signature of the wrong length, all zeros, or with r and s swapped is refused', () => {
+    const token = valid(es);
+    const [h, p, s] = token.split('.') as [string, string, string];
+    const sig = Buffer.from(s, 'base64url');
+    for (const bad of [
+      sig.subarray(0, 63),
+      Buffer.concat([sig, Buffer.from([0])]),
+      Buffer.concat([Buffer.from([0]), sig]),
+      Buffer.alloc(64),
+      Buffer.concat([sig.subarray(32), sig.subarray(0, 32)]),
+      Buffer.alloc(0),
+    ]) {
+      refused(`${h}.${p}.${b64url(bad)}`);
+    }
+  });
+
+  it('an ES256 kid claiming EdDSA or HS256 (really signed so) is refused', () => {
+    refused(signToken(ed, { alg: 'EdDSA', kid: es.kid, typ: AT }, baseClaims()));
+    refused(signToken(strangerEd, { alg: 'EdDSA', kid: es.kid, typ: AT }, baseClaims()));
+    refused(signToken(hs, { alg: 'HS256', kid: es.kid, typ: AT }, baseClaims()));
+  });
+
+  it('a token signed by another P-256 key under our kid is refused', () => {
+    refused(signToken(strangerEs, headerFor(strangerEs, AT), baseClaims()));
+  });
+
+  it("the JWS jose signs with our ES256 key verifies, and Tollgate's own verifies with jose", async () => {
+    const fromJose = await new SignJWT(baseClaims())
+      .setProtectedHeader({ alg: 'ES256', kid: es.kid, typ: AT })
+      .sign(es.privateKey);
+    expect(codec.verify(fromJose, START_MS).kind).toBe('access');
+    const { keys: published } = await keys.jwks();
+    const { protectedHeader } = await jwtVerify(valid(es), createLocalJWKSet({ keys: published }), {
+      currentDate: new Date(START_MS),
+      algorithms: ['ES256'],
+    });
+    expect(protectedHeader.alg).toBe('ES256');
+  });
+});
+
 describe('duplicate keys, non-object JSON and invalid UTF-8', () => {
   const header = (): string => JSON.stringify(headerFor(ed, AT));
   const payloadText = (): string => JSON.stringify(baseClaims());
@@ -286,8 +347,8 @@ describe('duplicate keys, non-object JSON and invalid UTF-8', () => {
       `"iss":"${ISSUER}"`,
       '"aud":"other"',
       '"x\\/":1,"x/":2',
-      '"act":{"sub":"a","usr":"a","sub":"b"}',
-      '"rol":[{"k":1,"k":2}]',
+      '"act":{"sub":"a","preferred_username":"a","sub":"b"}',
+      '"roles":[{"k":1,"k":2}]',
     ];
     for (const tail of tails) refused(signToken(ed, header(), withTail(base, tail)));
     // Not duplicates: the same name in sibling or nested objects.
@@ -344,8 +405,8 @@ describe('duplicate keys, non-object JSON and invalid UTF-8', () => {
       refused(signToken(ed, badHeader, baseClaims()));
     }
     // Valid UTF-8 outside ASCII is fine.
-    const fine = Buffer.from(JSON.stringify(baseClaims({ usr: 'zoë 🦊' })));
-    expect(codec.verify(signToken(ed, head, fine), START_MS).claims.usr).toBe('zoë 🦊');
+    const fine = Buffer.from(JSON.stringify(baseClaims({ preferred_username: 'zoë 🦊' })));
+    expect(codec.verify(signToken(ed, head, fine), START_MS).claims.preferred_username).toBe('zoë 🦊');
   });
 });
 

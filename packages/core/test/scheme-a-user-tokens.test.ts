@@ -336,7 +336,7 @@ describe('scheme A: issueUserToken (an administrator issues a token for a user)'
     clock.advance(5 * DAY);
     const caller = await accessPrincipal(tg, root);
     const result = await tg.userTokens.issue({ caller, username: ava.username });
-    expect(jwtPayload(result.token).sst).toBe(clock.now() / SECOND);
+    expect(jwtPayload(result.token).auth_time).toBe(clock.now() / SECOND);
   });
 });
 
@@ -492,7 +492,7 @@ describe('scheme A: refreshUserToken', () => {
       password: ethan.password,
       environment: 'staging',
     });
-    const sessionStart = jwtPayload(current.token).sst;
+    const sessionStart = jwtPayload(current.token).auth_time;
     let refreshes = 0;
     let refusal: unknown;
     while (refusal === undefined) {
@@ -505,7 +505,7 @@ describe('scheme A: refreshUserToken', () => {
       }
       refreshes += 1;
       expect(current.expiresAt.getTime()).toBeLessThanOrEqual(sessionEnd);
-      expect(jwtPayload(current.token).sst).toBe(sessionStart);
+      expect(jwtPayload(current.token).auth_time).toBe(sessionStart);
       expect(current.environment).toBe('staging');
     }
     // 30 days of refreshes every 50 minutes; the last token was capped at the session end and has lapsed.

@@ -323,7 +323,10 @@ describe('scheme B: the security token', () => {
       typ?: string;
     };
     expect(header.typ).toBe(JWT_TYP.delegated);
-    expect(jwtPayload(jws)).toMatchObject({ act: { sub: root.id, usr: root.username }, cdt: 'ticket-42' });
+    expect(jwtPayload(jws)).toMatchObject({
+      act: { sub: root.id, preferred_username: root.username },
+      custom_data: 'ticket-42',
+    });
     expect(expiresAt.getTime()).toBe(demo.clock.now() + DEFAULT_LIFETIMES.delegatedToken * SECOND);
   });
 
@@ -400,7 +403,7 @@ describe('scheme B: the security token', () => {
     const jws = Buffer.from(token, 'base64url').toString('latin1');
     const [header, , signature] = jws.split('.') as [string, string, string];
     const forged = Buffer.from(
-      JSON.stringify({ ...jwtPayload(jws), sub: ava.id, usr: ava.username }),
+      JSON.stringify({ ...jwtPayload(jws), sub: ava.id, preferred_username: ava.username }),
     ).toString('base64url');
     const forgedToken = Buffer.from(`${header}.${forged}.${signature}`, 'latin1').toString('base64url');
     await rejectsWith(

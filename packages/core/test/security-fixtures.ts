@@ -25,11 +25,14 @@ import {
   type Tollgate,
   TollgateError,
   type TollgateErrorCode,
+  tokenAudiences,
   type UserDirectory,
 } from './helpers/internals.js';
 
 export const ISSUER = 'https://tollgate.test';
 export const AUDIENCE = 'api';
+/** Each kind's audience, as a Tollgate with `AUDIENCE` derives them. */
+export const AUDIENCES = tokenAudiences(AUDIENCE);
 /** A whole second, so `Math.floor(now / 1000)` is exact. */
 export const START_MS = Date.UTC(2026, 0, 1, 12, 0, 0);
 export const START_S = START_MS / 1000;
@@ -118,7 +121,7 @@ export async function createHarness(
   } = {},
 ): Promise<Harness> {
   const keys =
-    options.keys ?? createKeySet({ current: await generateSigningKey({ alg: options.alg ?? 'EdDSA' }) });
+    options.keys ?? createKeySet({ current: await generateSigningKey({ alg: options.alg ?? 'ES256' }) });
   const clock = createFakeClock(START_MS);
   const { store, probe } = probeStore(options.store ?? createMemoryTokenStore());
   const leewaySeconds = options.leewaySeconds ?? 0;

@@ -16,6 +16,7 @@ import {
   createHarness,
   decodeSegment,
   expectRejects,
+  expectThrows,
   type Harness,
   headerFor,
   type IssuedTokens,
@@ -253,7 +254,14 @@ describe('a re-typed token is accepted only as the kind its typ names', () => {
   for (const original of originals) {
     for (const typKind of JWT_KINDS) {
       it(`${original.kind} claims re-signed with typ ${JWT_TYP[typKind]}`, async () => {
-        const claims = decodeSegment(original.token(), 1);
+        const signed = decodeSegment(original.token(), 1);
+        if (typKind !== original.kind) {
+          // Each kind's audience pins it too: re-typed alone, keeping its own `aud`, it is refused.
+          const retyped = signToken(h.key, headerFor(h.key, JWT_TYP[typKind]), signed);
+          expectThrows(() => h.codec.verify(retyped, h.clock.now()), 'invalid_token');
+        }
+        // Re-typed with the audience of the kind it claims to be: only its typ (and aud) differ.
+        const claims: Record<string, unknown> = { ...signed, aud: h.tg.options.audiences[typKind] };
         const token = signToken(h.key, headerFor(h.key, JWT_TYP[typKind]), claims);
         expect(h.codec.verify(token, h.clock.now()).kind).toBe(typKind);
         // Claims a delegated principal cannot do without.
@@ -270,7 +278,7 @@ describe('a re-typed token is accepted only as the kind its typ names', () => {
         }
         if (typKind !== 'user') {
           await expectRejects(h.tg.userTokens.refresh({ token }), 'wrong_token_kind');
-        } else if (typeof claims.sst !== 'number') {
+        } else if (typeof claims.auth_time !== 'number') {
           await expectRejects(h.tg.userTokens.refresh({ token }), 'invalid_token');
         } else {
           expect((await h.tg.userTokens.refresh({ token })).token).not.toBe(token);

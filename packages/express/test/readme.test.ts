@@ -136,6 +136,7 @@ describe('README', () => {
       autoLogin: true,
       onUnexpectedError: true,
       logger: true,
+      oauth: true,
       errorShape: true,
     } satisfies Record<keyof TollgateExpressOptions, true>;
     expect(tableNames('Options')).toEqual(Object.keys(options));

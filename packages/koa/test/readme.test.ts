@@ -145,6 +145,7 @@ describe('README', () => {
       autoLogin: true,
       onUnexpectedError: true,
       logger: true,
+      oauth: true,
       errorShape: true,
     } satisfies Record<keyof TollgateKoaOptions, true>;
     expect(tableNames('Options')).toEqual(Object.keys(options));

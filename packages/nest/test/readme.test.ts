@@ -142,6 +142,7 @@ describe('README', () => {
       autoLogin: true,
       onUnexpectedError: true,
       logger: true,
+      oauth: true,
       errorShape: true,
       global: true,
     } satisfies Record<keyof TollgateModuleRootOptions, true>;

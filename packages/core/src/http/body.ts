@@ -10,14 +10,19 @@ export function firstHeader(value: HeaderValue): string | undefined {
 
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
 
-/** `application/json` (any parameters), as `content-type` parses the header; a malformed header is not. */
-function isJson(header: string | undefined): boolean {
-  if (header === undefined) return false;
+/** The media type (no parameters), as `content-type` parses the header; undefined when missing or malformed. */
+function mediaTypeOf(header: string | undefined): string | undefined {
+  if (header === undefined) return undefined;
   try {
-    return parseContentType(header).type === 'application/json';
+    return parseContentType(header).type;
   } catch {
-    return false;
+    return undefined;
   }
+}
+
+/** `application/json` (any parameters); a malformed header is not. */
+function isJson(header: string | undefined): boolean {
+  return mediaTypeOf(header) === 'application/json';
 }
 
 /** raw-body's refusals as the catalogue's: over the limit 413; a body cut short or longer than declared 400. */
@@ -31,6 +36,61 @@ function fromRawBody(error: unknown): unknown {
     });
   }
   return error;
+}
+
+/** The body's bytes, at most `limit` (413 past it, without reading further), checked against its declared length. */
+async function readRawBody(
+  body: AsyncIterable<Uint8Array>,
+  limit: number,
+  declared: string | undefined,
+): Promise<Buffer> {
+  const stream = body instanceof Readable ? body : Readable.from(body, { objectMode: false });
+  try {
+    return await getRawBody(stream, {
+      limit,
+      length: declared !== undefined && /^\d+$/.test(declared) ? Number(declared) : null,
+    });
+  } catch (error) {
+    throw fromRawBody(error);
+  }
+}
+
+/**
+ * Reads an `application/x-www-form-urlencoded` body of at most `limit` bytes (OAuth's endpoints,
+ * e.g. RFC 7662 introspection): its fields, or null for another media type or no body. Refuses a
+ * larger body (413) and one that is not UTF-8 (400).
+ */
+export async function readFormBody(request: HttpRequest, limit: number): Promise<URLSearchParams | null> {
+  const { body } = request;
+  const declared = firstHeader(request.headers['content-length']);
+  if (declared !== undefined && Number(declared) > limit) throw new TollgateError('payload_too_large');
+  if (
+    body === undefined ||
+    mediaTypeOf(firstHeader(request.headers['content-type'])) !== 'application/x-www-form-urlencoded'
+  ) {
+    return null;
+  }
+  if ('parsed' in body) {
+    // An app's own parser read it (e.g. express.urlencoded): its flat string fields, as sent.
+    const parsed = body.parsed;
+    if (typeof parsed !== 'object' || parsed === null) return null;
+    const fields = new URLSearchParams();
+    for (const [name, value] of Object.entries(parsed)) {
+      for (const item of Array.isArray(value) ? value : [value]) {
+        if (typeof item !== 'string') return null;
+        fields.append(name, item);
+      }
+    }
+    return fields;
+  }
+  let text: string;
+  try {
+    text = strictUtf8.decode(await readRawBody(body, limit, declared));
+  } catch (cause) {
+    if (cause instanceof TollgateError) throw cause;
+    throw new TollgateError('malformed_request', { message: 'The request body is not UTF-8.', cause });
+  }
+  return new URLSearchParams(text);
 }
 
 /**
@@ -51,16 +111,7 @@ export async function readJsonBody(request: HttpRequest, limit: number): Promise
   // Parsed by the app's own body parser (after the checks above: a form or text body an app
   // parser accepted is still refused, and a declared length over the limit still is too).
   if ('parsed' in body) return body.parsed;
-  const stream = body instanceof Readable ? body : Readable.from(body, { objectMode: false });
-  let bytes: Buffer;
-  try {
-    bytes = await getRawBody(stream, {
-      limit,
-      length: declared !== undefined && /^\d+$/.test(declared) ? Number(declared) : null,
-    });
-  } catch (error) {
-    throw fromRawBody(error);
-  }
+  const bytes = await readRawBody(body, limit, declared);
   if (bytes.length === 0) return undefined;
   let text: string;
   try {

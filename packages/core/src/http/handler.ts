@@ -9,6 +9,7 @@ import { corsHeaders, resolveCors } from './cors.js';
 import { createGuard, originOf } from './guard.js';
 import { type AppRouteDoc, buildOpenApi, type OpenApiInfo, type OpenApiServer } from './openapi.js';
 import { delegatedLoginRoutes } from './profiles/delegated-login/routes.js';
+import { oauthRoutes, resolveOAuthOptions } from './profiles/oauth/routes.js';
 import { sessionRoutes } from './profiles/sessions/routes.js';
 import { tokenPairRoutes } from './profiles/token-pair/routes.js';
 import { uatJwtRoutes } from './profiles/uat-jwt/routes.js';
@@ -42,6 +43,7 @@ const PROFILE_ROUTES: Readonly<Record<ProfileName, readonly RouteDefinition[]>> 
   'token-pair': tokenPairRoutes,
   'uat-jwt': uatJwtRoutes,
   sessions: sessionRoutes,
+  oauth: oauthRoutes,
 };
 
 const NO_APP_ROUTES: readonly AppRouteDoc[] = [];
@@ -179,6 +181,9 @@ function resolveOptions(tollgate: Tollgate, options: HttpHandlerOptions): Resolv
     cookieName,
     autoLoginRedirects,
     onUnexpectedError: options.onUnexpectedError ?? logUnexpected(options.logger ?? tollgate.options.logger),
+    oauth: profiles.includes('oauth')
+      ? resolveOAuthOptions(tollgate.options.issuer, options.oauth)
+      : { publicUrl: '', introspectionClients: [] },
   };
 }
 

@@ -19,6 +19,8 @@ export type {
   HttpMethod,
   HttpRequest,
   HttpResponse,
+  IntrospectionClient,
+  OAuthProfileOptions,
   ProfileName,
   ResolvedHttpOptions,
   RouteDefinition,

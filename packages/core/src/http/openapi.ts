@@ -71,6 +71,7 @@ const PROFILE_DESCRIPTIONS: Readonly<Record<string, string>> = {
   'token-pair': 'Scheme C: an access token and a rotating refresh token.',
   'uat-jwt': 'Scheme D: JWT login, `/me` and user authorization tokens (UATs).',
   sessions: "The caller's sessions; administrators' user management and audit trail.",
+  oauth: 'For other verifiers: the key set, RFC 8414 metadata and RFC 7662 introspection.',
   app: "The app's own routes, guarded by Tollgate.",
 };
 

@@ -10,9 +10,30 @@ export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
 /**
  * The documented APIs Tollgate can serve; an app mounts the ones it wants. `sessions` (the user's
- * sessions, administrators' user management and audit trail) is Tollgate's own and opt-in.
+ * sessions, administrators' user management and audit trail) is Tollgate's own and opt-in; so is
+ * `oauth` (the JWKS, RFC 8414 metadata and RFC 7662 introspection, for other verifiers).
  */
-export type ProfileName = 'user-tokens' | 'delegated-login' | 'token-pair' | 'uat-jwt' | 'sessions';
+export type ProfileName = 'user-tokens' | 'delegated-login' | 'token-pair' | 'uat-jwt' | 'sessions' | 'oauth';
+
+/** A resource server allowed to introspect tokens, authenticated by HTTP Basic (RFC 7662 §2.1). */
+export interface IntrospectionClient {
+  readonly id: string;
+  /** At least 16 characters; compared in constant time. */
+  readonly secret: string;
+}
+
+/** The `oauth` profile's settings. */
+export interface OAuthProfileOptions {
+  /**
+   * Where this server is reached from outside, e.g. `https://auth.example.com`: the base of the
+   * metadata's absolute URLs (`jwks_uri`, `introspection_endpoint`; the handler's `prefix` follows
+   * it). Default: the Tollgate's `issuer`, which must then be an http(s) URL. Never taken from a
+   * request's `Host`, which a client chooses.
+   */
+  readonly publicUrl?: string;
+  /** Who may call `POST /oauth/introspect`. None: every introspection request is answered 401. */
+  readonly introspectionClients?: readonly IntrospectionClient[];
+}
 
 /**
  * How an error is rendered: `default` `{"code","message"}`, `envelope` the token-pair API's
@@ -203,6 +224,8 @@ export interface HttpHandlerOptions {
    * Default: the Tollgate's `logger` (itself JSON lines on stderr unless given).
    */
   readonly logger?: TollgateLogger;
+  /** The `oauth` profile's public URL and introspection clients (read only when it is served). */
+  readonly oauth?: OAuthProfileOptions;
 }
 
 export interface ResolvedHttpOptions {
@@ -218,6 +241,11 @@ export interface ResolvedHttpOptions {
   readonly cookieName: string;
   readonly autoLoginRedirects: readonly string[];
   readonly onUnexpectedError: (error: unknown) => void;
+  /** The `oauth` profile's settings; the public URL without a trailing slash (empty when not served). */
+  readonly oauth: {
+    readonly publicUrl: string;
+    readonly introspectionClients: readonly IntrospectionClient[];
+  };
 }
 
 /** What a protected route requires, and how its refusals are rendered. */

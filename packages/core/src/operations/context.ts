@@ -22,6 +22,8 @@ export interface OperationContext {
   readonly store: TokenStore;
   readonly users: UserDirectory;
   readonly codec: JwtCodec;
+  /** `client_id` of access tokens (RFC 9068). */
+  readonly clientId: string;
   readonly principalData: PrincipalDataOf;
   readonly revocations: Revocations;
   readonly authenticator: Authenticator;

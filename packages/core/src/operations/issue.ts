@@ -23,7 +23,9 @@ export async function signUserToken(
     ...userClaims(user, environment, context.principalData),
     ...(actor ? { act: actClaim(actor) } : {}),
     sid: sessionId,
-    sst: sessionStart,
+    // OIDC's `auth_time`: when the login that started the chain happened; no refresh outlives it by
+    // more than the session lifetime.
+    auth_time: sessionStart,
     iat,
     exp,
   };
@@ -46,6 +48,7 @@ export async function signAccessToken(
   const exp = Math.min(iat + context.lifetimes.accessToken, Math.floor(sessionEndsAt / 1000));
   const claims = {
     ...userClaims(user, null, context.principalData),
+    client_id: context.clientId, // RFC 9068 §2.2
     sid: sessionId,
     iat,
     exp,
@@ -68,7 +71,7 @@ export async function signDelegatedToken(
     ...userClaims(user, null, context.principalData),
     act: actClaim(actor),
     sid: sessionId,
-    cdt: customData,
+    custom_data: customData,
     iat,
     exp,
   };

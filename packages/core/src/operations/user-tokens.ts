@@ -81,17 +81,17 @@ export function createUserTokenOperations(context: OperationContext): UserTokenO
     const wrapped = wrappingRefusal(token, jws, verified.kind);
     if (wrapped !== null) throw wrapped;
     if (!context.sourceKinds.path.includes(verified.kind)) throw new TollgateError('wrong_token_kind');
-    const sst = verified.claims.sst;
-    if (typeof sst !== 'number') throw new TollgateError('invalid_token');
-    if (sst + lifetimes.session <= nowSeconds(clock)) throw new TollgateError('session_expired');
+    const authTime = verified.claims.auth_time;
+    if (typeof authTime !== 'number') throw new TollgateError('invalid_token');
+    if (authTime + lifetimes.session <= nowSeconds(clock)) throw new TollgateError('session_expired');
     const actor = actorFromClaims(verified.claims);
     if (actor === undefined) throw new TollgateError('invalid_token');
-    const env = verified.claims.env;
+    const env = verified.claims.environment;
     const sid = verified.claims.sid;
     return {
       claims: verified.claims,
       sessionId: typeof sid === 'string' ? sid : null,
-      sessionStart: sst,
+      sessionStart: authTime,
       environment: typeof env === 'string' ? env : null,
       actor,
     };

@@ -6,7 +6,11 @@ import type { TollgateClaims } from './jwt-codec.js';
 /** Computes the app's data of a principal from its user (the `principalData` option). */
 export type PrincipalDataOf = ((user: UserRecord) => PrincipalData) | undefined;
 
-/** The claims every user-bearing JWT carries: who the user is and their rights at issuance. */
+/**
+ * The claims every user-bearing JWT carries: who the user is and their rights at issuance. Registered
+ * names where one exists (OIDC `preferred_username` and `email`, RFC 9068 `roles` and `entitlements`),
+ * plain ones for Tollgate's own; the table is docs/claims.md.
+ */
 export function userClaims(
   user: UserRecord,
   environment: string | null,
@@ -15,16 +19,18 @@ export function userClaims(
   const claims: Record<string, unknown> = {
     sub: user.id,
     jti: randomUUID(),
-    usr: user.username,
-    eml: user.email,
-    ukd: user.kind,
-    cid: user.customerId,
-    dom: user.domain,
-    rol: user.roles,
-    prm: user.permissions,
-    env: environment,
+    preferred_username: user.username,
+    email: user.email,
+    user_kind: user.kind,
+    customer_id: user.customerId,
+    domain: user.domain,
+    roles: user.roles,
+    // The user's permissions are entitlements (RFC 9068 §2.2.3.1, SCIM): rights of the user, not
+    // scopes a client was granted; an array, so no permission name is split on a space.
+    entitlements: user.permissions,
+    environment,
   };
-  if (principalData) claims.dat = principalData(user);
+  if (principalData) claims.app_data = principalData(user);
   return claims;
 }
 
@@ -32,8 +38,8 @@ const isStringArray = (value: unknown): value is string[] =>
   Array.isArray(value) && value.every((item) => typeof item === 'string');
 
 /** The RFC 8693 `act` claim naming the administrator who acts for the token's user. */
-export function actClaim(actor: Actor): { sub: string; usr: string } {
-  return { sub: actor.userId, usr: actor.username };
+export function actClaim(actor: Actor): { sub: string; preferred_username: string } {
+  return { sub: actor.userId, preferred_username: actor.username };
 }
 
 /**
@@ -41,12 +47,17 @@ export function actClaim(actor: Actor): { sub: string; usr: string } {
  * but not the one Tollgate writes (such a token is refused, never read as first-hand).
  */
 export function actorFromClaims(claims: Readonly<Record<string, unknown>>): Actor | null | undefined {
-  const act = claims.act as { sub?: unknown; usr?: unknown } | null | undefined;
+  const act = claims.act as { sub?: unknown; preferred_username?: unknown } | null | undefined;
   if (act === undefined) return null;
-  if (act === null || typeof act !== 'object' || typeof act.sub !== 'string' || typeof act.usr !== 'string') {
+  if (
+    act === null ||
+    typeof act !== 'object' ||
+    typeof act.sub !== 'string' ||
+    typeof act.preferred_username !== 'string'
+  ) {
     return undefined;
   }
-  return Object.freeze({ userId: act.sub, username: act.usr });
+  return Object.freeze({ userId: act.sub, username: act.preferred_username });
 }
 
 /**
@@ -58,16 +69,25 @@ export function principalFromClaims(
   claims: TollgateClaims,
   source: CredentialSource,
 ): Principal | null {
-  const { usr, eml, ukd, cid, dom, rol, prm, env } = claims;
+  const {
+    preferred_username: username,
+    email,
+    user_kind: userKind,
+    customer_id: customerId,
+    domain,
+    roles,
+    entitlements,
+    environment,
+  } = claims;
   if (
-    typeof usr !== 'string' ||
-    typeof eml !== 'string' ||
-    (ukd !== 'customer' && ukd !== 'administrator') ||
-    typeof cid !== 'string' ||
-    typeof dom !== 'string' ||
-    !isStringArray(rol) ||
-    !isStringArray(prm) ||
-    (env !== null && typeof env !== 'string')
+    typeof username !== 'string' ||
+    typeof email !== 'string' ||
+    (userKind !== 'customer' && userKind !== 'administrator') ||
+    typeof customerId !== 'string' ||
+    typeof domain !== 'string' ||
+    !isStringArray(roles) ||
+    !isStringArray(entitlements) ||
+    (environment !== null && typeof environment !== 'string')
   ) {
     return null;
   }
@@ -75,17 +95,18 @@ export function principalFromClaims(
   // JWT that names one is read as acting for its user, whatever its kind, so it can never mint.
   const actor = actorFromClaims(claims);
   if (actor === undefined || (kind === 'delegated' && actor === null)) return null;
-  const customData = kind === 'delegated' && typeof claims.cdt === 'string' ? claims.cdt : null;
+  const customData =
+    kind === 'delegated' && typeof claims.custom_data === 'string' ? claims.custom_data : null;
   return Object.freeze({
     userId: claims.sub,
-    username: usr,
-    email: eml,
-    kind: ukd,
-    customerId: cid,
-    domain: dom,
-    roles: Object.freeze(rol),
-    permissions: Object.freeze(prm),
-    environment: env,
+    username,
+    email,
+    kind: userKind,
+    customerId,
+    domain,
+    roles: Object.freeze(roles),
+    permissions: Object.freeze(entitlements),
+    environment,
     source,
     tokenKind: kind,
     tokenId: claims.jti,
@@ -93,7 +114,7 @@ export function principalFromClaims(
     actor,
     customData,
     expiresAt: claims.exp * 1000,
-    data: claims.dat as PrincipalData | undefined,
+    data: claims.app_data as PrincipalData | undefined,
   });
 }
 

@@ -18,7 +18,32 @@ const KIND_BY_TYP = new Map<string, JwtKind>(
   (Object.entries(JWT_TYP) as [JwtKind, string][]).map(([kind, typ]) => [typ, kind]),
 );
 
-/** Claims every Tollgate JWT carries (compact names keep tokens short). */
+/**
+ * The `aud` of each JWT kind. Access tokens carry the configured audience, the one resource servers
+ * check; user and delegated tokens carry audiences of their own, so that a verifier that reads no `typ`
+ * (most JWT libraries) and pins the access audience refuses them.
+ */
+export type TokenAudiences = Readonly<Record<JwtKind, string>>;
+
+/** Each kind's audience: `audience` for access tokens, `<audience>:user-token` and `<audience>:delegated-token` unless given. */
+export function tokenAudiences(
+  audience: string,
+  overrides: { readonly user?: string | undefined; readonly delegated?: string | undefined } = {},
+): TokenAudiences {
+  const audiences = {
+    access: audience,
+    user: overrides.user ?? `${audience}:user-token`,
+    delegated: overrides.delegated ?? `${audience}:delegated-token`,
+  };
+  if (new Set(Object.values(audiences)).size !== 3 || Object.values(audiences).some((aud) => aud === '')) {
+    throw new TypeError(
+      'the audiences of access, user and delegated tokens must be three different non-empty strings',
+    );
+  }
+  return Object.freeze(audiences);
+}
+
+/** Claims every Tollgate JWT carries (the others: docs/claims.md). */
 export interface TollgateClaims {
   readonly iss: string;
   readonly aud: string;
@@ -38,7 +63,12 @@ export interface VerifiedJwt {
 export interface JwtCodecOptions {
   readonly keys: KeySet;
   readonly issuer: string;
+  /** `aud` of access tokens. */
   readonly audience: string;
+  /** `aud` of user and delegated tokens; default derived from `audience` (`tokenAudiences`). */
+  readonly audiences?:
+    | { readonly user?: string | undefined; readonly delegated?: string | undefined }
+    | undefined;
   /** Seconds of clock skew tolerated on `exp`, `nbf` and `iat` (default 0). */
   readonly leewaySeconds: number;
   /** Tokens longer than this are refused before any work (default 8192). */
@@ -83,16 +113,28 @@ function futureIat(): TollgateError {
  */
 export class JwtCodec {
   readonly #options: JwtCodecOptions;
+  readonly #audiences: TokenAudiences;
   // The header segment repeats for every token one key signs: decode it once.
   readonly #headers = new Map<string, HeaderInfo>();
 
   constructor(options: JwtCodecOptions) {
     this.#options = options;
+    this.#audiences = tokenAudiences(options.audience, options.audiences);
+  }
+
+  /** The `iss` of every token. */
+  get issuer(): string {
+    return this.#options.issuer;
+  }
+
+  /** The `aud` each kind is signed with and verified against. */
+  get audiences(): TokenAudiences {
+    return this.#audiences;
   }
 
   async sign(kind: JwtKind, claims: Omit<TollgateClaims, 'iss' | 'aud'>): Promise<string> {
     const key = this.#options.keys.current;
-    return new SignJWT({ iss: this.#options.issuer, aud: this.#options.audience, ...claims })
+    return new SignJWT({ iss: this.#options.issuer, aud: this.#audiences[kind], ...claims })
       .setProtectedHeader({ alg: key.alg, kid: key.kid, typ: JWT_TYP[kind] })
       .sign(key.privateKey);
   }
@@ -117,7 +159,7 @@ export class JwtCodec {
     if (!verifySignature(header.key, token.slice(0, dot2), signature)) throw invalid('bad signature');
 
     const claims = parseJsonSegment(token.slice(dot1 + 1, dot2));
-    return { kind: header.kind, kid: header.key.kid, claims: this.#checkClaims(claims, nowMs) };
+    return { kind: header.kind, kid: header.key.kid, claims: this.#checkClaims(header.kind, claims, nowMs) };
   }
 
   #readHeader(segment: string): HeaderInfo {
@@ -142,10 +184,12 @@ export class JwtCodec {
     return info;
   }
 
-  #checkClaims(claims: Record<string, unknown>, nowMs: number): TollgateClaims {
+  #checkClaims(kind: JwtKind, claims: Record<string, unknown>, nowMs: number): TollgateClaims {
     const { iss, aud, sub, jti, iat, exp, nbf } = claims;
     if (iss !== this.#options.issuer) throw invalid('unexpected issuer');
-    if (aud !== this.#options.audience && !(Array.isArray(aud) && aud.includes(this.#options.audience))) {
+    // Each kind's own audience: a user token is refused as an access token also by its `aud`.
+    const audience = this.#audiences[kind];
+    if (aud !== audience && !(Array.isArray(aud) && aud.includes(audience))) {
       throw invalid('unexpected audience');
     }
     if (typeof sub !== 'string' || typeof jti !== 'string') throw invalid('missing sub or jti');

@@ -43,11 +43,15 @@ function asKeyObject(key: KeyObject | webcrypto.CryptoKey): KeyObject {
   return key instanceof KeyObject ? key : KeyObject.from(key);
 }
 
-/** Generates a new key; `kid` defaults to a random UUID. */
+/**
+ * Generates a new key: ES256 (P-256) unless `alg` says otherwise, the algorithm every common JWT
+ * verifier supports (jsonwebtoken, and so express-jwt, passport-jwt, koa-jwt and @nestjs/jwt, has no
+ * EdDSA). `kid` defaults to a random UUID.
+ */
 export async function generateSigningKey(
   options: { alg?: SigningAlgorithm; kid?: string } = {},
 ): Promise<SigningKey> {
-  const alg = options.alg ?? 'EdDSA';
+  const alg = options.alg ?? 'ES256';
   const kid = options.kid ?? randomUUID();
   if (alg === 'HS256') {
     const secret = createSecretKey(randomBytes(MIN_HS256_SECRET_BYTES));

@@ -408,7 +408,7 @@ export function throwsWith(
 /** Lets fire-and-forget work (background revocation sync, UAT last-used updates) settle. */
 export const settle = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
-/** The payload of a compact JWS, unverified (to read claims such as `sst` in tests). */
+/** The payload of a compact JWS, unverified (to read claims such as `auth_time` in tests). */
 export function jwtPayload(token: string): Record<string, unknown> {
   const payload = token.split('.')[1];
   if (payload === undefined) throw new Error('not a JWS');
