@@ -295,12 +295,13 @@ describe.concurrent('tollgate CLI', () => {
     expectNoTokens(wrong, login, whoami, logout);
   });
 
-  it('--version prints the package version', async () => {
+  it('--version and -v print the package version', async () => {
     const { run } = cli();
     const { version } = JSON.parse(readFileSync(join(packageDir, 'package.json'), 'utf8')) as {
       version: string;
     };
     expect(await run(['--version'])).toEqual({ code: 0, stdout: `${version}\n`, stderr: '' });
+    expect(await run(['-v'])).toEqual({ code: 0, stdout: `${version}\n`, stderr: '' });
     const extra = await run(['--version', 'now']);
     expect(extra.code).toBe(2);
     expect(extra.stderr).toMatch(/^tollgate: unexpected argument: now\n/);

@@ -5,7 +5,7 @@ import { AUDIT_EVENT_TYPES } from '../types.js';
 
 export const USAGE = `Usage: tollgate login|whoami|env|uat|sessions|admin|users|logout|help [options]
        tollgate <command> --help
-       tollgate --version
+       tollgate --version | -v
 
 Commands:
   login --url URL --scheme jwt|pair|user [--username U] [--environment E]
@@ -29,7 +29,7 @@ Commands:
 
 Options:
   -h, --help              help (after a command: that command's)
-  --version               the version of tollgate (@tollgate/client)
+  -v, --version           the version of tollgate (@tollgate/client)
 
 Environment:
   TOLLGATE_CONFIG_DIR     where the session file is kept (default ~/.config/tollgate), mode 0600

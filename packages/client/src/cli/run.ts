@@ -64,6 +64,7 @@ export async function runCli(argv: readonly string[], overrides: Partial<CliIo> 
       case 'users':
         return await usersCommand(context, rest);
       case '--version':
+      case '-v':
         noPositionals(rest, 'help');
         context.out(packageJson.version);
         return 0;
