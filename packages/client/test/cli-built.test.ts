@@ -79,7 +79,15 @@ describe('the built tollgate bin', { timeout: 120_000 }, () => {
 
   it('commands and subcommands have --help: usage, options, environment; exit code 0', async () => {
     // Every topic runs in-process in cli.test.ts; here one of each kind, through the bundle.
-    const topics = ['login', 'uat', 'uat create', 'sessions revoke', 'admin audit', 'users create', 'users set-password'];
+    const topics = [
+      'login',
+      'uat',
+      'uat create',
+      'sessions revoke',
+      'admin audit',
+      'users create',
+      'users set-password',
+    ];
     expect(Object.keys(HELP)).toEqual(expect.arrayContaining(topics));
     for (const topic of topics) {
       const help = await tollgate([...topic.split(' '), '--help']);
