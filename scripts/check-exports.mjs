@@ -1,6 +1,7 @@
 // A package's `check:exports`: packs it once (`pnpm pack`, as `pnpm publish` would: workspace
 // versions resolved), then checks that tarball: every relative link of its README points at a file
-// in the tarball (npm shows the README without the repository around it), `publint --strict`, and
+// in the tarball (npm shows the README without the repository around it), its install lines name
+// what a TypeScript app needs (peers, modules the declarations import, their @types), `publint --strict`, and
 // `attw` with its default (strict) profile: node10 too, for the TypeScript projects that still
 // resolve that way (subpath exports need `typesVersions` there).
 // Run from the package's folder (`pnpm run check:exports`); exits non-zero if any check fails.
@@ -8,6 +9,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { missingInstalls } from './readme-install.mjs';
 import { brokenReadmeLinks } from './readme-links.mjs';
 
 const temp = fs.mkdtempSync(path.join(os.tmpdir(), 'tollgate-check-exports-'));
@@ -37,17 +39,27 @@ try {
   fs.rmSync(temp, { recursive: true, force: true });
 }
 
-/** The README's relative links that point at nothing in the tarball, one message each. */
+/** What the README gets wrong about the tarball: links to files it lacks, packages its install lines omit. */
 function readmeProblems(tarballPath) {
-  const entries = execFileSync('tar', ['-tzf', tarballPath], { encoding: 'utf8' })
-    .split('\n')
-    .filter(Boolean)
-    .map((entry) => entry.replace(/^package\//, ''));
+  const unpacked = path.join(temp, 'unpacked');
+  fs.mkdirSync(unpacked);
+  execFileSync('tar', ['-xzf', tarballPath, '-C', unpacked]);
+  const root = path.join(unpacked, 'package');
+  const entries = fs.readdirSync(root, { recursive: true }).map((entry) => entry.split(path.sep).join('/'));
   const readme = entries.find((entry) => /^readme\.md$/i.test(entry));
   if (!readme) return [`${tarballPath}: no README.md in the tarball`];
-  const text = execFileSync('tar', ['-xzOf', tarballPath, `package/${readme}`], { encoding: 'utf8' });
-  return brokenReadmeLinks(text, entries).map(
-    ({ line, target }) =>
-      `README.md:${line}: the link ${target} points at no file in the tarball: make it an absolute URL or add the file to "files"`,
-  );
+  const text = fs.readFileSync(path.join(root, readme), 'utf8');
+  const manifest = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'));
+  const declarations = entries
+    .filter((entry) => /\.d\.[cm]?ts$/.test(entry))
+    .map((entry) => fs.readFileSync(path.join(root, entry), 'utf8'));
+  return [
+    ...brokenReadmeLinks(text, entries).map(
+      ({ line, target }) =>
+        `README.md:${line}: the link ${target} points at no file in the tarball: make it an absolute URL or add the file to "files"`,
+    ),
+    ...missingInstalls(text, manifest, declarations).map(
+      ({ name, why }) => `README.md: no install line names ${name} (${why})`,
+    ),
+  ];
 }

@@ -60,7 +60,9 @@ describe('brokenReadmeLinks', () => {
 // check-exports.mjs itself, on a package whose README links to a file it does not pack: it packs
 // the package and fails before publint and attw, naming the link.
 describe('check-exports.mjs', () => {
-  it('fails on a README link to a file missing from the tarball', { timeout: 120_000 }, () => {
+  it('fails on a README link to a file missing from the tarball, and on missing install lines', {
+    timeout: 120_000,
+  }, () => {
     const dir = mkdtempSync(join(tmpdir(), 'tollgate-check-readme-'));
     dirs.push(dir);
     mkdirSync(join(dir, 'dist'));
@@ -87,5 +89,7 @@ describe('check-exports.mjs', () => {
     expect(result.status, result.stderr).toBe(1);
     expect(result.stderr).toContain('README.md:3: the link NOTES.md points at no file in the tarball');
     expect(result.stderr).not.toContain('dist/index.js');
+    // And its install lines: it has none, so none names the package.
+    expect(result.stderr).toContain('README.md: no install line names readme-fixture (the package itself)');
   });
 });
