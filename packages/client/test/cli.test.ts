@@ -358,6 +358,10 @@ describe.concurrent('tollgate CLI', () => {
       expect(long, name).toMatchObject({ code: 0, stderr: '' });
       expect(long.stdout, name).toMatch(new RegExp(`^Usage: tollgate ${name}\\b`));
       expect(long.stdout, name).not.toContain('parseArgs');
+      // Usage, options, and the environment variables it reads (users: those naming the database).
+      expect(long.stdout, name).toMatch(/\nOptions:\n|\nCommands:\n/);
+      if (command[0] === 'users') expect(long.stdout, name).toMatch(/TOLLGATE_DB[\s\S]*DATABASE_URL/);
+      else expect(long.stdout, name).toMatch(/\nEnvironment:\n[\s\S]*TOLLGATE_CONFIG_DIR/);
       expect(await run([...command, '-h']), name).toEqual(long);
       expect(await run(['help', ...command]), name).toEqual(long);
       expect(await run(['--help', ...command]), name).toEqual(long);
