@@ -71,6 +71,40 @@ async function tollgate(
   return { code, stdout, stderr };
 }
 
+/**
+ * `tollgate login` on a pseudo-terminal (util-linux `script` runs it on a new one: its stdin and
+ * stdout are a TTY); `keys` are typed once the password prompt is up. Output is the terminal's.
+ */
+async function atTerminal(configDir: string, keys: string): Promise<{ code: number | null; output: string }> {
+  if (spawnSync('script', ['--version']).error)
+    throw new Error('util-linux `script` is needed for a terminal');
+  const args = [bin, 'login', '--url', server.url, '--scheme', 'pair', '--username', ETHAN.username];
+  const command = [process.execPath, ...args].map((word) => `'${word.replaceAll("'", `'\\''`)}'`).join(' ');
+  const child = spawn('script', ['--quiet', '--return', '--command', command, '/dev/null'], {
+    env: env({ TOLLGATE_CONFIG_DIR: configDir }),
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  let output = '';
+  const prompted = new Promise<void>((done) => {
+    child.stdout.on('data', (chunk: Buffer) => {
+      output += chunk.toString('utf8');
+      if (output.includes('Password:')) done();
+    });
+  });
+  child.stderr.on('data', (chunk: Buffer) => {
+    output += chunk.toString('utf8');
+  });
+  const exited = new Promise<number | null>((done, fail) => {
+    child.on('error', fail);
+    child.on('close', done);
+  });
+  await Promise.race([prompted, exited]);
+  // Typed only once the prompt is up: the terminal is then muted (typed earlier, it would echo).
+  child.stdin.write(keys);
+  const code = await exited;
+  return { code, output };
+}
+
 describe('the built tollgate bin', { timeout: 120_000 }, () => {
   it('--version and -v print the package version', async () => {
     expect(await tollgate(['--version'])).toEqual({ code: 0, stdout: `${version}\n`, stderr: '' });
@@ -118,50 +152,23 @@ describe('the built tollgate bin', { timeout: 120_000 }, () => {
   });
 
   it('the password typed at a terminal is not echoed, and signs in', async () => {
-    if (spawnSync('script', ['--version']).error)
-      throw new Error('util-linux `script` is needed for a terminal');
     const configDir = join(tempDir(), 'config');
-    const command = [
-      process.execPath,
-      bin,
-      'login',
-      '--url',
-      server.url,
-      '--scheme',
-      'pair',
-      '--username',
-      ETHAN.username,
-    ]
-      .map((word) => `'${word.replaceAll("'", `'\\''`)}'`)
-      .join(' ');
-    // script runs the command on a new pseudo-terminal: its stdin and stdout are a TTY.
-    const child = spawn('script', ['--quiet', '--return', '--command', command, '/dev/null'], {
-      env: env({ TOLLGATE_CONFIG_DIR: configDir }),
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    let output = '';
-    const prompted = new Promise<void>((done) => {
-      child.stdout.on('data', (chunk: Buffer) => {
-        output += chunk.toString('utf8');
-        if (output.includes('Password:')) done();
-      });
-    });
-    child.stderr.on('data', (chunk: Buffer) => {
-      output += chunk.toString('utf8');
-    });
-    const exited = new Promise<number | null>((done, fail) => {
-      child.on('error', fail);
-      child.on('close', done);
-    });
-    await Promise.race([prompted, exited]);
-    // Typed only once the prompt is up: the terminal is then muted (typed earlier, it would echo).
-    child.stdin.write(`${ETHAN.password}\r`);
-    const code = await exited;
+    const { code, output } = await atTerminal(configDir, `${ETHAN.password}\r`);
     expect(code, output).toBe(0);
     expect(output).toContain('Password:');
     expect(output).toContain(`Signed in to ${server.url} as ${ETHAN.username}`);
     expect(output).not.toContain(ETHAN.password);
     expect(statSync(join(configDir, 'session.json')).mode & 0o777).toBe(0o600);
+  });
+
+  it('Ctrl-C or Ctrl-D at the password prompt cancels: exit code 2, no session saved', async () => {
+    for (const key of ['\u0003', '\u0004']) {
+      const configDir = join(tempDir(), 'config');
+      const { code, output } = await atTerminal(configDir, key);
+      expect(code, JSON.stringify(key) + output).toBe(2);
+      expect(output).toContain('tollgate: cancelled');
+      expect(existsSync(join(configDir, 'session.json'))).toBe(false);
+    }
   });
 
   it('without a terminal: the first line of piped standard input, or TOLLGATE_PASSWORD', async () => {

@@ -121,11 +121,20 @@ async function ask(
   prompt: string,
   silent: boolean,
 ): Promise<string> {
+  // Ctrl-D closes readline without an answer and `read` never settles: once nothing else is left
+  // to run, that is a cancelled prompt too, not a silent exit 0.
+  let onIdle = () => {};
+  const closed = new Promise<never>((_, reject) => {
+    onIdle = () => reject(new UsageError('cancelled'));
+    process.once('beforeExit', onIdle);
+  });
   try {
-    return await read({ prompt, silent, input: stdin, output, terminal: true });
+    return await Promise.race([read({ prompt, silent, input: stdin, output, terminal: true }), closed]);
   } catch (error) {
     if (error instanceof Error && error.message === 'canceled') throw new UsageError('cancelled'); // Ctrl-C
     throw error;
+  } finally {
+    process.off('beforeExit', onIdle);
   }
 }
 
