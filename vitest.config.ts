@@ -7,7 +7,7 @@ export default defineConfig({
   resolve: { conditions: ['dev-source'] },
   ssr: { resolve: { conditions: ['dev-source'] } },
   test: {
-    projects: ['packages/*/vitest.config.ts', 'examples/*/vitest.config.ts'],
+    projects: ['packages/*/vitest.config.ts', 'examples/*/vitest.config.ts', 'scripts/vitest.config.ts'],
     reporters: ['default', './scripts/summary-reporter.ts'],
     // Vitest's default is one worker less than the cores: a single worker on a 2-core machine,
     // where most of the time went to waiting (the contract suite's timeouts and token expiry, child

@@ -1,3 +1,4 @@
 import { packageBuild } from '../../tsup.base.js';
 
-export default packageBuild();
+// `express-user` holds only a global type augmentation (opt-in: `@tollgate/passport/express-user`).
+export default packageBuild({ entry: ['src/index.ts', 'src/express-user.ts'] });

@@ -1,15 +1,15 @@
-import { randomBytes } from 'node:crypto';
-import { chmod, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import writeFileAtomic from 'write-file-atomic';
 import type { SessionState } from './state.js';
 import type { TokenStorage } from './storage.js';
 
 /**
- * A JSON file readable by its owner only (0600, in a directory created 0700). Writes go to a
- * temporary file renamed over the old one, so a reader never sees half a session. Several
- * processes may share it: a session reads it again before refreshing and adopts a newer token
- * another process stored (it does not lock: two refreshing at the very same instant can still
- * collide on a rotating refresh token).
+ * A JSON file readable by its owner only (0600, in a directory created 0700). Writes go through
+ * `write-file-atomic` (a temporary file, fsynced, renamed over the old one), so a reader never sees
+ * half a session. Several processes may share it: a session reads it again before refreshing and
+ * adopts a newer token another process stored (it does not lock: two refreshing at the very same
+ * instant can still collide on a rotating refresh token).
  */
 export function createFileStorage<T = SessionState>(path: string): TokenStorage<T> {
   return {
@@ -29,15 +29,8 @@ export function createFileStorage<T = SessionState>(path: string): TokenStorage<
     },
     async set(value) {
       await mkdir(dirname(path), { recursive: true, mode: 0o700 });
-      const temporary = `${path}.${randomBytes(6).toString('hex')}.tmp`;
-      try {
-        await writeFile(temporary, `${JSON.stringify(value, null, 2)}\n`, { mode: 0o600, flag: 'wx' });
-        await chmod(temporary, 0o600); // whatever the umask
-        await rename(temporary, path);
-      } catch (error) {
-        await rm(temporary, { force: true });
-        throw error;
-      }
+      // An explicit mode: created with it and chmod-ed to it, whatever the umask or the old file's mode.
+      await writeFileAtomic(path, `${JSON.stringify(value, null, 2)}\n`, { mode: 0o600 });
     },
     async clear() {
       await rm(path, { force: true });

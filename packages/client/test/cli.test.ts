@@ -295,12 +295,13 @@ describe.concurrent('tollgate CLI', () => {
     expectNoTokens(wrong, login, whoami, logout);
   });
 
-  it('--version prints the package version', async () => {
+  it('--version and -v print the package version', async () => {
     const { run } = cli();
     const { version } = JSON.parse(readFileSync(join(packageDir, 'package.json'), 'utf8')) as {
       version: string;
     };
     expect(await run(['--version'])).toEqual({ code: 0, stdout: `${version}\n`, stderr: '' });
+    expect(await run(['-v'])).toEqual({ code: 0, stdout: `${version}\n`, stderr: '' });
     const extra = await run(['--version', 'now']);
     expect(extra.code).toBe(2);
     expect(extra.stderr).toMatch(/^tollgate: unexpected argument: now\n/);
@@ -361,6 +362,10 @@ describe.concurrent('tollgate CLI', () => {
       expect(long, name).toMatchObject({ code: 0, stderr: '' });
       expect(long.stdout, name).toMatch(new RegExp(`^Usage: tollgate ${name}\\b`));
       expect(long.stdout, name).not.toContain('parseArgs');
+      // Usage, options, and the environment variables it reads (users: those naming the database).
+      expect(long.stdout, name).toMatch(/\nOptions:\n|\nCommands:\n/);
+      if (command[0] === 'users') expect(long.stdout, name).toMatch(/TOLLGATE_DB[\s\S]*DATABASE_URL/);
+      else expect(long.stdout, name).toMatch(/\nEnvironment:\n[\s\S]*TOLLGATE_CONFIG_DIR/);
       expect(await run([...command, '-h']), name).toEqual(long);
       expect(await run(['help', ...command]), name).toEqual(long);
       expect(await run(['--help', ...command]), name).toEqual(long);

@@ -1,4 +1,13 @@
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -96,6 +105,20 @@ describe('storages', () => {
     await resumed!.logout();
     expect(() => statSync(file)).toThrow();
     expect(await storage.get()).toBeNull();
+  });
+
+  it('file storage: 0600 over a file that was not, concurrent writes leave one whole file and no temporary', async () => {
+    const file = join(dir, 'shared', 'session.json');
+    mkdirSync(dirname(file), { recursive: true });
+    writeFileSync(file, '{}', { mode: 0o644 });
+    chmodSync(file, 0o644);
+    const storage = createFileStorage<{ n: number; pad: string }>(file);
+    const values = Array.from({ length: 20 }, (_, n) => ({ n, pad: 'x'.repeat(10_000) }));
+    await Promise.all(values.map((value) => storage.set(value)));
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    const stored = await storage.get();
+    expect(values).toContainEqual(stored);
+    expect(readdirSync(dirname(file))).toEqual(['session.json']);
   });
 
   it('file storage: an unreadable file is no session', async () => {

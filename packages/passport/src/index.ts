@@ -2,7 +2,6 @@ import {
   type CredentialSource,
   ERROR_CATALOGUE,
   isTollgateError,
-  type Principal,
   TollgateError,
   type TollgateErrorCode,
 } from '@tollgate/core';
@@ -11,12 +10,9 @@ import { fromNodeRequest, type NodeRequestReader } from '@tollgate/core/node';
 import type { Request } from 'express';
 import { Strategy } from 'passport-strategy';
 
-declare global {
-  namespace Express {
-    /** `req.user` after a Tollgate strategy: the core's principal. */
-    interface User extends Principal {}
-  }
-}
+// `req.user` is typed as the core's `Principal` only where the app asks for it (`import
+// '@tollgate/passport/express-user'`): a global `Express.User` augmentation here would impose it on
+// every strategy of the app.
 
 /**
  * What a Tollgate strategy hands passport on a refusal, as `this.fail(failure, failure.status)`:

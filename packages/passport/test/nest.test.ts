@@ -29,6 +29,7 @@ import type { Request, Response } from 'express';
 import passport from 'passport';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tollgateRefusal, UatStrategy } from '../src/index.js';
+import '../src/express-user.js'; // the opt-in: req.user is the core's Principal
 import { type Demo, demoTokens, demoTollgate } from './demo.js';
 
 const TOLLGATE_HTTP = Symbol('TOLLGATE_HTTP');

@@ -41,8 +41,8 @@ function snippets(): Record<string, string> {
 }
 
 /** Type-checks every snippet in one program (each file a module of its own); diagnostics by snippet. */
-function typeErrors(): Record<string, string[]> {
-  const files = Object.entries(snippets()).map(([name, code]) => {
+function typeErrors(sources: Record<string, string> = snippets()): Record<string, string[]> {
+  const files = Object.entries(sources).map(([name, code]) => {
     const file = path.join(temp, `${name}.ts`);
     fs.writeFileSync(file, code);
     return [name, file] as const;
@@ -74,5 +74,15 @@ function typeErrors(): Record<string, string[]> {
 describe('README snippets', () => {
   it('"Use", "Several strategies on one route" (in a route handler) and the Nest recipe type-check', () => {
     expect(typeErrors()).toEqual({ use: [], several: [], nest: [] });
+  }, 60_000);
+
+  it('without the opt-in import, req.user is not the core Principal (the package leaves Express.User alone)', () => {
+    const optIn = "import '@tollgate/passport/express-user';";
+    const use = snippets().use;
+    expect(use).toContain(optIn);
+    const errors = typeErrors({ 'use-without-opt-in': use.replace(optIn, '') })['use-without-opt-in'];
+    expect(errors).toEqual(
+      expect.arrayContaining([expect.stringMatching(/Property 'username' does not exist on type 'User'/)]),
+    );
   }, 60_000);
 });

@@ -21,6 +21,7 @@ import {
   tollgateRefusal,
   UatStrategy,
 } from '../src/index.js';
+import '../src/express-user.js'; // the opt-in: req.user is the core's Principal
 import { type Demo, demoTokens, demoTollgate } from './demo.js';
 
 const NAMES = ['tollgate-jwt', 'tollgate-uat', 'tollgate-bearer', 'tollgate-session'];

@@ -1,6 +1,8 @@
 import { stat } from 'node:fs/promises';
 import { createInterface } from 'node:readline/promises';
+import { Writable } from 'node:stream';
 import { parseArgs } from 'node:util';
+import { read } from 'read';
 import { createTollgateClient, type TollgateClient } from '../client.js';
 import type { AnySession } from '../session.js';
 import { isSessionState, type SessionState } from '../state.js';
@@ -95,54 +97,53 @@ export const SCHEME_LABEL: Record<SessionState['scheme'], string> = {
 export function cliIo(overrides: Partial<CliIo>): CliIo {
   const stdin: CliStdin = overrides.stdin ?? process.stdin;
   const stderr = overrides.stderr ?? ((text: string) => process.stderr.write(text));
+  // Prompts go to standard error (standard output is the command's result).
+  const promptOutput = overrides.stderr ? writerStream(overrides.stderr) : process.stderr;
   return {
     env: process.env,
     stdout: (text) => process.stdout.write(text),
-    readSecret: (prompt) => (stdin.isTTY ? promptHidden(stdin, stderr, prompt) : readFirstLine(stdin)),
-    readLine: async (prompt) => {
-      if (!stdin.isTTY) return null;
-      const rl = createInterface({ input: stdin, output: process.stderr });
-      try {
-        return await rl.question(prompt);
-      } finally {
-        rl.close();
-      }
-    },
+    readSecret: (prompt) => (stdin.isTTY ? ask(stdin, promptOutput, prompt, true) : readFirstLine(stdin)),
+    readLine: async (prompt) => (stdin.isTTY ? ask(stdin, promptOutput, prompt, false) : null),
     ...overrides,
     stdin,
     stderr,
   };
 }
 
-function promptHidden(stdin: CliStdin, stderr: (text: string) => void, prompt: string): Promise<string> {
-  stderr(prompt);
-  stdin.setRawMode?.(true);
-  stdin.setEncoding('utf8');
-  stdin.resume();
-  return new Promise((resolve, reject) => {
-    let value = '';
-    const finish = () => {
-      stdin.off('data', onData);
-      stdin.setRawMode?.(false);
-      stdin.pause();
-      stderr('\n');
-    };
-    const onData = (chunk: string) => {
-      for (const char of chunk) {
-        if (char === '\r' || char === '\n' || char === '\u0004') {
-          finish();
-          resolve(value);
-          return;
-        }
-        if (char === '\u0003') {
-          finish();
-          reject(new UsageError('cancelled'));
-          return;
-        }
-        value = char === '\u007f' || char === '\b' ? value.slice(0, -1) : value + char;
-      }
-    };
-    stdin.on('data', onData);
+/**
+ * A question on the terminal, through `read` (readline, muted while a secret is typed). `terminal`
+ * is forced: the output may be a plain stream (tests, an overridden stderr) while the input is a
+ * terminal, and without it readline would leave the terminal echoing the secret.
+ */
+async function ask(
+  stdin: CliStdin,
+  output: NodeJS.WritableStream,
+  prompt: string,
+  silent: boolean,
+): Promise<string> {
+  // Ctrl-D closes readline without an answer and `read` never settles: once nothing else is left
+  // to run, that is a cancelled prompt too, not a silent exit 0.
+  let onIdle = () => {};
+  const closed = new Promise<never>((_, reject) => {
+    onIdle = () => reject(new UsageError('cancelled'));
+    process.once('beforeExit', onIdle);
+  });
+  try {
+    return await Promise.race([read({ prompt, silent, input: stdin, output, terminal: true }), closed]);
+  } catch (error) {
+    if (error instanceof Error && error.message === 'canceled') throw new UsageError('cancelled'); // Ctrl-C
+    throw error;
+  } finally {
+    process.off('beforeExit', onIdle);
+  }
+}
+
+function writerStream(write: (text: string) => void): NodeJS.WritableStream {
+  return new Writable({
+    write(chunk: Buffer | string, _encoding, done) {
+      write(chunk.toString());
+      done();
+    },
   });
 }
 

@@ -5,7 +5,7 @@ import { AUDIT_EVENT_TYPES } from '../types.js';
 
 export const USAGE = `Usage: tollgate login|whoami|env|uat|sessions|admin|users|keys|logout|help [options]
        tollgate <command> --help
-       tollgate --version
+       tollgate --version | -v
 
 Commands:
   login --url URL --scheme jwt|pair|user [--username U] [--environment E]
@@ -31,7 +31,7 @@ Commands:
 
 Options:
   -h, --help              help (after a command: that command's)
-  --version               the version of tollgate (@tollgate/client)
+  -v, --version           the version of tollgate (@tollgate/client)
 
 Environment:
   TOLLGATE_CONFIG_DIR     where the session file is kept (default ~/.config/tollgate), mode 0600
@@ -49,6 +49,12 @@ unreachable; 2 usage error (bad arguments, no session, a command the session's s
 `;
 
 const JSON_OPTION = '  --json                  print JSON\n';
+
+// Every command that uses the saved session (all but login, which makes it, users and help).
+const SESSION_ENVIRONMENT = `
+Environment:
+  TOLLGATE_CONFIG_DIR     where the saved session is (default ~/.config/tollgate)
+`;
 const HELP_OPTION = '  -h, --help              this text\n';
 
 const DATABASE_OPTIONS = `Database (the one your app uses; one of):
@@ -107,20 +113,26 @@ Options:
                           user: user token (scheme A), refreshed automatically, with environments
   --username U            default TOLLGATE_USERNAME, else a prompt on a terminal
   --environment E         the environment to sign in to (--scheme user only)
-${HELP_OPTION}`,
+${HELP_OPTION}
+Environment:
+  TOLLGATE_URL            the server, when --url is not given
+  TOLLGATE_USERNAME       the username, when --username is not given
+  TOLLGATE_PASSWORD       the password (else a prompt, or standard input)
+  TOLLGATE_CONFIG_DIR     where the session is saved (default ~/.config/tollgate)
+`,
   logout: `Usage: tollgate logout
 
 Forget the saved session. A token pair is also revoked on the server.
 
 Options:
-${HELP_OPTION}`,
+${HELP_OPTION}${SESSION_ENVIRONMENT}`,
   whoami: `Usage: tollgate whoami [--json]
 
 Who the saved session is: the user, the server, how it signed in, customer, roles, permissions,
 environment and when the token expires.
 
 Options:
-${JSON_OPTION}${HELP_OPTION}`,
+${JSON_OPTION}${HELP_OPTION}${SESSION_ENVIRONMENT}`,
   env: `Usage: tollgate env list [--json]
        tollgate env use <id>
 
@@ -131,20 +143,20 @@ Commands:
   env use <id>            switch the session to an environment
 
 Run 'tollgate env <command> --help' for a command's options.
-`,
+${SESSION_ENVIRONMENT}`,
   'env list': `Usage: tollgate env list [--json]
 
 The environments you may use (scheme user); * marks the session's.
 
 Options:
-${JSON_OPTION}${HELP_OPTION}`,
+${JSON_OPTION}${HELP_OPTION}${SESSION_ENVIRONMENT}`,
   'env use': `Usage: tollgate env use <id>
 
 Switch the session to the environment <id> (scheme user). The server refuses an environment
 the user may not use.
 
 Options:
-${HELP_OPTION}`,
+${HELP_OPTION}${SESSION_ENVIRONMENT}`,
   uat: `Usage: tollgate uat create --name N --expires YYYY-MM-DD --permission P [--permission Q …] [--json]
        tollgate uat list [--json]
        tollgate uat revoke <id>
@@ -157,7 +169,7 @@ Commands:
   uat revoke <id>         revoke one; it stops working at once
 
 Run 'tollgate uat <command> --help' for a command's options.
-`,
+${SESSION_ENVIRONMENT}`,
   'uat create': `Usage: tollgate uat create --name N --expires YYYY-MM-DD --permission P [--permission Q …] [--json]
 
 Create a user authorization token. Its value is printed once, last; keep it secret.
@@ -166,20 +178,20 @@ Options:
   --name N                a name to tell it by
   --expires YYYY-MM-DD    valid through that day: it expires at 23:59:59 UTC
   --permission P          a permission it carries (repeat for more; at least one)
-${JSON_OPTION}${HELP_OPTION}`,
+${JSON_OPTION}${HELP_OPTION}${SESSION_ENVIRONMENT}`,
   'uat list': `Usage: tollgate uat list [--json]
 
 Your user authorization tokens: id, name, prefix, expiry, status and permissions (never the value).
 
 Options:
-${JSON_OPTION}${HELP_OPTION}`,
+${JSON_OPTION}${HELP_OPTION}${SESSION_ENVIRONMENT}`,
   'uat revoke': `Usage: tollgate uat revoke <id>
 
 Revoke the user authorization token <id>; it stops working at once. Revoking one twice is
 not an error.
 
 Options:
-${HELP_OPTION}`,
+${HELP_OPTION}${SESSION_ENVIRONMENT}`,
   sessions: `Usage: tollgate sessions list [--json]
        tollgate sessions revoke <id>|current
        tollgate sessions revoke-others
@@ -196,7 +208,7 @@ Commands:
   sessions revoke-all     end every session, this one included (then you are signed out)
 
 Run 'tollgate sessions <command> --help' for a command's options.
-`,
+${SESSION_ENVIRONMENT}`,
   'sessions list': `Usage: tollgate sessions list [--json]
 
 Your live sessions, newest first: id, kind, when it was created, last used and expires, and where
@@ -204,26 +216,26 @@ from (IP address, user agent). * marks the session of this CLI; an administrator
 (a delegated login, an issued user token) is named.
 
 Options:
-${JSON_OPTION}${HELP_OPTION}`,
+${JSON_OPTION}${HELP_OPTION}${SESSION_ENVIRONMENT}`,
   'sessions revoke': `Usage: tollgate sessions revoke <id>|current
 
 End one of your sessions: every token of it is refused at once. 'current' ends the session of
 this CLI, and forgets it here (you are signed out).
 
 Options:
-${HELP_OPTION}`,
+${HELP_OPTION}${SESSION_ENVIRONMENT}`,
   'sessions revoke-others': `Usage: tollgate sessions revoke-others
 
 End every one of your sessions but the one of this CLI ("sign out everywhere else").
 
 Options:
-${HELP_OPTION}`,
+${HELP_OPTION}${SESSION_ENVIRONMENT}`,
   'sessions revoke-all': `Usage: tollgate sessions revoke-all
 
 End every one of your sessions, the one of this CLI included, which is then forgotten here.
 
 Options:
-${HELP_OPTION}`,
+${HELP_OPTION}${SESSION_ENVIRONMENT}`,
   admin: `Usage: tollgate admin sessions <username> [--json]
        tollgate admin revoke-sessions <username> [--session <id>]
        tollgate admin uats <username> [--json]
@@ -246,13 +258,13 @@ Commands:
   admin audit             the audit trail, newest first
 
 Run 'tollgate admin <command> --help' for a command's options.
-`,
+${SESSION_ENVIRONMENT}`,
   'admin sessions': `Usage: tollgate admin sessions <username> [--json]
 
 A user's live sessions, newest first: id, kind, when created, last used and expires, where from.
 
 Options:
-${JSON_OPTION}${HELP_OPTION}`,
+${JSON_OPTION}${HELP_OPTION}${SESSION_ENVIRONMENT}`,
   'admin revoke-sessions': `Usage: tollgate admin revoke-sessions <username> [--session <id>]
 
 End every live session of a user (or only the one --session names): every token of it is
@@ -260,33 +272,33 @@ refused at once. The user's UATs stay valid ('admin revoke-uat', 'admin disable'
 
 Options:
   --session ID            end only this session
-${HELP_OPTION}`,
+${HELP_OPTION}${SESSION_ENVIRONMENT}`,
   'admin uats': `Usage: tollgate admin uats <username> [--json]
 
 A user's user authorization tokens, newest first: id, name, prefix, expiry, status, permissions
 (never the value).
 
 Options:
-${JSON_OPTION}${HELP_OPTION}`,
+${JSON_OPTION}${HELP_OPTION}${SESSION_ENVIRONMENT}`,
   'admin revoke-uat': `Usage: tollgate admin revoke-uat <username> <id>
 
 Revoke one of a user's user authorization tokens; it stops working at once.
 
 Options:
-${HELP_OPTION}`,
+${HELP_OPTION}${SESSION_ENVIRONMENT}`,
   'admin disable': `Usage: tollgate admin disable <username>
 
 Disable a user: its logins are refused, and every credential it holds (sessions, their tokens,
 UATs) is revoked on every instance.
 
 Options:
-${HELP_OPTION}`,
+${HELP_OPTION}${SESSION_ENVIRONMENT}`,
   'admin enable': `Usage: tollgate admin enable <username>
 
 Enable a disabled user: it may log in again. Its earlier credentials stay revoked.
 
 Options:
-${HELP_OPTION}`,
+${HELP_OPTION}${SESSION_ENVIRONMENT}`,
   'admin audit': `Usage: tollgate admin audit [--username U] [--actor ID] [--type T] [--since ISO] [--until ISO] [--limit N] [--json]
 
 The audit trail the server keeps (logins, issued and refreshed tokens, revocations, delegations,
@@ -295,7 +307,7 @@ administrator names a user of its domain with --username. The server must keep a
 can query (openSqliteStore(...).audit, openPostgresStore(...).audit); otherwise: not_supported.
 
 Options:
-${AUDIT_FILTERS}${JSON_OPTION}${HELP_OPTION}`,
+${AUDIT_FILTERS}${JSON_OPTION}${HELP_OPTION}${SESSION_ENVIRONMENT}`,
   users: `Usage: tollgate users create --username U --email E --kind customer|administrator --organisation ID [options]
        tollgate users set-password <username>
        tollgate users disable|enable <username>

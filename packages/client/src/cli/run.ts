@@ -67,6 +67,7 @@ export async function runCli(argv: readonly string[], overrides: Partial<CliIo> 
       case 'keys':
         return await keysCommand(context, rest);
       case '--version':
+      case '-v':
         noPositionals(rest, 'help');
         context.out(packageJson.version);
         return 0;
