@@ -395,7 +395,7 @@ describe.each(DRIVERS)('driver %s', (driver: SqliteDriverName) => {
       expect(result.outcome).toBe('rotated');
       expect(Date.now() - started).toBeGreaterThanOrEqual(100);
       await new Promise((resolve) => child.once('exit', resolve));
-    });
+    }, 30_000); // a child Node process starts: slow on a busy machine
     it('rejects, rather than answering "not found", when the pages it reads are corrupt', async () => {
       const filename = newFile();
       const store = open(filename);
@@ -596,6 +596,6 @@ describe.each(DRIVERS)('driver %s', (driver: SqliteDriverName) => {
       ).not.toBeNull();
       await store.close();
       expect(fs.readFileSync(filename).toString('latin1')).not.toContain(seed.users[0]!.password);
-    }, 20_000);
+    }, 60_000); // OWASP scrypt: slow on a busy machine
   });
 });
