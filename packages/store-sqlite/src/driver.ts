@@ -4,7 +4,7 @@
  * for Node 20). The store's code sees only `Connection`; errors of both carry better-sqlite3's
  * `code` names (`SQLITE_BUSY`, `SQLITE_CONSTRAINT_UNIQUE`, …).
  */
-import type { Module } from 'node:module';
+import { createRequire } from 'node:module';
 
 export type SqliteDriverName = 'node:sqlite' | 'better-sqlite3';
 
@@ -287,7 +287,6 @@ let betterSqlite3: { readonly Database: BetterSqlite3Constructor } | { readonly 
 function loadBetterSqlite3(): { readonly Database: BetterSqlite3Constructor } | { readonly error: unknown } {
   if (betterSqlite3 !== undefined) return betterSqlite3;
   try {
-    const { createRequire } = process.getBuiltinModule('node:module') as typeof Module;
     const Database = createRequire(import.meta.url)('better-sqlite3') as BetterSqlite3Constructor;
     new Database(':memory:', {}).close();
     betterSqlite3 = { Database };
