@@ -1,5 +1,5 @@
 import type { AuditEvent, AuditLog, AuditQuery } from '@tollgate/core';
-import type BetterSqlite3 from 'better-sqlite3';
+import type { Connection, Statement } from './driver.js';
 
 export const DEFAULT_AUDIT_RETENTION_DAYS = 90;
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -56,7 +56,7 @@ export function auditRetentionMs(days: number | undefined): number {
  * The `AuditLog` on the store's connection: one row per event in `audit_events`, queried through its
  * indexes (user, actor, type, time), newest first. Each call is one statement, so it commits alone.
  */
-export function createSqliteAuditLog(db: BetterSqlite3.Database, retentionMs: number): AuditLog {
+export function createSqliteAuditLog(db: Connection, retentionMs: number): AuditLog {
   const insert = db.prepare<
     [
       string,
@@ -74,7 +74,7 @@ export function createSqliteAuditLog(db: BetterSqlite3.Database, retentionMs: nu
     'DELETE FROM audit_events WHERE id IN (SELECT id FROM audit_events WHERE at < ? ORDER BY at LIMIT ?)',
   );
   // One prepared statement per combination of filters, made on first use.
-  const queries = new Map<string, BetterSqlite3.Statement<unknown[], AuditRow>>();
+  const queries = new Map<string, Statement<unknown[], AuditRow>>();
 
   return {
     async record(event) {

@@ -1,4 +1,4 @@
-import Database from 'better-sqlite3';
+import { type Connection, openConnection, type SqliteDriverName } from './driver.js';
 import { migrate } from './migrations.js';
 
 export const DEFAULT_BUSY_TIMEOUT_MS = 5000;
@@ -17,11 +17,11 @@ function sleepSync(ms: number): void {
  * SQLITE_BUSY at once, without its busy handler, when two processes switch one new file at the
  * same time, so retry here until the busy timeout runs out.
  */
-function enableWal(db: Database.Database, timeoutMs: number): unknown {
+function enableWal(db: Connection, timeoutMs: number): unknown {
   const deadline = Date.now() + timeoutMs;
   for (let attempt = 0; ; attempt++) {
     try {
-      return db.pragma('journal_mode = WAL', { simple: true });
+      return db.pragma('journal_mode = WAL');
     } catch (error) {
       if (!isBusy(error) || Date.now() >= deadline) throw error;
       sleepSync(Math.min(2 ** attempt, 50));
@@ -34,11 +34,15 @@ function enableWal(db: Database.Database, timeoutMs: number): unknown {
  * WAL (readers never wait for the writer), `synchronous = FULL` (a commit is on disk before it
  * returns), a busy timeout (writers queue for the lock across processes), foreign keys.
  */
-export function openDatabase(filename: string, busyTimeoutMs: number): Database.Database {
+export function openDatabase(
+  filename: string,
+  busyTimeoutMs: number,
+  driver?: SqliteDriverName | undefined,
+): Connection {
   if (!Number.isInteger(busyTimeoutMs) || busyTimeoutMs < 0) {
     throw new RangeError('busyTimeoutMs must be a non-negative integer');
   }
-  const db = new Database(filename, { timeout: busyTimeoutMs });
+  const db = openConnection(filename, { driver });
   try {
     db.pragma(`busy_timeout = ${busyTimeoutMs}`);
     const journalMode = enableWal(db, busyTimeoutMs);

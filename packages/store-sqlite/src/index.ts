@@ -10,12 +10,20 @@ import {
 import { demoData } from '@tollgate/core/testing';
 import { auditRetentionMs, createSqliteAuditLog } from './audit-log.js';
 import { DEFAULT_BUSY_TIMEOUT_MS, openDatabase } from './database.js';
+import type { SqliteDriverName } from './driver.js';
 import { createSqliteSigningKeyStore } from './signing-keys.js';
 import { createSqliteTokenStore } from './token-store.js';
 import { createSqliteUserDirectory } from './user-directory.js';
 
 export { DEFAULT_AUDIT_RETENTION_DAYS } from './audit-log.js';
 export { DEFAULT_BUSY_TIMEOUT_MS } from './database.js';
+export {
+  availableSqliteDrivers,
+  SQLITE_DRIVERS,
+  SqliteDriverError,
+  type SqliteDriverName,
+  SqliteError,
+} from './driver.js';
 export { MIGRATIONS, type Migration } from './migrations.js';
 
 export interface SqliteStoreOptions {
@@ -27,9 +35,16 @@ export interface SqliteStoreOptions {
   readonly busyTimeoutMs?: number;
   /** How long `audit` keeps events: its `purgeExpired` deletes older ones. Default 90 (days). */
   readonly auditRetentionDays?: number;
+  /**
+   * The SQLite driver: `node:sqlite` (built into Node >= 22.13 / 23.4) or `better-sqlite3` (12.x,
+   * installed by the app: Node 20). Default: the first of these that works in the running Node.
+   */
+  readonly driver?: SqliteDriverName;
 }
 
 export interface SqliteStore {
+  /** The driver in use (the one asked for, or the one chosen). */
+  readonly driver: SqliteDriverName;
   readonly tokens: TokenStore;
   /** The user directory, with a `lifecycle` (create users, set passwords, disable and enable). */
   readonly users: UserDirectory;
@@ -55,17 +70,19 @@ export interface SqliteStore {
 /**
  * Opens (creating if needed) a SQLite database as Tollgate's token store and user directory:
  * WAL journal, `synchronous = FULL` (every answered write is on disk), a busy timeout and foreign
- * keys, then the pending migrations. Throws if the file cannot be opened or migrated.
+ * keys, then the pending migrations. Throws if the file cannot be opened or migrated, and
+ * `SqliteDriverError` (`code: 'sqlite_driver_unavailable'`) if no driver (or not the one asked for) works.
  */
 export function openSqliteStore(options: SqliteStoreOptions): SqliteStore {
   const busyTimeoutMs = options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS;
   const retentionMs = auditRetentionMs(options.auditRetentionDays);
-  const db = openDatabase(options.filename, busyTimeoutMs);
+  const db = openDatabase(options.filename, busyTimeoutMs, options.driver);
   try {
     const tokens = createSqliteTokenStore(db);
     const users = createSqliteUserDirectory(db, options.passwordHasher ?? createScryptPasswordHasher());
     const audit = createSqliteAuditLog(db, retentionMs);
     return {
+      driver: db.driver,
       tokens,
       users: users.directory,
       audit,

@@ -1,4 +1,4 @@
-import type BetterSqlite3 from 'better-sqlite3';
+import type { Connection } from './driver.js';
 
 export interface Migration {
   /** 1, 2, 3…: applied in this order, each exactly once per database. */
@@ -178,7 +178,7 @@ export const MIGRATIONS: readonly Migration[] = [
  * Brings the schema up to date in one `BEGIN IMMEDIATE` transaction: the first of several
  * processes opening the file at once migrates it, the others wait for the lock and find nothing to do.
  */
-export function migrate(db: BetterSqlite3.Database, migrations: readonly Migration[] = MIGRATIONS): void {
+export function migrate(db: Connection, migrations: readonly Migration[] = MIGRATIONS): void {
   const latest = migrations.at(-1)?.version ?? 0;
   const apply = db.transaction(() => {
     db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (

@@ -1,5 +1,5 @@
 import type { SigningAlgorithm, SigningKeyStore, StoredSigningKey } from '@tollgate/core';
-import type BetterSqlite3 from 'better-sqlite3';
+import type { Connection } from './driver.js';
 
 // The signing keys every instance on this file shares (migration 3). Private keys are stored as JWK
 // JSON: whoever can read the database can sign tokens.
@@ -37,7 +37,7 @@ const params = (key: StoredSigningKey) =>
   ] as const;
 
 /** `SigningKeyStore` on the store's connection: each write is one transaction, so atomic. */
-export function createSqliteSigningKeyStore(db: BetterSqlite3.Database): SigningKeyStore {
+export function createSqliteSigningKeyStore(db: Connection): SigningKeyStore {
   const list = db.prepare<[], KeyRow>(`SELECT ${COLUMNS} FROM signing_keys ORDER BY activates_at, kid`);
   // One statement: SQLite runs one writer at a time, so of two instances racing only one inserts.
   const addFirst = db.prepare(

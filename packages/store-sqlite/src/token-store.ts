@@ -8,7 +8,7 @@ import {
   type TokenStore,
   type UatRecord,
 } from '@tollgate/core';
-import type BetterSqlite3 from 'better-sqlite3';
+import type { Connection } from './driver.js';
 import { parseStringArray } from './json.js';
 
 interface FamilyRow {
@@ -110,13 +110,13 @@ function toUat(row: UatRow): UatRecord {
 }
 
 /**
- * The `TokenStore` on one better-sqlite3 connection. Every write runs in a `BEGIN IMMEDIATE`
+ * The `TokenStore` on one SQLite connection (either driver). Every write runs in a `BEGIN IMMEDIATE`
  * transaction (or is a single statement), so it holds the file's write lock from its first read:
  * across connections and processes, the decisions below are taken on data nobody else can change.
- * better-sqlite3 is synchronous; each method is `async` so that any driver error (busy after the
+ * Both drivers are synchronous; each method is `async` so that any driver error (busy after the
  * timeout, closed connection, I/O) becomes a rejected promise, never a resolved guess.
  */
-export function createSqliteTokenStore(db: BetterSqlite3.Database): TokenStore {
+export function createSqliteTokenStore(db: Connection): TokenStore {
   const statements = {
     insertFamily: db.prepare<[string, string, number, number]>(
       'INSERT INTO refresh_families (id, user_id, created_at, absolute_expires_at) VALUES (?, ?, ?, ?)',

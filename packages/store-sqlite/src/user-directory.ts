@@ -8,7 +8,7 @@ import {
   type UserRecord,
   usernameKey,
 } from '@tollgate/core';
-import type BetterSqlite3 from 'better-sqlite3';
+import type { Connection } from './driver.js';
 import { parseStringArray } from './json.js';
 
 interface UserRow {
@@ -50,10 +50,7 @@ export interface SqliteUserDirectory {
   seed(seed: DirectorySeed): Promise<{ seeded: boolean }>;
 }
 
-export function createSqliteUserDirectory(
-  db: BetterSqlite3.Database,
-  hasher: PasswordHasher,
-): SqliteUserDirectory {
+export function createSqliteUserDirectory(db: Connection, hasher: PasswordHasher): SqliteUserDirectory {
   const statements = {
     byId: db.prepare<[string], UserRow>(`${USER_SELECT} WHERE u.id = ?`),
     byUsername: db.prepare<[string], UserRow>(`${USER_SELECT} WHERE u.username_key = ?`),

@@ -2,11 +2,11 @@ import { type ChildProcess, fork } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createFastPasswordHasher, DAY, newHash, newId, T0 } from '@tollgate/store-tests';
-import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openConnection, type SqliteDriverName } from '../src/driver.js';
 import { MIGRATIONS, openSqliteStore } from '../src/index.js';
 import type { WorkerCommand, WorkerReply } from './fixtures/worker.js';
-import { tempDir } from './helpers.js';
+import { DRIVERS, tempDir } from './helpers.js';
 
 const packageDir = fileURLToPath(new URL('..', import.meta.url));
 const workerPath = fileURLToPath(new URL('./fixtures/worker.ts', import.meta.url));
@@ -17,10 +17,10 @@ class StoreProcess {
   private pending: { resolve: (value: unknown) => void; reject: (error: Error) => void } | undefined;
   readonly ready: Promise<void>;
 
-  constructor() {
-    this.child = fork(workerPath, [], {
+  constructor(driver: SqliteDriverName) {
+    this.child = fork(workerPath, [driver], {
       cwd: packageDir,
-      execArgv: ['--conditions=dev-source', '--import', 'tsx'],
+      execArgv: ['--conditions=dev-source', '--import', 'tsx', '--disable-warning=ExperimentalWarning'],
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
     this.ready = new Promise((resolve, reject) => {
@@ -53,12 +53,12 @@ class StoreProcess {
   }
 }
 
-describe('two processes on one SQLite file', () => {
+describe.each(DRIVERS)('two processes on one SQLite file (%s)', (driver) => {
   const workers: StoreProcess[] = [];
   const temp = tempDir();
 
   beforeAll(async () => {
-    workers.push(new StoreProcess(), new StoreProcess());
+    workers.push(new StoreProcess(driver), new StoreProcess(driver));
     await Promise.all(workers.map((w) => w.ready));
   }, 60_000);
 
@@ -69,7 +69,7 @@ describe('two processes on one SQLite file', () => {
 
   it('each refresh token rotated by both at once has exactly one winner', async () => {
     const filename = path.join(temp.dir, 'rotation.db');
-    const store = openSqliteStore({ filename, passwordHasher: createFastPasswordHasher() });
+    const store = openSqliteStore({ filename, driver, passwordHasher: createFastPasswordHasher() });
     const rounds = 200;
     const hashes: string[] = [];
     for (let i = 0; i < rounds; i++) {
@@ -99,7 +99,7 @@ describe('two processes on one SQLite file', () => {
     expect(winsA).toBeGreaterThan(0);
     expect(winsA).toBeLessThan(rounds);
 
-    const db = new Database(filename, { readonly: true });
+    const db = openConnection(filename, { driver, readonly: true });
     try {
       const count = (sql: string): number => db.prepare<[], { n: number }>(sql).get()?.n ?? -1;
       expect(count('SELECT count(*) AS n FROM refresh_tokens WHERE generation = 1')).toBe(rounds);
@@ -118,7 +118,7 @@ describe('two processes on one SQLite file', () => {
 
   it('within the reuse interval, both get a pair and each family keeps exactly one live token', async () => {
     const filename = path.join(temp.dir, 'retry.db');
-    const store = openSqliteStore({ filename, passwordHasher: createFastPasswordHasher() });
+    const store = openSqliteStore({ filename, driver, passwordHasher: createFastPasswordHasher() });
     const rounds = 100;
     const hashes: string[] = [];
     for (let i = 0; i < rounds; i++) {
@@ -146,7 +146,7 @@ describe('two processes on one SQLite file', () => {
     }
     await Promise.all(workers.map((w) => w.request({ type: 'close' })));
 
-    const db = new Database(filename, { readonly: true });
+    const db = openConnection(filename, { driver, readonly: true });
     try {
       const count = (sql: string): number => db.prepare<[], { n: number }>(sql).get()?.n ?? -1;
       // Per family: the login's token (rotated), the winner's successor (rotated by the retry), and
@@ -173,7 +173,7 @@ describe('two processes on one SQLite file', () => {
       ])) as [{ seeded: boolean }, { seeded: boolean }];
       expect(results.map((r) => r.seeded).sort()).toEqual([false, true]);
 
-      const db = new Database(filename, { readonly: true });
+      const db = openConnection(filename, { driver, readonly: true });
       try {
         const count = (table: string): number =>
           db.prepare<[], { n: number }>(`SELECT count(*) AS n FROM ${table}`).get()?.n ?? -1;

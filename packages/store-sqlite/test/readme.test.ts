@@ -29,9 +29,10 @@ describe('README', () => {
       promisify(execFile)(process.execPath, ['--conditions=dev-source', '--import', 'tsx', file], {
         cwd: packageDir,
         env: { ...process.env, TOLLGATE_DB: path.join(temp.dir, 'readme.db') },
-        timeout: 30_000,
+        // Seeding hashes five passwords with the OWASP scrypt cost: room for a busy machine.
+        timeout: 90_000,
       });
     expect((await run()).stdout).toBe('demo data seeded\naccess token expires in 3600 seconds\n');
     expect((await run()).stdout).toBe('directory already has data\naccess token expires in 3600 seconds\n');
-  }, 60_000);
+  }, 180_000);
 });

@@ -62,8 +62,8 @@ const DATABASE_OPTIONS = `Database (the one your app uses; one of):
   --postgres URL          a PostgreSQL connection string: postgres://user@host:5432/db
   --schema S              the PostgreSQL schema (default TOLLGATE_DB_SCHEMA, else public)
 Without --sqlite or --postgres: TOLLGATE_DB (a SQLite file, or a postgres:// URL), else
-DATABASE_URL. Needs @tollgate/store-sqlite and better-sqlite3, or @tollgate/store-postgres
-and pg, installed beside @tollgate/client.
+DATABASE_URL. Needs @tollgate/store-sqlite (on Node 20 also better-sqlite3), or
+@tollgate/store-postgres and pg, installed beside @tollgate/client.
 `;
 
 const REVOCATION_OPTION = `  --max-token-lifetime SECONDS
@@ -94,8 +94,8 @@ const KEY_STORE_OPTIONS = `Where the keys are (one of):
   --postgres URL          a PostgreSQL connection string: postgres://user@host:5432/db
   --schema S              the PostgreSQL schema (default TOLLGATE_DB_SCHEMA, else public)
 Without one: TOLLGATE_DB (a SQLite file, or a postgres:// URL), else DATABASE_URL. The database
-needs @tollgate/store-sqlite and better-sqlite3, or @tollgate/store-postgres and pg, installed
-beside @tollgate/client.
+needs @tollgate/store-sqlite (on Node 20 also better-sqlite3), or @tollgate/store-postgres and pg,
+installed beside @tollgate/client.
 `;
 
 /** Each command's help. */

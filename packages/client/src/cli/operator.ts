@@ -124,7 +124,7 @@ export async function openOperatorStore(
     const found = await stat(target.file).catch(() => null);
     if (!found?.isFile()) throw new UsageError(`no such SQLite file: ${target.file}`, topic);
     const { openSqliteStore } = await load(
-      '@tollgate/store-sqlite better-sqlite3',
+      '@tollgate/store-sqlite',
       () => import('@tollgate/store-sqlite'),
       topic,
     );

@@ -97,7 +97,14 @@ describe('which requests are served', () => {
     expect(() => untyped(d.tg, { profiles: 'token-pair' })).toThrow(valid);
     expect(() => untyped(d.tg, { profiles: ['token-pair', 'oauth2'] })).toThrow(/unknown profile "oauth2"/);
     expect(() => untyped(d.tg, { profiles: ['token-pair', 'oauth2'] })).toThrow(valid);
-    expect(PROFILE_NAMES).toEqual(['user-tokens', 'delegated-login', 'token-pair', 'uat-jwt', 'sessions', 'oauth']);
+    expect(PROFILE_NAMES).toEqual([
+      'user-tokens',
+      'delegated-login',
+      'token-pair',
+      'uat-jwt',
+      'sessions',
+      'oauth',
+    ]);
     // A profile named twice is served once.
     const twice = createHttpHandler(d.tg, { profiles: ['token-pair', 'token-pair'] });
     expect(twice.options.profiles).toEqual(['token-pair']);
