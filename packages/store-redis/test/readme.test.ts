@@ -42,15 +42,16 @@ function snippet(): string {
 }
 
 // What the snippet's `./stores.js` stands for: memory stores with the demo data, shaped as a
-// PostgreSQL store (tokens, users, identity, close).
+// PostgreSQL store (tokens, users, signingKeys, identity, close); its keys in a file beside it.
 const stores = `
-import { createScryptPasswordHasher } from '${path.join(coreDir, 'src/index.ts')}';
+import { createScryptPasswordHasher, fileKeyStore } from '${path.join(coreDir, 'src/index.ts')}';
 import { createMemoryTokenStore, createMemoryUserDirectory, demoData } from '${path.join(coreDir, 'src/testing/index.ts')}';
 export const store = {
   tokens: createMemoryTokenStore(),
   users: await createMemoryUserDirectory(demoData, {
     passwordHasher: createScryptPasswordHasher({ logN: 10, r: 8, p: 1 }),
   }),
+  signingKeys: fileKeyStore(new URL('./signing-keys.json', import.meta.url).pathname),
   identity: ${JSON.stringify(identity)},
   close: async () => {},
 };
