@@ -79,6 +79,7 @@ describe('README snippets', () => {
   it('without the opt-in import, req.user is not the core Principal (the package leaves Express.User alone)', () => {
     const optIn = "import '@tollgate/passport/express-user';";
     const use = snippets().use;
+    if (use === undefined) throw new Error('the README has no "Use" snippet');
     expect(use).toContain(optIn);
     const errors = typeErrors({ 'use-without-opt-in': use.replace(optIn, '') })['use-without-opt-in'];
     expect(errors).toEqual(
