@@ -88,6 +88,14 @@ const AUDIT_FILTERS = `  --username U            events about this user
   --limit N               at most N events, newest first (1 to 1000; default 100)
 `;
 
+// The key commands read no saved session: only where the keys are.
+const KEY_ENVIRONMENT = `
+Environment:
+  TOLLGATE_DB             the app's database when no store option is given: a SQLite file or a postgres:// URL
+  DATABASE_URL            its PostgreSQL database, when TOLLGATE_DB is not set
+  TOLLGATE_DB_SCHEMA      the PostgreSQL schema (default public)
+`;
+
 const KEY_STORE_OPTIONS = `Where the keys are (one of):
   --file F                a key file (openKeySet({ store: fileKeyStore(F) })), mode 0600
   --sqlite FILE           the SQLite file of the app (its signing_keys table; the file must exist)
@@ -405,7 +413,7 @@ Commands:
   keys list               the keys, their status and times (never their private parts)
 
 Run 'tollgate keys <command> --help' for a command's options.
-`,
+${KEY_ENVIRONMENT}`,
   'keys generate': `Usage: tollgate keys generate [--alg ES256|EdDSA|HS256] [--format jwk|pem] [--kid KID]
 
 Prints a new private key on standard output (nothing else, nowhere else), for an environment variable
@@ -417,7 +425,9 @@ Options:
   --format jwk|pem        a private JWK on one line with kid and alg (default), or a PKCS#8 PEM
                           (no kid: the app names the key by its RFC 7638 thumbprint)
   --kid KID               the key id (default a random UUID; jwk only)
-${HELP_OPTION}`,
+${HELP_OPTION}
+Environment: none read (the key goes to standard output only).
+`,
   'keys rotate': `Usage: tollgate keys rotate [--file F | --sqlite FILE | --postgres URL [--schema S]] [options]
 
 Adds a new key. It is published at once (in the JWKS, and verifying on every instance from its next
@@ -432,7 +442,7 @@ Options:
   --overlap SECONDS       how long the replaced keys still verify (default 86400): at least the longest
                           lifetime of an access, user or delegated token of your app
 ${HELP_OPTION}
-${KEY_STORE_OPTIONS}`,
+${KEY_STORE_OPTIONS}${KEY_ENVIRONMENT}`,
   'keys list': `Usage: tollgate keys list [--file F | --sqlite FILE | --postgres URL [--schema S]] [--json]
 
 The stored keys: kid, algorithm, status (current signs; next is published and signs later; previous
@@ -441,7 +451,7 @@ Never a private part.
 
 Options:
 ${JSON_OPTION}${HELP_OPTION}
-${KEY_STORE_OPTIONS}`,
+${KEY_STORE_OPTIONS}${KEY_ENVIRONMENT}`,
   help: USAGE,
 } as const;
 
