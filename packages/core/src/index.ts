@@ -127,10 +127,14 @@ export {
   parseSigningKeys,
   type RotateSigningKeyOptions,
   rotateSigningKey,
+  SIGNING_KEY_COLUMNS,
   SigningKeyConfigError,
+  type SigningKeyRow,
   type SigningKeyStatus,
   type SigningKeyStore,
   type StoredSigningKey,
+  signingKeyFromRow,
+  signingKeyRowValues,
   signingKeyStatuses,
 } from './tokens/key-sources.js';
 export {

@@ -1,30 +1,15 @@
-import type { SigningAlgorithm, SigningKeyStore, StoredSigningKey } from '@tollgate/core';
+import {
+  SIGNING_KEY_COLUMNS as COLUMNS,
+  type SigningKeyRow,
+  type SigningKeyStore,
+  type StoredSigningKey,
+  signingKeyFromRow,
+  signingKeyRowValues,
+} from '@tollgate/core';
 import { advisoryLockKey, type Database, type Session } from './database.js';
 
 // The signing keys every instance on this schema shares (migration 3). Private keys are stored as
 // JWK JSON: whoever can read the schema can sign tokens.
-
-interface KeyRow {
-  readonly kid: string;
-  readonly alg: string;
-  readonly private_jwk: string;
-  readonly created_at: number;
-  readonly activates_at: number;
-  readonly expires_at: number | null;
-}
-
-const COLUMNS = 'kid, alg, private_jwk, created_at, activates_at, expires_at';
-
-function toKey(row: KeyRow): StoredSigningKey {
-  return {
-    kid: row.kid,
-    alg: row.alg as SigningAlgorithm,
-    jwk: JSON.parse(row.private_jwk),
-    createdAt: row.created_at,
-    activatesAt: row.activates_at,
-    expiresAt: row.expires_at,
-  };
-}
 
 /**
  * `SigningKeyStore` on the store's pool. Writes take a transaction-scoped advisory lock of their own
@@ -39,11 +24,11 @@ export function createPostgresSigningKeyStore(db: Database): SigningKeyStore {
   return {
     async list() {
       const { rows } = await db.run((session) =>
-        session.query<KeyRow>(
+        session.query<SigningKeyRow>(
           `SELECT ${COLUMNS} FROM ${db.schema}.signing_keys ORDER BY activates_at, kid COLLATE "C"`,
         ),
       );
-      return rows.map(toKey);
+      return rows.map(signingKeyFromRow);
     },
     async addFirst(key) {
       await db.transaction(async (session) => {
@@ -70,10 +55,5 @@ export function createPostgresSigningKeyStore(db: Database): SigningKeyStore {
 
 const insertInto = (session: Session, schema: string, key: StoredSigningKey) =>
   session.query(`INSERT INTO ${schema}.signing_keys (${COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6)`, [
-    key.kid,
-    key.alg,
-    JSON.stringify({ ...key.jwk, kid: key.kid, alg: key.alg }),
-    key.createdAt,
-    key.activatesAt,
-    key.expiresAt,
+    ...signingKeyRowValues(key),
   ]);

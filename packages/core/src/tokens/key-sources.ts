@@ -29,6 +29,43 @@ export interface StoredSigningKey {
   readonly expiresAt: number | null;
 }
 
+/** A stored key as a SQL store keeps it: one row, times in ms, the private JWK as JSON text. */
+export interface SigningKeyRow {
+  readonly kid: string;
+  readonly alg: string;
+  readonly private_jwk: string;
+  readonly created_at: number;
+  readonly activates_at: number;
+  readonly expires_at: number | null;
+}
+
+/** The columns of `SigningKeyRow`, in the order `signingKeyRowValues` gives their values. */
+export const SIGNING_KEY_COLUMNS = 'kid, alg, private_jwk, created_at, activates_at, expires_at';
+
+/** A SQL store's row as the key it holds (for `SigningKeyStore.list`). */
+export function signingKeyFromRow(row: SigningKeyRow): StoredSigningKey {
+  return {
+    kid: row.kid,
+    alg: row.alg as SigningAlgorithm,
+    jwk: JSON.parse(row.private_jwk) as JWK,
+    createdAt: row.created_at,
+    activatesAt: row.activates_at,
+    expiresAt: row.expires_at,
+  };
+}
+
+/** The values of a key's row, in `SIGNING_KEY_COLUMNS` order; the JWK names its own kid and alg. */
+export function signingKeyRowValues(key: StoredSigningKey) {
+  return [
+    key.kid,
+    key.alg,
+    JSON.stringify({ ...key.jwk, kid: key.kid, alg: key.alg }),
+    key.createdAt,
+    key.activatesAt,
+    key.expiresAt,
+  ] as const;
+}
+
 /** Where a key set keeps its keys: `fileKeyStore(path)`, or the SQL stores' `signingKeys`. */
 export interface SigningKeyStore {
   /** Every stored key (expired ones too, until the next rotation removes them). */
