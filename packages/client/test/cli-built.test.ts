@@ -1,5 +1,6 @@
 /**
- * The `tollgate` bin as it is published: `dist/cli.js` (tsup's bundle) started by Node, as a user
+ * The `tollgate` bin as it is published (package.json's `bin`, which loads `dist/cli.js`, tsup's bundle)
+ * started by Node, as a user
  * runs it: --version, help for every command, a bad option, and a login whose password is typed at
  * a real terminal (a pseudo-terminal from util-linux `script`), piped, or in TOLLGATE_PASSWORD.
  *
@@ -16,14 +17,19 @@ import { HELP } from '../src/cli/help.js';
 import { ETHAN, startTestServer, type TestServer } from './helpers.js';
 
 const packageDir = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const bin = join(packageDir, 'dist', 'cli.js');
-const { version } = JSON.parse(readFileSync(join(packageDir, 'package.json'), 'utf8')) as { version: string };
+const manifest = JSON.parse(readFileSync(join(packageDir, 'package.json'), 'utf8')) as {
+  version: string;
+  bin: { tollgate: string };
+};
+const { version } = manifest;
+const bin = join(packageDir, manifest.bin.tollgate);
+const bundle = join(packageDir, 'dist', 'cli.js');
 const dirs: string[] = [];
 let server: TestServer;
 
 beforeAll(async () => {
-  if (!existsSync(bin))
-    throw new Error(`${bin} is missing: build the client first (see the top of this file)`);
+  if (!existsSync(bundle))
+    throw new Error(`${bundle} is missing: build the client first (see the top of this file)`);
   server = await startTestServer();
 });
 afterAll(async () => {
