@@ -101,15 +101,20 @@ const me = (base: string, authorization: string) =>
 
 /**
  * How long after `revokedAt` (performance.now()) `request` stops answering 200: polled back to back
- * for at most 5 s. Returns the last status and the latency.
+ * for at most 5 s. Returns the last status and the latency: when the first refused request was sent
+ * (its own round trip, which a busy machine stretches, is not the revocation's).
  */
 async function refusedAfter(
   request: () => Promise<Response>,
   revokedAt: number,
 ): Promise<{ readonly status: number; readonly latency: number }> {
   let status = 200;
-  while (status === 200 && performance.now() - revokedAt < 5000) status = (await request()).status;
-  return { status, latency: performance.now() - revokedAt };
+  let sentAt = revokedAt;
+  while (status === 200 && performance.now() - revokedAt < 5000) {
+    sentAt = performance.now();
+    status = (await request()).status;
+  }
+  return { status, latency: sentAt - revokedAt };
 }
 
 /** Asserts `authorization` is accepted on each instance, twice (so each has it cached). */
@@ -183,10 +188,7 @@ describe('two instances on one PostgreSQL schema and one Redis', () => {
 
     const revoked = await fetch(`${A()}/api/v2/me/tokens/${uat.id}/`, { method: 'DELETE', headers: jwt });
     expect(revoked.status).toBe(204);
-    const revokedAt = performance.now();
-    let status = 200;
-    while (status === 200 && performance.now() - revokedAt < 5000) status = (await onB()).status;
-    const latency = performance.now() - revokedAt;
+    const { status, latency } = await refusedAfter(onB, performance.now());
     console.log(`revocation on A refused on B after ${latency.toFixed(1)} ms`);
     expect(status).toBe(401);
     expect(latency).toBeLessThan(REVOCATION_BOUND_MS);
