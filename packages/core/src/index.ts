@@ -112,31 +112,16 @@ export {
 } from './ports.js';
 export { redactSecrets } from './secrets.js';
 export { JWT_TYP, type TokenAudiences, tokenAudiences } from './tokens/jwt-codec.js';
+export { fileKeyStore } from './tokens/key-file.js';
 export {
-  DEFAULT_OVERLAP_SECONDS,
-  DEFAULT_PUBLISH_FOR_SECONDS,
-  DEFAULT_RELOAD_INTERVAL_MS,
-  DEFAULT_UNKNOWN_KID_RELOAD_INTERVAL_MS,
-  fileKeyStore,
-  formatStoredKeys,
   type KeySetFromEnvOptions,
   keySetFromEnv,
-  type LiveKeySet,
   type OpenKeySetOptions,
   openKeySet,
-  parseSigningKeys,
   type RotateSigningKeyOptions,
   rotateSigningKey,
-  SIGNING_KEY_COLUMNS,
-  SigningKeyConfigError,
-  type SigningKeyRow,
-  type SigningKeyStatus,
-  type SigningKeyStore,
-  type StoredSigningKey,
-  signingKeyFromRow,
-  signingKeyRowValues,
-  signingKeyStatuses,
 } from './tokens/key-sources.js';
+export { formatStoredKeys, parseSigningKeys } from './tokens/key-text.js';
 export {
   createKeySet,
   exportSigningKey,
@@ -146,6 +131,22 @@ export {
   type SigningAlgorithm,
   type SigningKey,
 } from './tokens/keys.js';
+export { signingKeyStatuses } from './tokens/live-key-set.js';
+export {
+  DEFAULT_OVERLAP_SECONDS,
+  DEFAULT_PUBLISH_FOR_SECONDS,
+  DEFAULT_RELOAD_INTERVAL_MS,
+  DEFAULT_UNKNOWN_KID_RELOAD_INTERVAL_MS,
+  type LiveKeySet,
+  SIGNING_KEY_COLUMNS,
+  SigningKeyConfigError,
+  type SigningKeyRow,
+  type SigningKeyStatus,
+  type SigningKeyStore,
+  type StoredSigningKey,
+  signingKeyFromRow,
+  signingKeyRowValues,
+} from './tokens/signing-key-store.js';
 export { createUuidv7Source, type Uuidv7Source, uuidv7, uuidv7Time } from './tokens/uuidv7.js';
 export { createTollgate, type Tollgate } from './tollgate.js';
 export type {
