@@ -110,6 +110,16 @@ function inferAlg(jwk: JWK): SigningAlgorithm {
   throw new TypeError('cannot tell the algorithm of this key; pass alg');
 }
 
+/** The public keys of `keys` as a JWKS; HS256 secrets are never published. */
+export async function jwksOf(keys: readonly SigningKey[]): Promise<{ keys: JWK[] }> {
+  const published: JWK[] = [];
+  for (const key of keys) {
+    if (key.alg === 'HS256') continue;
+    published.push({ ...(await exportJWK(key.publicKey)), kid: key.kid, alg: key.alg, use: 'sig' });
+  }
+  return { keys: published };
+}
+
 /**
  * A key set: `current` signs, `previous` keys only verify. To rotate without logging anyone
  * out, create a new set with a new current key and the old one in `previous`; drop it from
@@ -126,13 +136,6 @@ export function createKeySet(options: { current: SigningKey; previous?: readonly
     current: options.current,
     keys: Object.freeze(keys),
     get: (kid: string) => byKid.get(kid),
-    async jwks() {
-      const published: JWK[] = [];
-      for (const key of keys) {
-        if (key.alg === 'HS256') continue;
-        published.push({ ...(await exportJWK(key.publicKey)), kid: key.kid, alg: key.alg, use: 'sig' });
-      }
-      return { keys: published };
-    },
+    jwks: () => jwksOf(keys),
   });
 }

@@ -1,6 +1,6 @@
-import { exportJWK, type JWK } from 'jose';
+import type { JWK } from 'jose';
 import type { Clock } from '../clock.js';
-import { importSigningKey, type SigningKey } from './keys.js';
+import { importSigningKey, jwksOf, type SigningKey } from './keys.js';
 import {
   type LiveKeySet,
   MAX_TIMER_MS,
@@ -111,13 +111,8 @@ export class ScheduledKeySet implements LiveKeySet {
     return key;
   }
 
-  async jwks(): Promise<{ keys: JWK[] }> {
-    const published: JWK[] = [];
-    for (const key of this.#state.keys) {
-      if (key.alg === 'HS256') continue;
-      published.push({ ...(await exportJWK(key.publicKey)), kid: key.kid, alg: key.alg, use: 'sig' });
-    }
-    return { keys: published };
+  jwks(): Promise<{ keys: JWK[] }> {
+    return jwksOf(this.#state.keys);
   }
 
   subscribe(listener: () => void): () => void {
