@@ -1,12 +1,10 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { main } from '../src/cli/run.js';
 import { type CreatedUat, createTollgateClient, type Me } from '../src/index.js';
+import { cli, expectNoTokens, removeTempDirs, tempDir } from './cli-harness.js';
 import { AVA, ETHAN, startTestServer, type TestServer } from './helpers.js';
 
 // The `tollgate` CLI against the real example server. Each command runs in-process through `main`
@@ -14,62 +12,13 @@ import { AVA, ETHAN, startTestServer, type TestServer } from './helpers.js';
 
 const packageDir = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 let server: TestServer;
-const dirs: string[] = [];
 beforeAll(async () => {
   server = await startTestServer();
 });
 afterAll(async () => {
   await server.close();
-  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+  removeTempDirs();
 });
-
-interface Run {
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-function tempDir(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'tollgate-cli-'));
-  dirs.push(dir);
-  return dir;
-}
-
-/**
- * A CLI with its own config directory and only the environment given here (nothing from this
- * process). Standard input is empty unless `stdin` is given, and is not a terminal.
- */
-function cli(extraEnv: Record<string, string> = {}) {
-  const configDir = join(tempDir(), 'config');
-  const env: Record<string, string> = { TOLLGATE_CONFIG_DIR: configDir, ...extraEnv };
-  const run = async (
-    args: readonly string[],
-    more: Record<string, string> = {},
-    stdin: readonly string[] = [],
-  ): Promise<Run> => {
-    let stdout = '';
-    let stderr = '';
-    const code = await main(args, {
-      env: { ...env, ...more },
-      stdin: Readable.from(stdin),
-      stdout: (text) => {
-        stdout += text;
-      },
-      stderr: (text) => {
-        stderr += text;
-      },
-    });
-    return { code, stdout, stderr };
-  };
-  return { run, configDir, sessionFile: join(configDir, 'session.json') };
-}
-
-/** No JWT and no refresh token in anything printed. */
-function expectNoTokens(...runs: Run[]): void {
-  for (const { stdout, stderr } of runs) {
-    expect(stdout + stderr).not.toMatch(/eyJ[\w-]+\.[\w-]+|tgr_/);
-  }
-}
 
 const inDays = (days: number) => new Date(Date.now() + days * 86_400_000).toISOString().slice(0, 10);
 
