@@ -124,6 +124,44 @@ describe('GET /auth/auto-login', () => {
     }
   });
 
+  it('changes nothing stored when it refuses: no session starts, ends or is touched', async () => {
+    const used = await link();
+    expect((await land(`token=${used}`)).status).toBe(303);
+    const unspent = await link();
+    // ava's sessions as the store holds them (the landed one, the unspent link's), written touches included.
+    const sessions = async () => {
+      await new Promise((resolve) => setImmediate(resolve)); // session touches are written on the next turn
+      return d.store.listSessionsByUser({ userId: ava.id, now: d.clock.now() });
+    };
+    const before = await sessions();
+    expect(before).toHaveLength(2);
+    const access = (await d.tg.accessTokens.login(login(ava))).token;
+    const withAccess = await sessions();
+    const refusals = [
+      [`token=${used}`, 401],
+      [`token=${tampered(unspent)}`, 401],
+      [`token=${access}`, 401],
+      ['next=/', 400],
+      [`token=${unspent}&next=${encodeURIComponent('https://evil.test/')}`, 400],
+      [`token=${unspent}&next=/portal/&next=/`, 400],
+      [`token=${'A'.repeat(20_000)}`, 400],
+    ] as const;
+    for (const [query, status] of refusals) {
+      const refused = await land(query);
+      expect([query.slice(0, 40), refused.status]).toEqual([query.slice(0, 40), status]);
+      // A page a person can read, a repeated parameter and an over-long token included.
+      expect(refused.headers['content-type']).toBe('text/html; charset=utf-8');
+      expect(refused.headers['set-cookie']).toBeUndefined();
+    }
+    expect(await sessions()).toEqual(withAccess);
+    expect(withAccess.filter((session) => session.kind === 'delegated')).toEqual(before);
+    // Expired: refused at the same instant as the store is read before and after.
+    d.clock.advance(3601 * 1000);
+    const live = await sessions();
+    expect((await land(`token=${unspent}`)).status).toBe(401);
+    expect(await sessions()).toEqual(live);
+  });
+
   it('refuses to start with a __Host- cookie that browsers would drop, and with a redirect off this origin', async () => {
     const { createHttpHandler } = await import('../helpers/internals.js');
     const hostCookie = await httpDemo({}, { options: { cookieName: '__Host-tollgate_session' } });
