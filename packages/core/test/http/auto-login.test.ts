@@ -162,6 +162,38 @@ describe('GET /auth/auto-login', () => {
     expect(await sessions()).toEqual(live);
   });
 
+  it('over HTTPS, sets a __Host- cookie (Secure, Path=/, no Domain) that signs in, and ending the session clears it', async () => {
+    d = await httpDemo(
+      { profiles: ['delegated-login', 'uat-jwt', 'sessions'], autoLogin: { redirects: ['/portal/'] } },
+      { options: { cookieName: '__Host-tollgate_session' } },
+    );
+    const landed = await land(`token=${await link()}`);
+    expect(landed.status).toBe(303);
+    expect(landed.headers['set-cookie']).toMatch(
+      /^__Host-tollgate_session=[A-Za-z0-9_-]+; Max-Age=3600; Path=\/; HttpOnly; Secure; SameSite=Lax$/,
+    );
+    const cookie = cookieOf(landed.headers['set-cookie']);
+    const me = await serve(d.http, get('/api/v2/me/', { cookie }));
+    expect(me.status).toBe(200);
+    expect(JSON.parse(me.body!)).toMatchObject({
+      authenticatedBy: 'cookie',
+      actor: { username: root.username },
+    });
+    // The unprefixed name is another cookie: not read.
+    const unprefixed = `tollgate_session=${cookie.slice('__Host-tollgate_session='.length)}`;
+    expect((await serve(d.http, get('/api/v2/me/', { cookie: unprefixed }))).status).toBe(401);
+    const ended = await serve(d.http, {
+      method: 'DELETE',
+      url: '/api/v2/sessions/current/',
+      headers: { cookie, origin: 'https://app.example', host: 'app.example' },
+    });
+    expect(ended.status).toBe(204);
+    expect(ended.headers['set-cookie']).toBe(
+      '__Host-tollgate_session=; Max-Age=0; Path=/; HttpOnly; Secure; SameSite=Lax',
+    );
+    expect((await serve(d.http, get('/api/v2/me/', { cookie }))).status).toBe(401);
+  });
+
   it('refuses to start with a __Host- cookie that browsers would drop, and with a redirect off this origin', async () => {
     const { createHttpHandler } = await import('../helpers/internals.js');
     const hostCookie = await httpDemo({}, { options: { cookieName: '__Host-tollgate_session' } });
