@@ -1418,17 +1418,15 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description No token, or `next` is not an allowed path (an HTML page). Or: Malformed request: a missing or invalid field or parameter, or more than one credential. */
+            /** @description No token, a malformed one, a repeated parameter, or `next` is not an allowed path (an HTML page). */
             400: {
                 headers: {
-                    "Tollgate-Error-Code": components["headers"]["TollgateErrorCode"];
                     "Cache-Control": components["headers"]["CacheControl"];
                     Pragma: components["headers"]["Pragma"];
                     [name: string]: unknown;
                 };
                 content: {
                     "text/html": string;
-                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description The link is invalid, expired or used already (an HTML page). */

@@ -1,14 +1,23 @@
 // The real things the browser tests run against: Debian's Chromium driven by playwright-core, and
 // the Express example (the API and /portal/) on 127.0.0.1, on a fresh SQLite file.
+import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import {
+  createServer,
+  request as httpRequest,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { createScryptPasswordHasher } from '@tollgate/core';
-import { type RunningServer, startServer } from '@tollgate/example-express';
+import { type ExampleServerOptions, type RunningServer, startServer } from '@tollgate/example-express';
 import { type Browser, chromium, type Page } from 'playwright-core';
 
 export const ETHAN = { email: 'ethan.buckley@datastoreltd.biz', password: 'S0qUx56pW!' } as const;
@@ -111,7 +120,9 @@ export interface Example {
 }
 
 /** The real examples/express server (which serves /portal/), on 127.0.0.1 port 0. */
-export async function startExample(): Promise<Example> {
+export async function startExample(
+  options: Pick<ExampleServerOptions, 'secureCookie'> = {},
+): Promise<Example> {
   const dir = await mkdtemp(join(tmpdir(), 'tollgate-portal-'));
   const running = await startServer({
     port: 0,
@@ -120,6 +131,7 @@ export async function startExample(): Promise<Example> {
     // Cheap hashing: the demo accounts are seeded and logged into many times.
     passwordHasher: createScryptPasswordHasher({ logN: 10, r: 8, p: 1 }),
     logger: false,
+    ...options,
   });
   return {
     url: running.url,
@@ -129,6 +141,69 @@ export async function startExample(): Promise<Example> {
       await rm(dir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * HTTPS in front of `example`, as a TLS-terminating proxy would be: `https://127.0.0.1:<port>`, each
+ * request passed on as it came (its Host header included), with a throwaway self-signed certificate
+ * made by `openssl` (the browser context is told to accept it: `ignoreHTTPSErrors`).
+ */
+export async function startHttpsProxy(example: Example): Promise<{ url: string; close(): Promise<void> }> {
+  const dir = await mkdtemp(join(tmpdir(), 'tollgate-tls-'));
+  try {
+    await promisify(execFile)('openssl', [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:prime256v1',
+      '-nodes',
+      '-days',
+      '1',
+      '-subj',
+      '/CN=127.0.0.1',
+      '-addext',
+      'subjectAltName=IP:127.0.0.1',
+      '-keyout',
+      join(dir, 'key.pem'),
+      '-out',
+      join(dir, 'cert.pem'),
+    ]);
+    const [key, cert] = await Promise.all([readFile(join(dir, 'key.pem')), readFile(join(dir, 'cert.pem'))]);
+    const upstream = new URL(example.url);
+    const server = createHttpsServer({ key, cert }, (req, res) => {
+      const forwarded = httpRequest(
+        {
+          host: upstream.hostname,
+          port: upstream.port,
+          method: req.method,
+          path: req.url,
+          headers: req.headers,
+        },
+        (answer) => {
+          res.writeHead(answer.statusCode ?? 502, answer.headers);
+          answer.pipe(res);
+        },
+      );
+      forwarded.on('error', () => res.destroy());
+      req.pipe(forwarded);
+    });
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(0, '127.0.0.1', () => resolve());
+    });
+    return {
+      url: `https://127.0.0.1:${(server.address() as AddressInfo).port}`,
+      close: () =>
+        new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          server.closeAllConnections();
+        }),
+    };
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 }
 
 /** A second origin on 127.0.0.1 (another port) serving one HTML page: the attacker's site. */

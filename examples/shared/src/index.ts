@@ -159,7 +159,11 @@ export interface ExampleServerOptions {
   readonly logger?: false;
   /** Where the log's JSON lines go instead of stdout (tests read the real request log from it). */
   readonly logDestination?: DestinationStream;
-  /** Adds `Secure` to the session cookie. Default: true when NODE_ENV is production. */
+  /**
+   * Served over HTTPS: the session cookie gets `Secure` and the `__Host-` prefix
+   * (`__Host-tollgate_session`: this origin only, `Path=/`, no `Domain`). Default: true when NODE_ENV
+   * is production; otherwise `tollgate_session`, for plain HTTP on 127.0.0.1.
+   */
   readonly secureCookie?: boolean;
   /** `createTollgate`'s `refreshReuseIntervalSeconds`. Default: the core's (10 s). */
   readonly refreshReuseIntervalSeconds?: number;
@@ -348,6 +352,9 @@ async function openStores(options: ExampleServerOptions): Promise<ExampleStores>
   };
 }
 
+/** The session cookie's name over HTTPS: the browser keeps it for this origin alone (RFC 6265bis). */
+export const SECURE_COOKIE_NAME = '__Host-tollgate_session';
+
 /** What every example's HTTP handler is given beside its own error shape. */
 export interface ExampleHttpOptions {
   readonly profiles: readonly ProfileName[];
@@ -368,7 +375,7 @@ export interface ExampleSetup {
   /** Closes the Tollgate, Redis and the store. */
   readonly store: { close(): Promise<void> };
   readonly logger: Logger;
-  /** Whether the session cookie gets `Secure`. */
+  /** Whether the session cookie gets `Secure` (and is named `__Host-tollgate_session`). */
   readonly secureCookie: boolean;
 }
 
@@ -415,6 +422,8 @@ export async function openExample(options: ExampleServerOptions): Promise<Exampl
         loginLimits: { limiterFactory: redisLimiterFactory(redis, { namespace }) },
       };
     }
+    const production = process.env.NODE_ENV === 'production';
+    const secureCookie = options.secureCookie ?? production;
     const tollgate = createTollgate({
       issuer: EXAMPLE_ISSUER,
       audience: EXAMPLE_AUDIENCE,
@@ -432,6 +441,7 @@ export async function openExample(options: ExampleServerOptions): Promise<Exampl
       audit: [pinoAuditSink(logger), ...stores.audit],
       // Background failures and unexpected 500s go to the app's log, redacted by Tollgate.
       logger,
+      cookieName: secureCookie ? SECURE_COOKIE_NAME : 'tollgate_session',
     });
     const channel = shared.revocationChannel;
     const store = {
@@ -443,8 +453,6 @@ export async function openExample(options: ExampleServerOptions): Promise<Exampl
         await stores.close();
       },
     };
-    const production = process.env.NODE_ENV === 'production';
-    const secureCookie = options.secureCookie ?? production;
     const introspectionClient =
       options.introspectionClient === undefined
         ? production

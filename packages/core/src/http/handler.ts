@@ -196,7 +196,11 @@ export function createHttpHandler(tollgate: Tollgate, handlerOptions: HttpHandle
         try {
           response = withTokenHeaders(await serve(request, route, params, url.searchParams), route);
         } catch (error) {
-          response = withTokenHeaders(render(error, route.shape, undefined, route.security ?? []), route);
+          const page = route.errorPage?.(error);
+          response = withTokenHeaders(
+            page ?? render(error, route.shape, undefined, route.security ?? []),
+            route,
+          );
         }
         if (cors !== null) response = withCors(request, response, () => methodsAt(actual));
         return method === request.method ? response : { ...response, body: null };

@@ -151,6 +151,7 @@ function fromProfile(route: RouteDefinition, prefix: string): Documented {
     strictQuery: route.strictQuery ?? false,
     ...(route.body ? { body: route.body } : {}),
     login: route.login ?? false,
+    errorPages: route.errorPage !== undefined,
     responses: route.responses,
   };
 }
@@ -170,6 +171,7 @@ function fromApp(route: AppRouteDoc, shape: ErrorShape): Documented {
     strictQuery: false,
     ...(route.body ? { body: route.body } : {}),
     login: false,
+    errorPages: false,
     responses: {
       [success.status]: {
         description: success.description,

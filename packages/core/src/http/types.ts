@@ -140,6 +140,11 @@ export interface RouteDefinition {
    * 413 and 415 with a `body`, 429 and 503 for a `login`, 503 when the store cannot be reached.
    */
   readonly responses: Readonly<Record<number, ResponseDoc>>;
+  /**
+   * A page a person reads instead of the error shape, for a route a browser lands on: every refusal
+   * (bad query included) goes through it; `undefined` leaves the error to the usual rendering.
+   */
+  readonly errorPage?: (error: unknown) => HttpResponse | undefined;
   handle(context: RouteContext<unknown, unknown>): Promise<HttpResponse>;
 }
 

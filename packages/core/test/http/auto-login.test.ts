@@ -124,6 +124,76 @@ describe('GET /auth/auto-login', () => {
     }
   });
 
+  it('changes nothing stored when it refuses: no session starts, ends or is touched', async () => {
+    const used = await link();
+    expect((await land(`token=${used}`)).status).toBe(303);
+    const unspent = await link();
+    // ava's sessions as the store holds them (the landed one, the unspent link's), written touches included.
+    const sessions = async () => {
+      await new Promise((resolve) => setImmediate(resolve)); // session touches are written on the next turn
+      return d.store.listSessionsByUser({ userId: ava.id, now: d.clock.now() });
+    };
+    const before = await sessions();
+    expect(before).toHaveLength(2);
+    const access = (await d.tg.accessTokens.login(login(ava))).token;
+    const withAccess = await sessions();
+    const refusals = [
+      [`token=${used}`, 401],
+      [`token=${tampered(unspent)}`, 401],
+      [`token=${access}`, 401],
+      ['next=/', 400],
+      [`token=${unspent}&next=${encodeURIComponent('https://evil.test/')}`, 400],
+      [`token=${unspent}&next=/portal/&next=/`, 400],
+      [`token=${'A'.repeat(20_000)}`, 400],
+    ] as const;
+    for (const [query, status] of refusals) {
+      const refused = await land(query);
+      expect([query.slice(0, 40), refused.status]).toEqual([query.slice(0, 40), status]);
+      // A page a person can read, a repeated parameter and an over-long token included.
+      expect(refused.headers['content-type']).toBe('text/html; charset=utf-8');
+      expect(refused.headers['set-cookie']).toBeUndefined();
+    }
+    expect(await sessions()).toEqual(withAccess);
+    expect(withAccess.filter((session) => session.kind === 'delegated')).toEqual(before);
+    // Expired: refused at the same instant as the store is read before and after.
+    d.clock.advance(3601 * 1000);
+    const live = await sessions();
+    expect((await land(`token=${unspent}`)).status).toBe(401);
+    expect(await sessions()).toEqual(live);
+  });
+
+  it('over HTTPS, sets a __Host- cookie (Secure, Path=/, no Domain) that signs in, and ending the session clears it', async () => {
+    d = await httpDemo(
+      { profiles: ['delegated-login', 'uat-jwt', 'sessions'], autoLogin: { redirects: ['/portal/'] } },
+      { options: { cookieName: '__Host-tollgate_session' } },
+    );
+    const landed = await land(`token=${await link()}`);
+    expect(landed.status).toBe(303);
+    expect(landed.headers['set-cookie']).toMatch(
+      /^__Host-tollgate_session=[A-Za-z0-9_-]+; Max-Age=3600; Path=\/; HttpOnly; Secure; SameSite=Lax$/,
+    );
+    const cookie = cookieOf(landed.headers['set-cookie']);
+    const me = await serve(d.http, get('/api/v2/me/', { cookie }));
+    expect(me.status).toBe(200);
+    expect(JSON.parse(me.body!)).toMatchObject({
+      authenticatedBy: 'cookie',
+      actor: { username: root.username },
+    });
+    // The unprefixed name is another cookie: not read.
+    const unprefixed = `tollgate_session=${cookie.slice('__Host-tollgate_session='.length)}`;
+    expect((await serve(d.http, get('/api/v2/me/', { cookie: unprefixed }))).status).toBe(401);
+    const ended = await serve(d.http, {
+      method: 'DELETE',
+      url: '/api/v2/sessions/current/',
+      headers: { cookie, origin: 'https://app.example', host: 'app.example' },
+    });
+    expect(ended.status).toBe(204);
+    expect(ended.headers['set-cookie']).toBe(
+      '__Host-tollgate_session=; Max-Age=0; Path=/; HttpOnly; Secure; SameSite=Lax',
+    );
+    expect((await serve(d.http, get('/api/v2/me/', { cookie }))).status).toBe(401);
+  });
+
   it('refuses to start with a __Host- cookie that browsers would drop, and with a redirect off this origin', async () => {
     const { createHttpHandler } = await import('../helpers/internals.js');
     const hostCookie = await httpDemo({}, { options: { cookieName: '__Host-tollgate_session' } });

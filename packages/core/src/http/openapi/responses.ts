@@ -85,6 +85,8 @@ export interface Documented {
   readonly strictQuery: boolean;
   readonly body?: z.ZodType;
   readonly login: boolean;
+  /** Its refusals are its own pages (`errorPage`): a declared answer is all it gives for that status. */
+  readonly errorPages: boolean;
   readonly responses: Readonly<Record<number, ResponseDoc>>;
 }
 
@@ -105,9 +107,11 @@ export function answersOf(route: Documented): Map<number, Answer> {
     }
     answers.set(status, { description: doc.description, content, headers });
   }
-  // Refused before the route's handler runs: always a JSON error, also beside a declared page.
+  // Refused before the route's handler runs: a JSON error, also beside a declared page (unless the
+  // route renders those refusals as its pages too).
   const early = (status: number, description: string) => {
     const answer = answers.get(status);
+    if (answer !== undefined && route.errorPages) return;
     if (answer === undefined) {
       answers.set(status, {
         description,

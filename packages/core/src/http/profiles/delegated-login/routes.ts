@@ -5,10 +5,15 @@ import { defineRoute } from '../../define.js';
 import { DefaultErrorSchema as ErrorBody, htmlPage, text } from '../../render.js';
 import { clientOf, sessionCookie } from '../../session-cookie.js';
 
-/** What a person landing with a bad link reads: plain words, no detail an attacker could use. */
+/**
+ * What a person landing with a bad link reads: plain words, no detail an attacker could use. Anything
+ * but a refusal (a bug) is left to the usual 500, which is logged.
+ */
 function landingRefusal(error: unknown) {
-  if (!(error instanceof TollgateError)) throw error;
+  if (!(error instanceof TollgateError)) return undefined;
   switch (error.code) {
+    case 'internal_error':
+      return undefined;
     case 'token_expired':
       return htmlPage(401, 'This sign-in link has expired', 'Ask for a new link to be sent to you.');
     case 'token_revoked':
@@ -21,11 +26,8 @@ function landingRefusal(error: unknown) {
     case 'login_overloaded':
       return htmlPage(503, 'Sign-in is unavailable', 'Please try again in a moment.', { 'retry-after': '2' });
     case 'malformed_request':
-      return htmlPage(
-        400,
-        'This sign-in link is incomplete',
-        'The link is missing its token; ask for a new one.',
-      );
+      // A token of the wrong length or alphabet, or a parameter given twice.
+      return htmlPage(400, 'This sign-in link is not valid', 'Ask for a new link to be sent to you.');
     default:
       return htmlPage(401, 'This sign-in link is not valid', 'Ask for a new link to be sent to you.');
   }
@@ -81,8 +83,9 @@ export const delegatedLoginRoutes = [
     shape: 'default',
     carriesTokens: true,
     secrets: { query: ['token'] },
-    // Validated in the handler, so that every mistake gets a page a person can read.
+    // Validated in the handler, and every refusal (a repeated parameter too) is a page a person can read.
     query: z.object({ token: z.string().optional(), next: z.string().optional() }),
+    errorPage: landingRefusal,
     responses: {
       303: {
         description: 'Signed in: the session cookie is set and the browser sent to `next`.',
@@ -92,7 +95,8 @@ export const delegatedLoginRoutes = [
         },
       },
       400: {
-        description: 'No token, or `next` is not an allowed path (an HTML page).',
+        description:
+          'No token, a malformed one, a repeated parameter, or `next` is not an allowed path (an HTML page).',
         contentType: 'text/html',
       },
       401: {
@@ -113,12 +117,14 @@ export const delegatedLoginRoutes = [
           'Ask for a new link to be sent to you.',
         );
       }
-      let result: Awaited<ReturnType<typeof tollgate.delegatedLogin.land>>;
-      try {
-        result = await tollgate.delegatedLogin.land({ token: query.token ?? '', ...clientOf(request) });
-      } catch (error) {
-        return landingRefusal(error);
+      if (!query.token) {
+        return htmlPage(
+          400,
+          'This sign-in link is incomplete',
+          'The link is missing its token; ask for a new one.',
+        );
       }
+      const result = await tollgate.delegatedLogin.land({ token: query.token, ...clientOf(request) });
       const maxAge = result.validForSeconds;
       // 303: the next request is a GET of `next`, and the token leaves the address bar and history.
       return {
