@@ -4,14 +4,15 @@
  * runs it: --version, help for every command, a bad option, and a login whose password is typed at
  * a real terminal (a pseudo-terminal from util-linux `script`), piped, or in TOLLGATE_PASSWORD.
  *
- * Needs the build: `pnpm exec turbo run build --filter=@tollgate/client` (`pnpm test` builds before
- * the tests, for `check:exports`).
+ * Needs the build: `pnpm exec turbo run build --filter=@tollgate/client` (`pnpm test` builds beside
+ * the tests, which wait for it).
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { BUILD_WAIT_MS, whenBuilt } from '@tollgate/test-kit/built';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HELP } from '../src/cli/help.js';
 import { ETHAN, startTestServer, type TestServer } from './helpers.js';
@@ -28,10 +29,11 @@ const dirs: string[] = [];
 let server: TestServer;
 
 beforeAll(async () => {
+  await whenBuilt();
   if (!existsSync(bundle))
     throw new Error(`${bundle} is missing: build the client first (see the top of this file)`);
   server = await startTestServer();
-});
+}, BUILD_WAIT_MS);
 afterAll(async () => {
   await server?.close();
   for (const dir of dirs) rmSync(dir, { recursive: true, force: true });

@@ -5,7 +5,7 @@
  * with a top-level `await` fails here with TS1378.
  *
  * Needs the built packages: `pnpm exec turbo run build --filter=@tollgate/nest...
- * --filter=@tollgate/store-sqlite` (`pnpm test` builds them before the tests, for `check:exports`).
+ * --filter=@tollgate/store-sqlite` (`pnpm test` builds them beside the tests, which wait for them).
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -14,7 +14,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { call, DETAIL_MISSING, ETHAN, jwt } from '@tollgate/test-kit';
-import { afterAll, describe, expect, it } from 'vitest';
+import { BUILD_WAIT_MS, whenBuilt } from '@tollgate/test-kit/built';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const packageDir = fileURLToPath(new URL('..', import.meta.url));
 const root = path.join(packageDir, '../..');
@@ -22,6 +23,7 @@ const readme = fs.readFileSync(path.join(packageDir, 'README.md'), 'utf8');
 const temp = fs.mkdtempSync(path.join(os.tmpdir(), 'tollgate-nest-cjs-'));
 let child: ChildProcess | undefined;
 
+beforeAll(() => whenBuilt(), BUILD_WAIT_MS);
 afterAll(() => {
   child?.kill();
   fs.rmSync(temp, { recursive: true, force: true });
