@@ -16,5 +16,8 @@ export default defineConfig({
     // room for a busy machine), as they do on any larger machine. The few with bounds of tens of
     // milliseconds run apart (store-redis: a group of their own, last).
     maxWorkers: Math.max(3, availableParallelism() - 1),
+    // Each project sets testTimeout 30 s and hookTimeout 60 s (a project's own config file does not
+    // inherit these): `pnpm test` runs the suite beside the builds and the typecheck, and on two
+    // cores a test that takes 0.45 s alone took over 5 s, vitest's default limit, there.
   },
 });

@@ -5,6 +5,9 @@ export default defineProject({
   ssr: { resolve: { conditions: ['dev-source'] } },
   test: {
     name: 'core',
+    // Room for two busy cores (see the root vitest.config.ts).
+    testTimeout: 30_000,
+    hookTimeout: 60_000,
     include: ['test/**/*.test.ts'],
     // --expose-gc: the login limiter's memory test measures retained heap.
     execArgv: ['--expose-gc'],

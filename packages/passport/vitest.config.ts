@@ -5,6 +5,9 @@ export default defineProject({
   ssr: { resolve: { conditions: ['dev-source'] } },
   test: {
     name: 'passport',
+    // Room for two busy cores (see the root vitest.config.ts).
+    testTimeout: 30_000,
+    hookTimeout: 60_000,
     include: ['test/**/*.test.ts'],
     // Files share a worker and its loaded modules (isolate: false): a fresh process and module graph
     // per file cost more than most of these files take. They close what they open (servers,
