@@ -171,6 +171,14 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 4,
+    name: 'custom data of delegated sessions',
+    sql: `
+      -- What the administrator noted when delegating (customData): the end of the delegation names it too.
+      ALTER TABLE sessions ADD COLUMN custom_data text;
+    `,
+  },
 ];
 
 /**

@@ -38,10 +38,11 @@ interface SessionRow {
   readonly revoked_at: number | null;
   readonly client_ip: string | null;
   readonly user_agent: string | null;
+  readonly custom_data: string | null;
 }
 
 const SESSION_COLUMNS =
-  'id, user_id, kind, actor_user_id, actor_username, created_at, last_used_at, expires_at, revoked_at, client_ip, user_agent';
+  'id, user_id, kind, actor_user_id, actor_username, created_at, last_used_at, expires_at, revoked_at, client_ip, user_agent, custom_data';
 
 function toSession(row: SessionRow): SessionRecord {
   return {
@@ -58,6 +59,7 @@ function toSession(row: SessionRow): SessionRecord {
     revokedAt: row.revoked_at,
     clientIp: row.client_ip,
     userAgent: row.user_agent,
+    customData: row.custom_data,
   };
 }
 
@@ -153,7 +155,7 @@ export function createPostgresTokenStore(db: Database): TokenStore {
     revokeFamily: `UPDATE ${s}.refresh_families SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL`,
     revokeSession: `UPDATE ${s}.sessions SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL`,
     insertSession: `INSERT INTO ${s}.sessions (${SESSION_COLUMNS})
-      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, NULL, $9, $10)`,
+      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, NULL, $9, $10, $11)`,
     session: `SELECT ${SESSION_COLUMNS} FROM ${s}.sessions WHERE id = $1`,
     liveSessionsByUser: `SELECT ${SESSION_COLUMNS} FROM ${s}.sessions
       WHERE user_id = $1 AND revoked_at IS NULL AND expires_at > $2
@@ -425,6 +427,7 @@ export function createPostgresTokenStore(db: Database): TokenStore {
           record.expiresAt,
           record.clientIp,
           record.userAgent,
+          record.customData,
         ]),
       );
     },

@@ -58,10 +58,11 @@ interface SessionRow {
   readonly revoked_at: number | null;
   readonly client_ip: string | null;
   readonly user_agent: string | null;
+  readonly custom_data: string | null;
 }
 
 const SESSION_COLUMNS =
-  'id, user_id, kind, actor_user_id, actor_username, created_at, last_used_at, expires_at, revoked_at, client_ip, user_agent';
+  'id, user_id, kind, actor_user_id, actor_username, created_at, last_used_at, expires_at, revoked_at, client_ip, user_agent, custom_data';
 
 function toSession(row: SessionRow): SessionRecord {
   return {
@@ -78,6 +79,7 @@ function toSession(row: SessionRow): SessionRecord {
     revokedAt: row.revoked_at,
     clientIp: row.client_ip,
     userAgent: row.user_agent,
+    customData: row.custom_data,
   };
 }
 
@@ -161,8 +163,9 @@ export function createSqliteTokenStore(db: Connection): TokenStore {
         null,
         string | null,
         string | null,
+        string | null,
       ]
-    >(`INSERT INTO sessions (${SESSION_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+    >(`INSERT INTO sessions (${SESSION_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
     session: db.prepare<[string], SessionRow>(`SELECT ${SESSION_COLUMNS} FROM sessions WHERE id = ?`),
     liveSessionsByUser: db.prepare<[string, number], SessionRow>(
       `SELECT ${SESSION_COLUMNS} FROM sessions
@@ -427,6 +430,7 @@ export function createSqliteTokenStore(db: Connection): TokenStore {
         null,
         record.clientIp,
         record.userAgent,
+        record.customData,
       );
     },
     async findSession(id) {

@@ -87,6 +87,7 @@ export function describeTokenStoreContract(name: string, factory: TokenStoreFact
         expiresAt: createdAt + 30 * DAY,
         clientIp: '203.0.113.7',
         userAgent: 'Mozilla/5.0 (contract)',
+        customData: null,
         ...overrides,
       };
     }
@@ -725,6 +726,7 @@ export function describeTokenStoreContract(name: string, factory: TokenStoreFact
           actor: { userId: 'admin-1', username: 'root@tollgate.local' },
           clientIp: '2001:db8::1',
           userAgent: 'curl/8.5.0',
+          customData: 'ticket 4711: “printer” ünïcode ✓',
         });
         const bare = session({ kind: 'user_token', clientIp: null, userAgent: null });
         await store.createSession(record);
@@ -813,7 +815,12 @@ export function describeTokenStoreContract(name: string, factory: TokenStoreFact
       it("revokes only the user's live sessions among ids, each with its family and one session revocation", async () => {
         const now = T0 + HOUR;
         const pair = await sessionLogin();
-        const single = session();
+        // Returned whole: the core's end-of-delegation event reads its customData from here.
+        const single = session({
+          kind: 'delegated',
+          actor: { userId: 'admin-1', username: 'root@tollgate.local' },
+          customData: 'ticket 99',
+        });
         const untouched = await sessionLogin();
         const foreign = session({ userId: OTHER_USER });
         const expired = session({ expiresAt: now });

@@ -72,6 +72,7 @@ export function createDelegatedLoginOperations(context: OperationContext): Deleg
         expiresAt: exp * 1000,
         client: { clientIp, userAgent },
         now: clock.now(),
+        customData: customData ?? null,
       });
       const { jws, expiresAt } = await signDelegatedToken(
         context,
@@ -125,6 +126,7 @@ export function createDelegatedLoginOperations(context: OperationContext): Deleg
         expiresAt: exp * 1000,
         client: { clientIp, userAgent },
         now,
+        customData: link.customData,
       });
       const { jws, expiresAt } = await signDelegatedToken(
         context,

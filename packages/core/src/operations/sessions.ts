@@ -45,6 +45,8 @@ export async function startSession(
     readonly expiresAt: number;
     readonly client: ClientInfo;
     readonly now: number;
+    /** A delegated session's `customData`. */
+    readonly customData?: string | null;
   },
 ): Promise<string> {
   const { user, kind, actor, expiresAt, client, now } = input;
@@ -60,6 +62,7 @@ export async function startSession(
       expiresAt,
       clientIp: client.clientIp ?? null,
       userAgent: userAgentOf(client),
+      customData: input.customData ?? null,
     }),
   );
   return id;
@@ -95,7 +98,9 @@ export async function revokeSessionsOf(
       userAgent: input.client?.userAgent,
     };
     context.audit.emit('session.revoked', subject, { by: input.by });
-    if (session.kind === 'delegated') context.audit.emit('delegation.ended', subject, { customData: null });
+    if (session.kind === 'delegated') {
+      context.audit.emit('delegation.ended', subject, { customData: session.customData });
+    }
   }
   return revoked;
 }

@@ -93,6 +93,8 @@ export interface SessionRecord {
   /** The client's address and user agent when the session was created, as the adapter saw them. */
   readonly clientIp: string | null;
   readonly userAgent: string | null;
+  /** A delegated session's note from the administrator (`customData`: a ticket, a reason); else null. */
+  readonly customData: string | null;
 }
 
 /**
