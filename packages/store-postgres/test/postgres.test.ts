@@ -194,6 +194,12 @@ describe('openPostgresStore: schema and migrations', () => {
     expect(await plan(`SELECT * FROM ${s}.audit_events ORDER BY at DESC LIMIT 10`)).toMatch(
       /audit_events_at/,
     );
+    // A new session's look-up of its user's revocations (createSession).
+    expect(
+      await plan(
+        `SELECT max(revoked_at) FROM ${s}.revocations WHERE kind = 'user' AND id = 'x' AND revoked_at >= 5`,
+      ),
+    ).toMatch(/revocations_user/);
   });
 
   it('migration 2 lets revocations take the session and user kinds, keeping rows and the counter', async () => {

@@ -165,6 +165,10 @@ describe.each(DRIVERS)('driver %s', (driver: SqliteDriverName) => {
       expect(plan('SELECT * FROM audit_events WHERE at < 5 ORDER BY at')).toMatch(
         /USING (COVERING )?INDEX audit_events_at/,
       );
+      // A new session's look-up of its user's revocations (createSession).
+      expect(
+        plan("SELECT max(revoked_at) FROM revocations WHERE kind = 'user' AND id = 'x' AND revoked_at >= 5"),
+      ).toMatch(/USING (COVERING )?INDEX revocations_user/);
     });
 
     it('migration 2 rebuilds revocations for the new kinds, keeping every row, its seq and the high-water mark', async () => {
@@ -210,7 +214,12 @@ describe.each(DRIVERS)('driver %s', (driver: SqliteDriverName) => {
             "SELECT name FROM sqlite_master WHERE name LIKE 'revocations%' ORDER BY name",
           )
           .all(),
-      ).toEqual([{ name: 'revocations' }, { name: 'revocations_expires_at' }]);
+      ).toEqual([
+        { name: 'revocations' },
+        { name: 'revocations_expires_at' },
+        // Migration 4's.
+        { name: 'revocations_user' },
+      ]);
       expect(
         db.prepare("SELECT name, seq FROM sqlite_sequence WHERE name LIKE 'revocations%'").all(),
       ).toEqual([{ name: 'revocations', seq: 5 }]);
