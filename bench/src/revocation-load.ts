@@ -54,6 +54,7 @@ export async function storeWithRevocations(load: RevocationLoad, now = Date.now(
         expiresAt: now + 24 * HOUR,
         clientIp: null,
         userAgent: null,
+        customData: null,
       });
       ids.push(id);
       sessionIds.push(id);

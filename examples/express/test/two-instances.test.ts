@@ -129,9 +129,9 @@ describe('two instances on one PostgreSQL schema and one Redis', () => {
   const db = new pg.Pool({ connectionString: DATABASE_URL, max: 2 });
   let a: Instance | undefined;
   let b: Instance | undefined;
-  // The same service in this process (same schema, same Redis), for what has no HTTP route here yet:
-  // ending a session by id, logging a user out everywhere, disabling a user. It is one more instance:
-  // what it revokes must reach A and B like anything A revokes.
+  // The same service in this process (same schema, same Redis): a third instance, whose revocations
+  // (ending a session by id, logging a user out everywhere, which has no HTTP route, disabling a user)
+  // must reach A and B like anything A revokes over HTTP.
   let core: ExampleSetup | undefined;
   const A = () => a!.url;
   const B = () => b!.url;

@@ -5,7 +5,7 @@
  * And what an administrator may reach.
  */
 import { describe, expect, it } from 'vitest';
-import type { Tollgate } from './helpers/internals.js';
+import { createFakeClock, type Tollgate, type UserDirectory } from './helpers/internals.js';
 import {
   ACCOUNTS,
   buildDemo,
@@ -197,6 +197,90 @@ describe.each(REVOCATIONS)('$name: a user revocation', (revocation) => {
     ]);
     await rejectsWith(demo.tg.tokenPair.refresh({ refreshToken: pair.refreshToken }), 'token_revoked');
   });
+});
+
+/**
+ * A demo whose password checks for `username` stop, once `hold` is called, after reading the user and
+ * checking the password, until `release`: a sign-in in flight. Each check takes 50 ms of the clock.
+ */
+async function demoWithSignInInFlight(username: string) {
+  const clock = createFakeClock();
+  let gate: Promise<void> | null = null;
+  let release = () => {};
+  let reached = () => {};
+  const slow = (built: UserDirectory): UserDirectory =>
+    new Proxy(built, {
+      get(target, property) {
+        const value: unknown = Reflect.get(target, property, target);
+        if (property !== 'verifyPassword') return typeof value === 'function' ? value.bind(target) : value;
+        return async (name: string, password: string) => {
+          const found = await target.verifyPassword(name, password);
+          if (name === username && gate !== null) {
+            reached();
+            await gate;
+          }
+          clock.advance(50);
+          return found;
+        };
+      },
+    });
+  const demo = await buildDemo({ clock, users: slow });
+  return {
+    demo,
+    /** The next check of `username` stops; resolves once it has. */
+    hold(): Promise<void> {
+      const stopped = new Promise<void>((resolve) => {
+        reached = resolve;
+      });
+      gate = new Promise((resolve) => {
+        release = () => {
+          gate = null;
+          resolve();
+        };
+      });
+      return stopped;
+    },
+    release: () => release(),
+  };
+}
+
+describe.each(REVOCATIONS)('$name: a password sign-in in flight across it', (revocation) => {
+  // The password was checked before the revocation; the session would start after it.
+  const survives = revocation.password === ethan.password && !revocation.disables;
+
+  it.each(['this instance', 'another instance'])(
+    `is checked again: ${survives ? 'it goes on in a session after the revocation' : 'invalid_credentials, no session'} (revoked on %s)`,
+    async (where) => {
+      const { demo, hold, release } = await demoWithSignInInFlight(ethan.username);
+      const revoker = where === 'this instance' ? demo : { ...demo, tg: secondInstance(demo) };
+      const stopped = hold();
+      const signIn = demo.tg.tokenPair.login({ username: ethan.username, password: ethan.password });
+      const outcome = signIn.then(
+        (pair) => ({ pair, error: null }),
+        (error: unknown) => ({ pair: null, error }),
+      );
+      await stopped;
+      const revokedAt = demo.clock.now();
+      await revocation.run(revoker);
+      release();
+      const { pair, error } = await outcome;
+      const admin = await adminCaller(demo.tg);
+      const live = await demo.tg.admin.listSessions({ caller: admin.principal, username: ethan.username });
+      if (!survives) {
+        expect(error).toMatchObject({ code: 'invalid_credentials' });
+        expect(live).toEqual([]);
+        return;
+      }
+      expect(error).toBeNull();
+      expect(live.map((s) => s.id)).toEqual([
+        (await demo.tg.requirePrincipal(as.bearer(pair!.token))).sessionId,
+      ]);
+      expect(live[0]!.createdAt.getTime()).toBeGreaterThan(revokedAt);
+      expect(await verdict(demo.tg, as.bearer(pair!.token))).toBe(`ok:${ethan.id}`);
+      const next = await demo.tg.tokenPair.refresh({ refreshToken: pair!.refreshToken });
+      expect(await verdict(demo.tg, as.bearer(next.token))).toBe(`ok:${ethan.id}`);
+    },
+  );
 });
 
 describe('disable and enable', () => {

@@ -86,6 +86,7 @@ describe('RevocationState: what it learns from the store’s log', () => {
       expiresAt: now + HOUR,
       clientIp: null,
       userAgent: null,
+      customData: null,
     });
     await store.revokeSessions({ userId: OTHER, ids: [sid], now, revocationExpiresAt: now + HOUR });
     await store.revokeUser({ userId: USER, now, revocationExpiresAt: now + 2 * HOUR });

@@ -3,7 +3,7 @@
  * most `lifetimes.delegatedToken` long (1 h by default), that the user and an administrator can end.
  */
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_LIFETIMES, type Tollgate } from './helpers/internals.js';
+import { createMemoryAuditLog, DEFAULT_LIFETIMES, type Tollgate } from './helpers/internals.js';
 import {
   ACCOUNTS,
   buildDemo,
@@ -155,5 +155,30 @@ describe('delegated sessions: ended by the user or an administrator', () => {
       'not_found',
     );
     expect(await verdict(demo.tg, as.cookie(delegated.token))).toBe(`ok:${ethan.id}`);
+  });
+});
+
+describe('delegated sessions: the administrator’s customData', () => {
+  it('is kept with the session, landed ones too, and named by the end of the delegation', async () => {
+    const audit = createMemoryAuditLog();
+    const demo = await buildDemo({ options: { audit } });
+    const delegated = await delegate(demo);
+    const landed = await demo.tg.delegatedLogin.land({ token: delegated.token });
+    expect((await demo.store.findSession(landed.sessionId))?.customData).toBe('ticket 4711');
+    const own = await ownLogin(demo.tg);
+    const other = await delegate(demo);
+    await demo.tg.sessions.revoke({ caller: own.principal, sessionId: landed.sessionId });
+    await demo.tg.admin.revokeSessions({
+      caller: other.admin.principal,
+      username: ethan.username,
+      sessionId: other.sessionId,
+    });
+    const ended = await audit.query({ type: 'delegation.ended' });
+    expect(ended.map((e) => [e.sessionId, e.details])).toEqual([
+      [other.sessionId, { customData: 'ticket 4711' }],
+      [landed.sessionId, { customData: 'ticket 4711' }],
+    ]);
+    // Other sessions keep none.
+    expect((await demo.store.findSession(own.principal.sessionId!))?.customData).toBeNull();
   });
 });

@@ -96,6 +96,27 @@ export class TollgateProfilesMiddleware implements NestMiddleware<TollgateReques
 }
 
 /**
+ * Express refuses a path parameter it cannot percent-decode (`%ff`) while matching its layers, so
+ * before `TollgateProfilesMiddleware` (mounted on a wildcard, which is a parameter) sees the request:
+ * a `URIError` with status 400. On a path of a profile's route this answers as the core does, 400
+ * `malformed_request` in that profile's shape; any other error, or path, goes on to Nest's handler.
+ * An Express error handler: `TollgateModule` adds it after the routes, before Nest's own.
+ */
+export function undecodablePathHandler(http: TollgateHttp) {
+  return (error: unknown, req: TollgateRequest, res: ServerResponse, next: Next): void => {
+    if (!(error instanceof URIError) || (error as { status?: unknown }).status !== 400 || res.headersSent) {
+      next(error);
+      return;
+    }
+    // No operation runs: the router refuses the undecodable parameter (or finds no route) first.
+    http.handle(toHttpRequest(req)).then(
+      (response) => (response ? writeNodeResponse(res, response) : next(error)),
+      () => next(error),
+    );
+  };
+}
+
+/**
  * A JSON body parser with the core's limits (`maxBodyBytes`: 413, another media type: 415, invalid
  * JSON: 400), refusals rendered in `errorShape`; sets `req.body` for `@Body()`. Apply it to your own
  * routes (`consumer.apply(TollgateJsonMiddleware).forRoutes(MyController)`).

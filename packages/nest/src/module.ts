@@ -4,14 +4,15 @@ import {
   type MiddlewareConsumer,
   Module,
   type NestModule,
+  type OnModuleInit,
   type Provider,
   RequestMethod,
 } from '@nestjs/common';
-import { APP_FILTER } from '@nestjs/core';
+import { APP_FILTER, HttpAdapterHost } from '@nestjs/core';
 import { createTollgate, type Tollgate, type TollgateOptions } from '@tollgate/core';
-import { createHttpHandler } from '@tollgate/core/http';
+import { createHttpHandler, type TollgateHttp } from '@tollgate/core/http';
 import { TollgateGuard } from './guard.js';
-import { TollgateExceptionFilter, TollgateProfilesMiddleware } from './http.js';
+import { TollgateExceptionFilter, TollgateProfilesMiddleware, undecodablePathHandler } from './http.js';
 import { TOLLGATE, TOLLGATE_HTTP, TOLLGATE_OPTIONS, type TollgateModuleOptions } from './tokens.js';
 
 function isTollgate(value: Tollgate | TollgateOptions): value is Tollgate {
@@ -59,8 +60,12 @@ export type TollgateModuleAsyncOptions = typeof ASYNC_OPTIONS_TYPE;
  * `forRootAsync({ useFactory, inject, imports })`; global unless `global: false`.
  */
 @Module({})
-export class TollgateModule extends TollgateConfigurableModule implements NestModule {
-  constructor(@Inject(TOLLGATE_OPTIONS) private readonly moduleOptions: TollgateModuleOptions) {
+export class TollgateModule extends TollgateConfigurableModule implements NestModule, OnModuleInit {
+  constructor(
+    @Inject(TOLLGATE_OPTIONS) private readonly moduleOptions: TollgateModuleOptions,
+    @Inject(TOLLGATE_HTTP) private readonly http: TollgateHttp,
+    @Inject(HttpAdapterHost) private readonly adapterHost: HttpAdapterHost,
+  ) {
     super();
   }
 
@@ -68,5 +73,12 @@ export class TollgateModule extends TollgateConfigurableModule implements NestMo
     // `profiles: []` serves no route: no middleware in front of every request then.
     if (this.moduleOptions.profiles?.length === 0) return;
     consumer.apply(TollgateProfilesMiddleware).forRoutes({ path: '{*path}', method: RequestMethod.ALL });
+  }
+
+  /** Nest calls this after mounting the routes and before its own error handler: see `undecodablePathHandler`. */
+  onModuleInit(): void {
+    if (this.moduleOptions.profiles?.length === 0) return;
+    const app = this.adapterHost.httpAdapter?.getInstance<{ use?: (handler: unknown) => unknown }>();
+    if (typeof app?.use === 'function') app.use(undecodablePathHandler(this.http));
   }
 }

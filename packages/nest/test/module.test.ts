@@ -130,6 +130,23 @@ describe('TollgateModule.forRoot', () => {
     expect(login.text).toBe('{"code":"invalid_credentials","message":"Invalid credentials."}');
   });
 
+  it('a parameter Express cannot percent-decode: 400 in the route’s profile shape; elsewhere Nest answers', async () => {
+    // Express refuses `%ff` while matching the wildcard the profiles are mounted on, before any middleware.
+    const user = await call(`${app.url}/Authentication/token/%ff/Environments`);
+    expect(user.status).toBe(400);
+    expect(user.text).toBe(
+      '{"code":"malformed_request","message":"A path segment is not valid percent-encoding."}',
+    );
+    expect(user.headers.get('tollgate-error-code')).toBe('malformed_request');
+    const uat = await call(`${app.url}/api/v2/me/tokens/%ff/`, { method: 'DELETE' });
+    expect(uat.status).toBe(400);
+    expect(JSON.parse(uat.text)).toEqual({ detail: expect.any(String) });
+    // Not a profile's path: Nest's own 400, untouched.
+    const other = await call(`${app.url}/who/%ff`);
+    expect(other.status).toBe(400);
+    expect(other.headers.get('tollgate-error-code')).toBeNull();
+  });
+
   it('a known profile path with another method → 405 with Allow; HEAD is a GET without a body', async () => {
     const reply = await call(`${app.url}/api/v2/auth/token`);
     expect(reply.status).toBe(405);

@@ -9,7 +9,7 @@ import {
   type UatRecord,
 } from '@tollgate/core';
 import { createCoalescedReader } from './coalesce.js';
-import type { Database, Session } from './database.js';
+import { advisoryLockKey, type Database, type Session } from './database.js';
 import { toStringArray } from './json.js';
 
 interface FamilyRow {
@@ -38,10 +38,11 @@ interface SessionRow {
   readonly revoked_at: number | null;
   readonly client_ip: string | null;
   readonly user_agent: string | null;
+  readonly custom_data: string | null;
 }
 
 const SESSION_COLUMNS =
-  'id, user_id, kind, actor_user_id, actor_username, created_at, last_used_at, expires_at, revoked_at, client_ip, user_agent';
+  'id, user_id, kind, actor_user_id, actor_username, created_at, last_used_at, expires_at, revoked_at, client_ip, user_agent, custom_data';
 
 function toSession(row: SessionRow): SessionRecord {
   return {
@@ -58,6 +59,7 @@ function toSession(row: SessionRow): SessionRecord {
     revokedAt: row.revoked_at,
     clientIp: row.client_ip,
     userAgent: row.user_agent,
+    customData: row.custom_data,
   };
 }
 
@@ -153,7 +155,9 @@ export function createPostgresTokenStore(db: Database): TokenStore {
     revokeFamily: `UPDATE ${s}.refresh_families SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL`,
     revokeSession: `UPDATE ${s}.sessions SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL`,
     insertSession: `INSERT INTO ${s}.sessions (${SESSION_COLUMNS})
-      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, NULL, $9, $10)`,
+      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $12, $9, $10, $11)`,
+    userRevokedSince: `SELECT max(revoked_at) AS revoked_at FROM ${s}.revocations
+      WHERE kind = 'user' AND id = $1 AND revoked_at >= $2`,
     session: `SELECT ${SESSION_COLUMNS} FROM ${s}.sessions WHERE id = $1`,
     liveSessionsByUser: `SELECT ${SESSION_COLUMNS} FROM ${s}.sessions
       WHERE user_id = $1 AND revoked_at IS NULL AND expires_at > $2
@@ -171,14 +175,16 @@ export function createPostgresTokenStore(db: Database): TokenStore {
       AND revoked_at IS NULL
       RETURNING ${SESSION_COLUMNS}`,
     revokeFamilies: `UPDATE ${s}.refresh_families SET revoked_at = $2 WHERE id = ANY($1::text[]) AND revoked_at IS NULL`,
+    // Up to the revocation's instant: a session created after it was checked after it (see createSession).
     revokeUserFamilies: `UPDATE ${s}.refresh_families SET revoked_at = $2
       WHERE id IN (
-        SELECT id FROM ${s}.refresh_families WHERE user_id = $1 AND revoked_at IS NULL
+        SELECT id FROM ${s}.refresh_families WHERE user_id = $1 AND revoked_at IS NULL AND created_at <= $2
         ORDER BY id FOR NO KEY UPDATE)
       AND revoked_at IS NULL`,
     revokeUserSessions: `UPDATE ${s}.sessions SET revoked_at = $2
       WHERE id IN (
-        SELECT id FROM ${s}.sessions WHERE user_id = $1 AND revoked_at IS NULL AND expires_at > $2
+        SELECT id FROM ${s}.sessions
+        WHERE user_id = $1 AND revoked_at IS NULL AND expires_at > $2 AND created_at <= $2
         ORDER BY id FOR UPDATE)
       AND revoked_at IS NULL`,
     revokeUserUats: `UPDATE ${s}.uats SET revoked_at = $2
@@ -252,6 +258,17 @@ export function createPostgresTokenStore(db: Database): TokenStore {
     expiresAt: number,
   ): Promise<void> => {
     await session.query(sql.recordRevocation, [kind, id, revokedAt, expiresAt]);
+  };
+
+  /**
+   * Serialises a user revocation with the sessions being created for that user (a transaction-scoped
+   * advisory lock on the user): under READ COMMITTED neither would see the other's uncommitted row,
+   * and a session checked before the revocation could escape both.
+   */
+  const lockUserRevocations = async (session: Session, userId: string): Promise<void> => {
+    await session.query('SELECT pg_advisory_xact_lock($1::bigint)', [
+      advisoryLockKey(`user-revocations:${userId}`, db.schemaName),
+    ]);
   };
 
   /**
@@ -412,9 +429,16 @@ export function createPostgresTokenStore(db: Database): TokenStore {
       await db.run((session) => session.query(sql.touchUat, [id, at]));
     },
 
-    async createSession(record) {
-      await db.run((session) =>
-        session.query(sql.insertSession, [
+    createSession(record) {
+      return db.transaction(async (session) => {
+        await lockUserRevocations(session, record.userId);
+        // Checked before a user revocation that is already recorded: stored revoked by it.
+        const found = await session.query<{ revoked_at: number | null }>(sql.userRevokedSince, [
+          record.userId,
+          record.createdAt,
+        ]);
+        const revokedAt = found.rows[0]?.revoked_at ?? null;
+        await session.query(sql.insertSession, [
           record.id,
           record.userId,
           record.kind,
@@ -425,8 +449,11 @@ export function createPostgresTokenStore(db: Database): TokenStore {
           record.expiresAt,
           record.clientIp,
           record.userAgent,
-        ]),
-      );
+          record.customData,
+          revokedAt,
+        ]);
+        return { ...record, revokedAt };
+      });
     },
 
     findSession(id) {
@@ -463,6 +490,7 @@ export function createPostgresTokenStore(db: Database): TokenStore {
 
     revokeUser({ userId, now, revocationExpiresAt }) {
       return db.transaction(async (session) => {
+        await lockUserRevocations(session, userId);
         await session.query(sql.revokeUserFamilies, [userId, now]);
         const sessions = (await session.query(sql.revokeUserSessions, [userId, now])).rowCount;
         const uats = (await session.query(sql.revokeUserUats, [userId, now])).rowCount;

@@ -215,6 +215,7 @@ describe('two instances on one database', () => {
           expiresAt: T0 + 30 * DAY,
           clientIp: null,
           userAgent: null,
+          customData: null,
         });
         const token = { hash: newHash(), issuedAt: T0, expiresAt: T0 + DAY };
         await a.tokens.createRefreshFamily({

@@ -118,6 +118,7 @@ function everyCall(store: PostgresStore): Record<string, Promise<unknown>> {
       expiresAt: T0 + DAY,
       clientIp: null,
       userAgent: null,
+      customData: null,
     }),
     findSession: store.tokens.findSession(newId()),
     listSessionsByUser: store.tokens.listSessionsByUser({ userId: 'user-1', now: T0 }),

@@ -9,6 +9,7 @@ import {
   MINUTE,
   newId,
   newTokenValue,
+  newUuidv7,
   T0,
 } from '@tollgate/store-tests';
 import pg from 'pg';
@@ -70,7 +71,7 @@ describe('openPostgresStore: schema and migrations', () => {
       `SELECT version, name, applied_at FROM ${quote(schema)}.schema_migrations ORDER BY version`,
     );
     expect(rows.map((r) => [r.version, r.name])).toEqual(MIGRATIONS.map((m) => [m.version, m.name]));
-    expect(rows.map((r) => r.version)).toEqual([1, 2, 3]);
+    expect(rows.map((r) => r.version)).toEqual([1, 2, 3, 4]);
     for (const row of rows) expect(Number(row.applied_at)).toBeGreaterThan(T0);
     const tables = await adminQuery<{ table_name: string }>(
       'SELECT table_name FROM information_schema.tables WHERE table_schema = $1 ORDER BY table_name',
@@ -193,6 +194,12 @@ describe('openPostgresStore: schema and migrations', () => {
     expect(await plan(`SELECT * FROM ${s}.audit_events ORDER BY at DESC LIMIT 10`)).toMatch(
       /audit_events_at/,
     );
+    // A new session's look-up of its user's revocations (createSession).
+    expect(
+      await plan(
+        `SELECT max(revoked_at) FROM ${s}.revocations WHERE kind = 'user' AND id = 'x' AND revoked_at >= 5`,
+      ),
+    ).toMatch(/revocations_user/);
   });
 
   it('migration 2 lets revocations take the session and user kinds, keeping rows and the counter', async () => {
@@ -221,6 +228,33 @@ describe('openPostgresStore: schema and migrations', () => {
     expect((await store.tokens.listRevocations({ afterSeq: 1, now: 0 })).records).toEqual([
       { seq: 3, kind: 'user', id: 'user-1', revokedAt: T0, expiresAt: T0 + DAY },
     ]);
+  });
+
+  it('migration 4 gives sessions a custom_data column: sessions from before it have none', async () => {
+    const schema = schemas.next();
+    const v3 = openDatabase({ connectionString: DATABASE_URL, schema, poolSize: 1 });
+    try {
+      await migrate(v3, MIGRATIONS.slice(0, 3));
+    } finally {
+      await v3.close();
+    }
+    const id = newUuidv7(T0);
+    await withAdmin((client) =>
+      client.query(
+        `INSERT INTO ${quote(schema)}.sessions (id, user_id, kind, actor_user_id, actor_username,
+           created_at, last_used_at, expires_at) VALUES ($1, 'user-1', 'delegated', 'a-1', 'root', $2, $2, $3)`,
+        [id, T0, T0 + DAY],
+      ),
+    );
+    const store = await open(schema);
+    expect(await store.tokens.findSession(id)).toMatchObject({ kind: 'delegated', customData: null });
+    const [ended] = await store.tokens.revokeSessions({
+      userId: 'user-1',
+      ids: [id],
+      now: T0 + 1,
+      revocationExpiresAt: T0 + DAY,
+    });
+    expect(ended).toMatchObject({ id, customData: null, revokedAt: T0 + 1 });
   });
 
   // CREATE DATABASE waits up to 5 s (PostgreSQL's own wait) while another session of the shared

@@ -172,6 +172,16 @@ export const MIGRATIONS: readonly Migration[] = [
       ) STRICT;
     `,
   },
+  {
+    version: 4,
+    name: 'custom data of delegated sessions, user revocations by user',
+    sql: `
+      -- What the administrator noted when delegating (customData): the end of the delegation names it too.
+      ALTER TABLE sessions ADD COLUMN custom_data TEXT;
+      -- A new session looks up its user's revocations from its start on (createSession).
+      CREATE INDEX revocations_user ON revocations (id, revoked_at) WHERE kind = 'user';
+    `,
+  },
 ];
 
 /**

@@ -58,10 +58,11 @@ interface SessionRow {
   readonly revoked_at: number | null;
   readonly client_ip: string | null;
   readonly user_agent: string | null;
+  readonly custom_data: string | null;
 }
 
 const SESSION_COLUMNS =
-  'id, user_id, kind, actor_user_id, actor_username, created_at, last_used_at, expires_at, revoked_at, client_ip, user_agent';
+  'id, user_id, kind, actor_user_id, actor_username, created_at, last_used_at, expires_at, revoked_at, client_ip, user_agent, custom_data';
 
 function toSession(row: SessionRow): SessionRecord {
   return {
@@ -78,6 +79,7 @@ function toSession(row: SessionRow): SessionRecord {
     revokedAt: row.revoked_at,
     clientIp: row.client_ip,
     userAgent: row.user_agent,
+    customData: row.custom_data,
   };
 }
 
@@ -158,11 +160,12 @@ export function createSqliteTokenStore(db: Connection): TokenStore {
         number,
         number,
         number,
-        null,
+        number | null,
+        string | null,
         string | null,
         string | null,
       ]
-    >(`INSERT INTO sessions (${SESSION_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+    >(`INSERT INTO sessions (${SESSION_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
     session: db.prepare<[string], SessionRow>(`SELECT ${SESSION_COLUMNS} FROM sessions WHERE id = ?`),
     liveSessionsByUser: db.prepare<[string, number], SessionRow>(
       `SELECT ${SESSION_COLUMNS} FROM sessions
@@ -175,11 +178,16 @@ export function createSqliteTokenStore(db: Connection): TokenStore {
     revokeSession: db.prepare<[number, string]>(
       'UPDATE sessions SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL',
     ),
-    revokeUserSessions: db.prepare<[number, string, number]>(
-      'UPDATE sessions SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL AND expires_at > ?',
+    // Up to the revocation's instant: a session created after it was checked after it (see createSession).
+    revokeUserSessions: db.prepare<[number, string, number, number]>(
+      `UPDATE sessions SET revoked_at = ?
+       WHERE user_id = ? AND revoked_at IS NULL AND expires_at > ? AND created_at <= ?`,
     ),
-    revokeUserFamilies: db.prepare<[number, string]>(
-      'UPDATE refresh_families SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL',
+    revokeUserFamilies: db.prepare<[number, string, number]>(
+      'UPDATE refresh_families SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL AND created_at <= ?',
+    ),
+    userRevokedSince: db.prepare<[string, number], { readonly revoked_at: number | null }>(
+      "SELECT max(revoked_at) AS revoked_at FROM revocations WHERE kind = 'user' AND id = ? AND revoked_at >= ?",
     ),
     revokeUserUats: db.prepare<[number, string, number]>(
       'UPDATE uats SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL AND expires_at > ?',
@@ -330,10 +338,31 @@ export function createSqliteTokenStore(db: Connection): TokenStore {
     },
   );
 
+  // Under the write lock, like revokeUser: whichever of the two runs second sees the other.
+  const createSession = db.transaction((record: Omit<SessionRecord, 'revokedAt'>): SessionRecord => {
+    // Checked before a user revocation that is already recorded: stored revoked by it.
+    const revokedAt = statements.userRevokedSince.get(record.userId, record.createdAt)?.revoked_at ?? null;
+    statements.insertSession.run(
+      record.id,
+      record.userId,
+      record.kind,
+      record.actor?.userId ?? null,
+      record.actor?.username ?? null,
+      record.createdAt,
+      record.lastUsedAt,
+      record.expiresAt,
+      revokedAt,
+      record.clientIp,
+      record.userAgent,
+      record.customData,
+    );
+    return { ...record, revokedAt };
+  });
+
   const revokeUser = db.transaction((input: Parameters<TokenStore['revokeUser']>[0]) => {
     const { userId, now, revocationExpiresAt } = input;
-    const sessions = statements.revokeUserSessions.run(now, userId, now).changes;
-    statements.revokeUserFamilies.run(now, userId);
+    const sessions = statements.revokeUserSessions.run(now, userId, now, now).changes;
+    statements.revokeUserFamilies.run(now, userId, now);
     const uats = statements.revokeUserUats.run(now, userId, now).changes;
     statements.insertRevocation.run('user', userId, now, revocationExpiresAt);
     return { sessions, uats };
@@ -415,19 +444,7 @@ export function createSqliteTokenStore(db: Connection): TokenStore {
       statements.touchUat.run(at, id, at);
     },
     async createSession(record) {
-      statements.insertSession.run(
-        record.id,
-        record.userId,
-        record.kind,
-        record.actor?.userId ?? null,
-        record.actor?.username ?? null,
-        record.createdAt,
-        record.lastUsedAt,
-        record.expiresAt,
-        null,
-        record.clientIp,
-        record.userAgent,
-      );
+      return createSession.immediate(record);
     },
     async findSession(id) {
       const row = statements.session.get(id);

@@ -12,6 +12,7 @@ import {
   MINUTE,
   newId,
   newTokenValue,
+  newUuidv7,
   T0,
 } from '@tollgate/store-tests';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -76,7 +77,7 @@ describe.each(DRIVERS)('driver %s', (driver: SqliteDriverName) => {
         )
         .all();
       expect(rows.map((r) => [r.version, r.name])).toEqual(MIGRATIONS.map((m) => [m.version, m.name]));
-      expect(rows.map((r) => r.version)).toEqual([1, 2, 3]);
+      expect(rows.map((r) => r.version)).toEqual([1, 2, 3, 4]);
       for (const row of rows) expect(row.applied_at).toBeGreaterThan(T0);
     });
 
@@ -164,6 +165,10 @@ describe.each(DRIVERS)('driver %s', (driver: SqliteDriverName) => {
       expect(plan('SELECT * FROM audit_events WHERE at < 5 ORDER BY at')).toMatch(
         /USING (COVERING )?INDEX audit_events_at/,
       );
+      // A new session's look-up of its user's revocations (createSession).
+      expect(
+        plan("SELECT max(revoked_at) FROM revocations WHERE kind = 'user' AND id = 'x' AND revoked_at >= 5"),
+      ).toMatch(/USING (COVERING )?INDEX revocations_user/);
     });
 
     it('migration 2 rebuilds revocations for the new kinds, keeping every row, its seq and the high-water mark', async () => {
@@ -209,10 +214,39 @@ describe.each(DRIVERS)('driver %s', (driver: SqliteDriverName) => {
             "SELECT name FROM sqlite_master WHERE name LIKE 'revocations%' ORDER BY name",
           )
           .all(),
-      ).toEqual([{ name: 'revocations' }, { name: 'revocations_expires_at' }]);
+      ).toEqual([
+        { name: 'revocations' },
+        { name: 'revocations_expires_at' },
+        // Migration 4's.
+        { name: 'revocations_user' },
+      ]);
       expect(
         db.prepare("SELECT name, seq FROM sqlite_sequence WHERE name LIKE 'revocations%'").all(),
       ).toEqual([{ name: 'revocations', seq: 5 }]);
+    });
+
+    it('migration 4 gives sessions a custom_data column: sessions from before it have none', async () => {
+      const filename = newFile();
+      const v3 = openConnection(filename, { driver });
+      const id = newUuidv7(T0);
+      try {
+        migrate(v3, MIGRATIONS.slice(0, 3));
+        v3.prepare<[string, number, number, number]>(
+          `INSERT INTO sessions (id, user_id, kind, actor_user_id, actor_username, created_at, last_used_at,
+             expires_at) VALUES (?, 'user-1', 'delegated', 'a-1', 'root', ?, ?, ?)`,
+        ).run(id, T0, T0, T0 + DAY);
+      } finally {
+        v3.close();
+      }
+      const store = open(filename);
+      expect(await store.tokens.findSession(id)).toMatchObject({ kind: 'delegated', customData: null });
+      const [ended] = await store.tokens.revokeSessions({
+        userId: 'user-1',
+        ids: [id],
+        now: T0 + 1,
+        revocationExpiresAt: T0 + DAY,
+      });
+      expect(ended).toMatchObject({ id, customData: null, revokedAt: T0 + 1 });
     });
 
     it('migration 2 keeps the high-water mark of a revocation log that was purged empty', async () => {

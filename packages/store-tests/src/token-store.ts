@@ -87,6 +87,7 @@ export function describeTokenStoreContract(name: string, factory: TokenStoreFact
         expiresAt: createdAt + 30 * DAY,
         clientIp: '203.0.113.7',
         userAgent: 'Mozilla/5.0 (contract)',
+        customData: null,
         ...overrides,
       };
     }
@@ -725,9 +726,10 @@ export function describeTokenStoreContract(name: string, factory: TokenStoreFact
           actor: { userId: 'admin-1', username: 'root@tollgate.local' },
           clientIp: '2001:db8::1',
           userAgent: 'curl/8.5.0',
+          customData: 'ticket 4711: “printer” ünïcode ✓',
         });
         const bare = session({ kind: 'user_token', clientIp: null, userAgent: null });
-        await store.createSession(record);
+        expect(await store.createSession(record)).toEqual({ ...record, revokedAt: null });
         await store.createSession(bare);
         expect(await store.findSession(record.id)).toEqual({ ...record, revokedAt: null });
         expect(await store.findSession(bare.id)).toEqual({ ...bare, revokedAt: null });
@@ -813,7 +815,12 @@ export function describeTokenStoreContract(name: string, factory: TokenStoreFact
       it("revokes only the user's live sessions among ids, each with its family and one session revocation", async () => {
         const now = T0 + HOUR;
         const pair = await sessionLogin();
-        const single = session();
+        // Returned whole: the core's end-of-delegation event reads its customData from here.
+        const single = session({
+          kind: 'delegated',
+          actor: { userId: 'admin-1', username: 'root@tollgate.local' },
+          customData: 'ticket 99',
+        });
         const untouched = await sessionLogin();
         const foreign = session({ userId: OTHER_USER });
         const expired = session({ expiresAt: now });
@@ -950,6 +957,54 @@ export function describeTokenStoreContract(name: string, factory: TokenStoreFact
         });
         expect(await store.findUatByHash(otherUat.hash)).toEqual(otherUat);
         expect((await rotate(otherPair.token.hash, now + MINUTE)).outcome).toBe('rotated');
+      });
+
+      it('leaves sessions and families created after now alone: checked after it, as memory spares them', async () => {
+        const now = T0 + HOUR;
+        const before = await sessionLogin({ createdAt: now });
+        const after = await sessionLogin({ createdAt: now + 1 });
+        expect(await store.revokeUser({ userId: USER, now, revocationExpiresAt: now + DAY })).toEqual({
+          sessions: 1,
+          uats: 0,
+        });
+        expect(await store.findSession(before.session.id)).toEqual({ ...before.session, revokedAt: now });
+        expect(await store.findSession(after.session.id)).toEqual({ ...after.session, revokedAt: null });
+        expect((await rotate(before.token.hash, now + MINUTE)).outcome).toBe('revoked');
+        expect((await rotate(after.token.hash, now + MINUTE)).outcome).toBe('rotated');
+      });
+
+      it('a session created afterwards but checked before it (createdAt <= now) is stored revoked by it', async () => {
+        const now = T0 + HOUR;
+        await store.revokeUser({ userId: USER, now, revocationExpiresAt: now + DAY });
+        await store.revokeUser({ userId: USER, now: now - MINUTE, revocationExpiresAt: now + DAY });
+        const checkedBefore = session({ createdAt: T0 });
+        const checkedAt = session({ createdAt: now });
+        const checkedAfter = session({ createdAt: now + 1 });
+        const otherUser = session({ createdAt: T0, userId: OTHER_USER });
+        // By the latest revocation it comes before.
+        expect(await store.createSession(checkedBefore)).toEqual({ ...checkedBefore, revokedAt: now });
+        expect(await store.createSession(checkedAt)).toEqual({ ...checkedAt, revokedAt: now });
+        expect(await store.createSession(checkedAfter)).toEqual({ ...checkedAfter, revokedAt: null });
+        expect(await store.createSession(otherUser)).toEqual({ ...otherUser, revokedAt: null });
+        expect(await store.findSession(checkedBefore.id)).toEqual({ ...checkedBefore, revokedAt: now });
+        expect((await store.listSessionsByUser({ userId: USER, now: now + 2 })).map((s) => s.id)).toEqual([
+          checkedAfter.id,
+        ]);
+      });
+
+      it('concurrent with sessions being created: every one checked before it ends up revoked', async () => {
+        for (let round = 0; round < 10; round++) {
+          const now = T0 + (round + 1) * HOUR;
+          const racing = Array.from({ length: 6 }, () => session({ createdAt: now - MINUTE }));
+          await Promise.all([
+            ...racing.slice(0, 3).map((record) => store.createSession(record)),
+            store.revokeUser({ userId: USER, now, revocationExpiresAt: now + DAY }),
+            ...racing.slice(3).map((record) => store.createSession(record)),
+          ]);
+          for (const record of racing) {
+            expect((await store.findSession(record.id))?.revokedAt, `round ${round}`).toBe(now);
+          }
+        }
       });
 
       it('records the user revocation even when the user has nothing live', async () => {

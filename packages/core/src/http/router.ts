@@ -40,29 +40,31 @@ export function compileRoutes(routes: readonly RouteDefinition[], prefix: string
   return routes.map((route) => ({ route, segments: splitPath(prefix + route.path) }));
 }
 
-/** The path parameters, percent-decoded, when `actual` matches `pattern`; else null. */
+/**
+ * The path parameters, percent-decoded, when `actual` matches `pattern`; else null. Every literal
+ * segment is compared before any parameter is decoded: a path that is not this route's is never
+ * refused for a bad escape (it stays the app's), one that is gets `malformed_request`.
+ */
 export function matchSegments(
   pattern: readonly string[],
   actual: readonly string[],
 ): Record<string, string> | null {
   if (pattern.length !== actual.length) return null;
+  for (let i = 0; i < pattern.length; i++) {
+    const expected = pattern[i]!;
+    if (!expected.startsWith('{') && expected !== actual[i]) return null;
+  }
   const params: Record<string, string> = {};
   for (let i = 0; i < pattern.length; i++) {
     const expected = pattern[i]!;
-    const segment = actual[i]!;
-    if (expected.startsWith('{')) {
-      let value: string;
-      try {
-        value = decodeURIComponent(segment);
-      } catch (cause) {
-        throw new TollgateError('malformed_request', {
-          message: 'A path segment is not valid percent-encoding.',
-          cause,
-        });
-      }
-      params[expected.slice(1, -1)] = value;
-    } else if (expected !== segment) {
-      return null;
+    if (!expected.startsWith('{')) continue;
+    try {
+      params[expected.slice(1, -1)] = decodeURIComponent(actual[i]!);
+    } catch (cause) {
+      throw new TollgateError('malformed_request', {
+        message: 'A path segment is not valid percent-encoding.',
+        cause,
+      });
     }
   }
   return params;

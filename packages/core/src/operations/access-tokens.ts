@@ -1,7 +1,7 @@
 import type { OperationContext } from './context.js';
 import { signAccessToken } from './issue.js';
 import type { PasswordLogin } from './login.js';
-import { startSession } from './sessions.js';
+import { signInWithPassword, startSession } from './sessions.js';
 
 export interface AccessTokenResult {
   readonly token: string;
@@ -19,28 +19,28 @@ export interface AccessTokenOperations {
 
 export function createAccessTokenOperations(context: OperationContext): AccessTokenOperations {
   return {
-    async login(credentials) {
-      const user = await context.login(credentials);
-      const now = context.clock.now();
-      // The session ends with its one token (whole seconds, as the token's `exp`).
-      const expiresAt = (Math.floor(now / 1000) + context.lifetimes.accessToken) * 1000;
-      const sessionId = await startSession(context, {
-        user,
-        kind: 'jwt_login',
-        actor: null,
-        expiresAt,
-        client: credentials,
-        now,
-      });
-      const { token, expiresAt: tokenExpiresAt } = await signAccessToken(context, user, sessionId);
-      const subject = {
-        userId: user.id,
-        sessionId,
-        clientIp: credentials.clientIp,
-        userAgent: credentials.userAgent,
-      };
-      context.audit.emit('login.succeeded', subject, { scheme: 'jwt_login' });
-      return { token, expiresAt: tokenExpiresAt };
-    },
+    login: (credentials) =>
+      signInWithPassword(context, credentials, async (user, start) => {
+        const now = context.clock.now();
+        // The session ends with its one token (whole seconds, as the token's `exp`).
+        const expiresAt = (Math.floor(now / 1000) + context.lifetimes.accessToken) * 1000;
+        const sessionId = await startSession(context, {
+          start,
+          user,
+          kind: 'jwt_login',
+          actor: null,
+          expiresAt,
+          client: credentials,
+        });
+        const { token, expiresAt: tokenExpiresAt } = await signAccessToken(context, user, sessionId);
+        const subject = {
+          userId: user.id,
+          sessionId,
+          clientIp: credentials.clientIp,
+          userAgent: credentials.userAgent,
+        };
+        context.audit.emit('login.succeeded', subject, { scheme: 'jwt_login' });
+        return { token, expiresAt: tokenExpiresAt };
+      }),
   };
 }

@@ -13,7 +13,7 @@ import {
 import { parseInput, plainText } from './input.js';
 import { signDelegatedToken } from './issue.js';
 import { findUserToActFor, requireAdministrator, requireInDomain } from './policy.js';
-import { startSession } from './sessions.js';
+import { reserveSession, startSession } from './sessions.js';
 
 export const DelegatedLoginInput = z.object({
   /** The administrator's access token. */
@@ -54,6 +54,7 @@ export function createDelegatedLoginOperations(context: OperationContext): Deleg
   return {
     async issue({ clientIp, userAgent, ...input }) {
       const { adminToken, domain, userIdentity, customData } = parseInput(DelegatedLoginInput, input);
+      const start = reserveSession(context);
       const result = await authenticator.authenticateCredential(
         { source: 'Bearer', token: adminToken },
         { sources: ['Bearer'] },
@@ -66,12 +67,13 @@ export function createDelegatedLoginOperations(context: OperationContext): Deleg
       const actor = { userId: caller.userId, username: caller.username };
       const exp = nowSeconds(clock) + context.lifetimes.delegatedToken;
       const sessionId = await startSession(context, {
+        start,
         user,
         kind: 'delegated',
         actor,
         expiresAt: exp * 1000,
         client: { clientIp, userAgent },
-        now: clock.now(),
+        customData: customData ?? null,
       });
       const { jws, expiresAt } = await signDelegatedToken(
         context,
@@ -96,6 +98,7 @@ export function createDelegatedLoginOperations(context: OperationContext): Deleg
 
     async land({ token, clientIp, userAgent }) {
       parseInput(z.object({ token: DelegatedLoginInput.shape.adminToken }), { token });
+      const start = reserveSession(context);
       const result = await authenticator.authenticateCredential(
         { source: 'cookie', token },
         { sources: ['cookie'] },
@@ -119,12 +122,13 @@ export function createDelegatedLoginOperations(context: OperationContext): Deleg
       const user = await activeUser(users, link.userId);
       const exp = Math.floor(link.expiresAt / 1000);
       const sessionId = await startSession(context, {
+        start,
         user,
         kind: 'delegated',
         actor: link.actor,
         expiresAt: exp * 1000,
         client: { clientIp, userAgent },
-        now,
+        customData: link.customData,
       });
       const { jws, expiresAt } = await signDelegatedToken(
         context,

@@ -2,9 +2,11 @@ import { z } from 'zod';
 import { TollgateError } from '../errors.js';
 import type { SessionKind, SessionRecord } from '../ports.js';
 import { fromStore } from '../store-errors.js';
+import { uuidv7Time } from '../tokens/uuidv7.js';
 import type { Actor, Principal, UserRecord } from '../types.js';
 import { type ClientInfo, type OperationContext, sessionRevocationExpiry, userAgentOf } from './context.js';
 import { parseInput, recordIdField } from './input.js';
+import type { PasswordLogin } from './login.js';
 
 export const sessionIdField = recordIdField;
 
@@ -35,34 +37,84 @@ export const toSessionSummary = (record: SessionRecord, currentId: string | null
   userAgent: record.userAgent,
 });
 
-/** Starts a session (a durable row) and returns its id, a UUIDv7 of `now`. */
+/**
+ * A session's id, taken before the credentials it rests on are checked: its instant is the session's
+ * `createdAt`, which a user revocation is compared with (here, in the store and in every instance's
+ * memory), so a sign-in checked before a revocation never outlives it, however long the check took.
+ */
+export interface SessionStart {
+  readonly id: string;
+  readonly createdAt: number;
+}
+
+export function reserveSession(context: OperationContext): SessionStart {
+  const now = context.clock.now();
+  const id = context.sessionIds.next(now);
+  return { id, createdAt: uuidv7Time(id) ?? now };
+}
+
+// Refusals of sessions a user revocation overtook: a password sign-in checks once more on these.
+const overtaken = new WeakSet<Error>();
+
+/** Starts a session (a durable row) and returns its id; refused when a user revocation overtook it. */
 export async function startSession(
   context: OperationContext,
   input: {
+    readonly start: SessionStart;
     readonly user: UserRecord;
     readonly kind: SessionKind;
     readonly actor: Actor | null;
     readonly expiresAt: number;
     readonly client: ClientInfo;
-    readonly now: number;
+    /** A delegated session's `customData`. */
+    readonly customData?: string | null;
   },
 ): Promise<string> {
-  const { user, kind, actor, expiresAt, client, now } = input;
-  const id = context.sessionIds.next(now);
-  await fromStore(() =>
+  const { start, user, kind, actor, expiresAt, client } = input;
+  const stored = await fromStore(() =>
     context.store.createSession({
-      id,
+      id: start.id,
       userId: user.id,
       kind,
       actor,
-      createdAt: now,
-      lastUsedAt: now,
+      createdAt: start.createdAt,
+      lastUsedAt: start.createdAt,
       expiresAt,
       clientIp: client.clientIp ?? null,
       userAgent: userAgentOf(client),
+      customData: input.customData ?? null,
     }),
   );
-  return id;
+  if (stored.revokedAt !== null) {
+    const error = new TollgateError('token_revoked', {
+      message: "The user's credentials were revoked while this sign-in was checked; sign in again.",
+    });
+    overtaken.add(error);
+    throw error;
+  }
+  return start.id;
+}
+
+/**
+ * A password sign-in whose session `open` starts. When a user revocation lands between the password
+ * check and the session's row (a new password, a disabled user, "log out everywhere"), it is checked
+ * once more: a changed password or a disabled user then fails as any wrong login does, and after a
+ * "log out everywhere" it goes on in a session of its own.
+ */
+export async function signInWithPassword<T>(
+  context: OperationContext,
+  credentials: PasswordLogin,
+  open: (user: UserRecord, start: SessionStart) => Promise<T>,
+): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    const start = reserveSession(context);
+    const user = await context.login(credentials);
+    try {
+      return await open(user, start);
+    } catch (error) {
+      if (attempt > 1 || !(error instanceof Error && overtaken.has(error))) throw error;
+    }
+  }
 }
 
 /**
@@ -95,7 +147,9 @@ export async function revokeSessionsOf(
       userAgent: input.client?.userAgent,
     };
     context.audit.emit('session.revoked', subject, { by: input.by });
-    if (session.kind === 'delegated') context.audit.emit('delegation.ended', subject, { customData: null });
+    if (session.kind === 'delegated') {
+      context.audit.emit('delegation.ended', subject, { customData: session.customData });
+    }
   }
   return revoked;
 }

@@ -13,7 +13,7 @@ import { activeUser, familyRevocationExpiry, type OperationContext } from './con
 import { parseInput } from './input.js';
 import { signAccessToken } from './issue.js';
 import type { PasswordLogin } from './login.js';
-import { startSession } from './sessions.js';
+import { signInWithPassword, startSession } from './sessions.js';
 
 export const RefreshTokenInput = z.object({ refreshToken: z.string().min(1).max(MAX_CREDENTIAL_LENGTH) });
 
@@ -63,36 +63,37 @@ export function createTokenPairOperations(context: OperationContext): TokenPairO
   };
 
   return {
-    async login(credentials) {
-      const user = await context.login(credentials);
-      const now = clock.now();
-      const absoluteExpiresAt = now + lifetimes.session * 1000;
-      // The family's id is its session's.
-      const familyId = await startSession(context, {
-        user,
-        kind: 'token_pair',
-        actor: null,
-        expiresAt: absoluteExpiresAt,
-        client: credentials,
-        now,
-      });
-      const refreshToken = generateRefreshToken();
-      const refreshExpiresAt = Math.min(now + lifetimes.refreshToken * 1000, absoluteExpiresAt);
-      await fromStore(() =>
-        store.createRefreshFamily({
-          family: { id: familyId, userId: user.id, createdAt: now, absoluteExpiresAt },
-          token: { hash: hashOpaqueToken(refreshToken), issuedAt: now, expiresAt: refreshExpiresAt },
-        }),
-      );
-      const subject = {
-        userId: user.id,
-        sessionId: familyId,
-        clientIp: credentials.clientIp,
-        userAgent: credentials.userAgent,
-      };
-      context.audit.emit('login.succeeded', subject, { scheme: 'token_pair' });
-      return pair(user, familyId, refreshToken, refreshExpiresAt, absoluteExpiresAt);
-    },
+    login: (credentials) =>
+      signInWithPassword(context, credentials, async (user, start) => {
+        const now = clock.now();
+        const absoluteExpiresAt = now + lifetimes.session * 1000;
+        // The family's id is its session's.
+        const familyId = await startSession(context, {
+          start,
+          user,
+          kind: 'token_pair',
+          actor: null,
+          expiresAt: absoluteExpiresAt,
+          client: credentials,
+        });
+        const refreshToken = generateRefreshToken();
+        const refreshExpiresAt = Math.min(now + lifetimes.refreshToken * 1000, absoluteExpiresAt);
+        await fromStore(() =>
+          store.createRefreshFamily({
+            // Created with its session: a user revocation takes both or neither.
+            family: { id: familyId, userId: user.id, createdAt: start.createdAt, absoluteExpiresAt },
+            token: { hash: hashOpaqueToken(refreshToken), issuedAt: now, expiresAt: refreshExpiresAt },
+          }),
+        );
+        const subject = {
+          userId: user.id,
+          sessionId: familyId,
+          clientIp: credentials.clientIp,
+          userAgent: credentials.userAgent,
+        };
+        context.audit.emit('login.succeeded', subject, { scheme: 'token_pair' });
+        return pair(user, familyId, refreshToken, refreshExpiresAt, absoluteExpiresAt);
+      }),
 
     async refresh(input) {
       const { refreshToken } = parseInput(RefreshTokenInput, input);

@@ -17,7 +17,7 @@ import { parseInput, plainText } from './input.js';
 import { signUserToken } from './issue.js';
 import { type PasswordLogin, passwordField, usernameField } from './login.js';
 import { findUserToActFor, requireAdministrator } from './policy.js';
-import { startSession } from './sessions.js';
+import { reserveSession, type SessionStart, signInWithPassword, startSession } from './sessions.js';
 
 export const environmentField = plainText(128);
 /** A user token as it travels in a URL path. */
@@ -98,14 +98,20 @@ export function createUserTokenOperations(context: OperationContext): UserTokenO
   };
 
   /** A chain's session lives as long as the chain may: `session` seconds from its start. */
-  const sessionOf = (user: UserRecord, actor: Actor | null, client: ClientInfo, sessionStart: number) =>
+  const sessionOf = (
+    start: SessionStart,
+    user: UserRecord,
+    actor: Actor | null,
+    client: ClientInfo,
+    sessionStart: number,
+  ) =>
     startSession(context, {
+      start,
       user,
       kind: 'user_token',
       actor,
       expiresAt: (sessionStart + lifetimes.session) * 1000,
       client,
-      now: clock.now(),
     });
 
   /**
@@ -130,29 +136,31 @@ export function createUserTokenOperations(context: OperationContext): UserTokenO
   return {
     async login(input) {
       const { environment, ...credentials } = parseInput(UserTokenLoginInput, input);
-      const user = await context.login(credentials);
-      if (user.kind === 'administrator') throw new TollgateError('administrator_not_allowed');
-      await checkEnvironment(users, user, environment ?? null);
-      const sessionStart = nowSeconds(clock);
-      const sessionId = await sessionOf(user, null, credentials, sessionStart);
-      const subject = {
-        userId: user.id,
-        sessionId,
-        clientIp: credentials.clientIp,
-        userAgent: credentials.userAgent,
-      };
-      context.audit.emit('login.succeeded', subject, { scheme: 'user_token' });
-      return signUserToken(context, user, environment ?? null, sessionStart, sessionId);
+      return signInWithPassword(context, credentials, async (user, start) => {
+        if (user.kind === 'administrator') throw new TollgateError('administrator_not_allowed');
+        await checkEnvironment(users, user, environment ?? null);
+        const sessionStart = nowSeconds(clock);
+        const sessionId = await sessionOf(start, user, null, credentials, sessionStart);
+        const subject = {
+          userId: user.id,
+          sessionId,
+          clientIp: credentials.clientIp,
+          userAgent: credentials.userAgent,
+        };
+        context.audit.emit('login.succeeded', subject, { scheme: 'user_token' });
+        return signUserToken(context, user, environment ?? null, sessionStart, sessionId);
+      });
     },
 
     async issue({ caller, clientIp, userAgent, ...input }) {
       requireAdministrator(context.roles, caller);
       const { username, environment } = parseInput(IssueUserTokenInput, input);
+      const start = reserveSession(context);
       const user = await findUserToActFor(context.roles, users, caller, username);
       await checkEnvironment(users, user, environment ?? null);
       const sessionStart = nowSeconds(clock);
       const actor = { userId: caller.userId, username: caller.username };
-      const sessionId = await sessionOf(user, actor, { clientIp, userAgent }, sessionStart);
+      const sessionId = await sessionOf(start, user, actor, { clientIp, userAgent }, sessionStart);
       const token = await signUserToken(context, user, environment ?? null, sessionStart, sessionId, actor);
       const subject = { userId: user.id, actorId: caller.userId, sessionId, clientIp, userAgent };
       context.audit.emit('token.issued', subject, { tokenKind: 'user', jti: null });
@@ -161,6 +169,8 @@ export function createUserTokenOperations(context: OperationContext): UserTokenO
 
     async refresh(input) {
       const { token, environment } = parseInput(RefreshUserTokenInput, input);
+      // Used only by a token from before sessions, which gets one here.
+      const start = reserveSession(context);
       const presented = await verifyLive(token);
       const user = await activeUser(users, presented.claims.sub);
       const env = environment ?? presented.environment;
@@ -168,7 +178,7 @@ export function createUserTokenOperations(context: OperationContext): UserTokenO
       await checkEnvironment(users, user, env);
       // A token from before sessions gets one now, so that it can be listed and revoked from here on.
       const sessionId =
-        presented.sessionId ?? (await sessionOf(user, presented.actor, {}, presented.sessionStart));
+        presented.sessionId ?? (await sessionOf(start, user, presented.actor, {}, presented.sessionStart));
       context.touches.note(sessionId, clock.now());
       context.audit.emit(
         'token.refreshed',

@@ -93,6 +93,8 @@ export interface SessionRecord {
   /** The client's address and user agent when the session was created, as the adapter saw them. */
   readonly clientIp: string | null;
   readonly userAgent: string | null;
+  /** A delegated session's note from the administrator (`customData`: a ticket, a reason); else null. */
+  readonly customData: string | null;
 }
 
 /**
@@ -196,8 +198,14 @@ export interface TokenStore {
   /** Records that a UAT was used at `at` (advisory; may be throttled by the caller). */
   touchUat(input: { readonly id: string; readonly at: number }): Promise<void>;
 
-  /** Stores a new session. Durable on return. */
-  createSession(record: Omit<SessionRecord, 'revokedAt'>): Promise<void>;
+  /**
+   * Stores a new session and returns it as stored. Durable on return. `createdAt` is when the
+   * credentials it rests on were checked: when a `user` revocation of its user at or after that
+   * instant is already recorded, the session is stored revoked (at the latest such revocation's
+   * instant), so a sign-in checked before a revocation never outlives it. Atomic with `revokeUser` of
+   * the same user: whichever runs second sees the other.
+   */
+  createSession(record: Omit<SessionRecord, 'revokedAt'>): Promise<SessionRecord>;
 
   /** The session `id`, revoked or expired ones included; null when unknown. */
   findSession(id: string): Promise<SessionRecord | null>;
@@ -224,9 +232,11 @@ export interface TokenStore {
   }): Promise<readonly SessionRecord[]>;
 
   /**
-   * Revokes every credential of `userId` issued before `now`, atomically: its live sessions and their
-   * refresh families and its UATs are marked revoked, and one `user` revocation (`revokedAt = now`) is
-   * recorded until `revocationExpiresAt`. Returns how many sessions and UATs it revoked.
+   * Revokes every credential of `userId` from up to `now`, atomically: its live sessions and refresh
+   * families created at or before `now` and all its live UATs are marked revoked, and one `user`
+   * revocation (`revokedAt = now`) is recorded until `revocationExpiresAt`. A session created after
+   * `now` is left alone, as the revocation state in memory leaves it (its credentials were checked
+   * after the revocation). Returns how many sessions and UATs it revoked.
    */
   revokeUser(input: {
     readonly userId: string;

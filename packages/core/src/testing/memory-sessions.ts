@@ -26,7 +26,16 @@ export function memorySessionMethods(state: MemoryState): SessionMethods {
     async createSession(record) {
       ensureOpen(state);
       if (state.sessions.has(record.id)) throw new Error('A session with this id already exists');
-      state.sessions.set(record.id, { ...copySession({ ...record, revokedAt: null }) });
+      // Checked before a user revocation that is already recorded: stored revoked by it.
+      let revokedAt: number | null = null;
+      for (const revocation of state.revocations.values()) {
+        if (revocation.kind !== 'user' || revocation.id !== record.userId) continue;
+        if (revocation.revokedAt >= record.createdAt)
+          revokedAt = Math.max(revokedAt ?? 0, revocation.revokedAt);
+      }
+      const stored = { ...copySession({ ...record, revokedAt }) };
+      state.sessions.set(record.id, stored);
+      return copySession(stored);
     },
 
     async findSession(id) {
@@ -66,13 +75,15 @@ export function memorySessionMethods(state: MemoryState): SessionMethods {
       ensureOpen(state);
       let sessionCount = 0;
       let uatCount = 0;
+      // Created after `now`: checked after this revocation, which spares them (as the state in memory does).
       for (const session of state.sessions.values()) {
-        if (session.userId !== userId || !isLiveSession(session, now)) continue;
+        if (session.userId !== userId || !isLiveSession(session, now) || session.createdAt > now) continue;
         session.revokedAt = now;
         sessionCount += 1;
       }
       for (const family of state.families.values()) {
-        if (family.userId === userId && family.revokedAt === null) family.revokedAt = now;
+        if (family.userId !== userId || family.revokedAt !== null || family.createdAt > now) continue;
+        family.revokedAt = now;
       }
       for (const uat of state.uats.values()) {
         if (uat.userId !== userId || uat.revokedAt !== null || uat.expiresAt <= now) continue;

@@ -130,6 +130,20 @@ describe('which requests are served', () => {
     expect((await serve(d.http, get('/api/v2/me'))).status).toBe(401);
   });
 
+  it('a bad escape in a parameter: 400 on a route’s path, null on a path that only begins like one', async () => {
+    expectRefusal(
+      await serve(d.http, get('/Authentication/token/%ff/Environments')),
+      400,
+      'malformed_request',
+      {
+        code: 'malformed_request',
+        message: 'A path segment is not valid percent-encoding.',
+      },
+    );
+    // As long as a route and its first segments, another literal after the parameter: the app's path.
+    expect(await d.http.handle(get('/Authentication/token/%ff/Other'))).toBeNull();
+  });
+
   it('path parameters are percent-decoded', async () => {
     const user = await d.tg.userTokens.login(login(ethan));
     const encoded = [...user.token].map((c) => `%${c.charCodeAt(0).toString(16)}`).join('');
