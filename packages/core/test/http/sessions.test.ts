@@ -123,6 +123,27 @@ describe('the caller’s sessions', () => {
     expectRefusal(await serve(d.http, get('/api/v2/me/', { cookie })), 401, 'token_revoked');
   });
 
+  it('refuses a query parameter a route does not take (400, named), and changes nothing', async () => {
+    const a = await jwtOf(ethan);
+    const c = await jwtOf(ethan);
+    const listed = await serve(d.http, get('/api/v2/sessions/?include=revoked', { authorization: c }));
+    expectRefusal(listed, 400, 'malformed_request');
+    expect(bodyOf(listed)).toMatchObject({
+      code: 'malformed_request',
+      fields: { include: ['Unknown parameter: this endpoint takes no query parameters.'] },
+    });
+    // A misspelt or unsupported option never runs the route with it dropped.
+    const others = await serve(
+      d.http,
+      post('/api/v2/sessions/revoke-others/?keep=all', {}, { authorization: c }),
+    );
+    expectRefusal(others, 400, 'malformed_request');
+    expect((await me(a)).status).toBe(200);
+    expect((await me(c)).status).toBe(200);
+    // Credentials come first: without them the answer is 401, whatever the query.
+    expectRefusal(await serve(d.http, get('/api/v2/sessions/?include=revoked')), 401, 'credentials_missing');
+  });
+
   it('refuses missing and bad credentials (401)', async () => {
     expectRefusal(await serve(d.http, get('/api/v2/sessions/')), 401, 'credentials_missing');
     expectRefusal(
