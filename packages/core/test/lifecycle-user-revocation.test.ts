@@ -283,6 +283,81 @@ describe.each(REVOCATIONS)('$name: a password sign-in in flight across it', (rev
   );
 });
 
+/**
+ * A demo whose next lookup of `userId` by id, once `hold` is called, stops after reading the user until
+ * `release`, then takes 50 ms of the clock: the creator check of a UAT being created, in flight.
+ */
+async function demoWithUatCreationInFlight(userId: string) {
+  const clock = createFakeClock();
+  let gate: Promise<void> | null = null;
+  let release = () => {};
+  let reached = () => {};
+  const slow = (built: UserDirectory): UserDirectory =>
+    new Proxy(built, {
+      get(target, property) {
+        const value: unknown = Reflect.get(target, property, target);
+        if (property !== 'findUserById') return typeof value === 'function' ? value.bind(target) : value;
+        return async (id: string) => {
+          const found = await target.findUserById(id);
+          const held = id === userId ? gate : null;
+          if (held !== null) {
+            // Only this lookup: the revocation's own lookups go on.
+            gate = null;
+            reached();
+            await held;
+            clock.advance(50);
+          }
+          return found;
+        };
+      },
+    });
+  const demo = await buildDemo({ clock, users: slow });
+  return {
+    demo,
+    /** The next lookup of `userId` stops; resolves once it has. */
+    hold(): Promise<void> {
+      const stopped = new Promise<void>((resolve) => {
+        reached = resolve;
+      });
+      gate = new Promise((resolve) => {
+        release = resolve;
+      });
+      return stopped;
+    },
+    release: () => release(),
+  };
+}
+
+describe.each(REVOCATIONS)('$name: a UAT being created across it', (revocation) => {
+  it.each(['this instance', 'another instance'])(
+    'by a caller checked before it is refused with token_revoked, nothing stored (revoked on %s)',
+    async (where) => {
+      const { demo, hold, release } = await demoWithUatCreationInFlight(ethan.id);
+      const revoker = where === 'this instance' ? demo : { ...demo, tg: secondInstance(demo) };
+      const pair = await demo.tg.tokenPair.login({ username: ethan.username, password: ethan.password });
+      demo.clock.advance(SECOND);
+      const caller = await demo.tg.requirePrincipal(as.bearer(pair.token));
+      const stopped = hold();
+      const creation = demo.tg.uats.create({
+        caller,
+        name: 'in flight',
+        expiresAt: new Date(demo.clock.now() + 30 * 86_400_000),
+        permissions: ['scans_download'],
+      });
+      await stopped;
+      const revokedAt = demo.clock.now();
+      await revocation.run(revoker);
+      release();
+      await rejectsWith(creation, 'token_revoked');
+      // It would have been created after the revocation, out of the reach of both the store's revokeUser
+      // and the revocation state: nothing is stored.
+      expect(demo.clock.now()).toBeGreaterThan(revokedAt);
+      const admin = await adminCaller(demo.tg);
+      expect(await demo.tg.admin.listUats({ caller: admin.principal, username: ethan.username })).toEqual([]);
+    },
+  );
+});
+
 describe('disable and enable', () => {
   it('a disabled user cannot log in by any scheme nor be signed in by an administrator; enabled, it can', async () => {
     const demo = await buildDemo();

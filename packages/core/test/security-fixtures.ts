@@ -91,10 +91,10 @@ export function probeStore(base: TokenStore): { store: TokenStore; probe: StoreP
       writes.push(input);
       return base.createRefreshFamily(input);
     },
-    insertUat: (record) => {
+    insertUat: (record, check) => {
       hit('insertUat');
       writes.push(record);
-      return base.insertUat(record);
+      return base.insertUat(record, check);
     },
   };
   return { store, probe: { calls, writes, count: (method) => calls.get(method) ?? 0 } };

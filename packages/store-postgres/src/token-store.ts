@@ -261,9 +261,9 @@ export function createPostgresTokenStore(db: Database): TokenStore {
   };
 
   /**
-   * Serialises a user revocation with the sessions being created for that user (a transaction-scoped
-   * advisory lock on the user): under READ COMMITTED neither would see the other's uncommitted row,
-   * and a session checked before the revocation could escape both.
+   * Serialises a user revocation with the sessions and UATs being created for that user (a
+   * transaction-scoped advisory lock on the user): under READ COMMITTED neither would see the other's
+   * uncommitted row, and a session or UAT checked before the revocation could escape both.
    */
   const lockUserRevocations = async (session: Session, userId: string): Promise<void> => {
     await session.query('SELECT pg_advisory_xact_lock($1::bigint)', [
@@ -386,8 +386,8 @@ export function createPostgresTokenStore(db: Database): TokenStore {
       });
     },
 
-    async insertUat(record) {
-      await db.run((session) =>
+    async insertUat(record, check) {
+      const insert = (session: Session) =>
         session.query(sql.insertUat, [
           record.id,
           record.userId,
@@ -400,8 +400,23 @@ export function createPostgresTokenStore(db: Database): TokenStore {
           record.expiresAt,
           record.revokedAt,
           record.lastUsedAt,
-        ]),
-      );
+        ]);
+      if (!check) {
+        await db.run(insert);
+        return true;
+      }
+      return db.transaction(async (session) => {
+        // Under the lock createSession and revokeUser take: whichever runs second sees the other.
+        await lockUserRevocations(session, record.userId);
+        const found = await session.query<{ revoked_at: number | null }>(sql.userRevokedSince, [
+          record.userId,
+          check.creatorSince,
+        ]);
+        // Its creator was checked before a user revocation that is already recorded: refused.
+        if ((found.rows[0]?.revoked_at ?? null) !== null) return false;
+        await insert(session);
+        return true;
+      });
     },
 
     async findUatByHash(hash) {

@@ -359,6 +359,27 @@ export function createSqliteTokenStore(db: Connection): TokenStore {
     return { ...record, revokedAt };
   });
 
+  // Under the write lock too: a UAT whose creator was checked before a recorded user revocation is refused.
+  const insertUat = db.transaction(
+    (record: UatRecord, check: { readonly creatorSince: number } | undefined): boolean => {
+      const revokedSince = check && statements.userRevokedSince.get(record.userId, check.creatorSince);
+      if ((revokedSince?.revoked_at ?? null) !== null) return false;
+      statements.insertUat.run(
+        record.id,
+        record.userId,
+        record.name,
+        record.hash,
+        record.prefix,
+        JSON.stringify(record.permissions),
+        record.createdAt,
+        record.expiresAt,
+        record.revokedAt,
+        record.lastUsedAt,
+      );
+      return true;
+    },
+  );
+
   const revokeUser = db.transaction((input: Parameters<TokenStore['revokeUser']>[0]) => {
     const { userId, now, revocationExpiresAt } = input;
     const sessions = statements.revokeUserSessions.run(now, userId, now, now).changes;
@@ -416,19 +437,8 @@ export function createSqliteTokenStore(db: Connection): TokenStore {
     async revokeRefreshFamilyByToken(input) {
       return revokeByToken.immediate(input);
     },
-    async insertUat(record) {
-      statements.insertUat.run(
-        record.id,
-        record.userId,
-        record.name,
-        record.hash,
-        record.prefix,
-        JSON.stringify(record.permissions),
-        record.createdAt,
-        record.expiresAt,
-        record.revokedAt,
-        record.lastUsedAt,
-      );
+    async insertUat(record, check) {
+      return insertUat.immediate(record, check);
     },
     async findUatByHash(hash) {
       const row = statements.uatByHash.get(hash);

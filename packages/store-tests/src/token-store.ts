@@ -1007,6 +1007,52 @@ export function describeTokenStoreContract(name: string, factory: TokenStoreFact
         }
       });
 
+      it('a UAT whose creator was checked before it (creatorSince <= now) is refused, nothing stored', async () => {
+        const now = T0 + HOUR;
+        await store.revokeUser({ userId: USER, now, revocationExpiresAt: now + DAY });
+        const { lastSeq } = await store.listRevocations({ afterSeq: 0, now: T0 });
+        // Created after the revocation, by callers whose sessions started before, at and after it.
+        const before = uat({ createdAt: now + MINUTE });
+        const at = uat({ createdAt: now + MINUTE });
+        const after = uat({ createdAt: now + MINUTE });
+        const otherUser = uat({ createdAt: now + MINUTE, userId: OTHER_USER });
+        const unchecked = uat({ createdAt: now + MINUTE });
+        expect(await store.insertUat(before, { creatorSince: T0 })).toBe(false);
+        expect(await store.insertUat(at, { creatorSince: now })).toBe(false);
+        expect(await store.insertUat(after, { creatorSince: now + 1 })).toBe(true);
+        expect(await store.insertUat(otherUser, { creatorSince: T0 })).toBe(true);
+        expect(await store.insertUat(unchecked)).toBe(true);
+        expect(await store.findUatByHash(before.hash)).toBeNull();
+        expect(await store.findUatByHash(at.hash)).toBeNull();
+        expect(await store.findUatByHash(after.hash)).toEqual(after);
+        expect((await store.listUatsByUser(USER)).map((u) => u.id).sort()).toEqual(
+          [after.id, unchecked.id].sort(),
+        );
+        // A refusal records nothing.
+        expect((await store.listRevocations({ afterSeq: lastSeq, now: T0 })).records).toEqual([]);
+      });
+
+      it('concurrent with UATs being created: every one whose creator was checked before it is refused or revoked', async () => {
+        for (let round = 0; round < 10; round++) {
+          const now = T0 + (round + 1) * HOUR;
+          // Created at `now` or after it, by callers whose sessions started a minute before it.
+          const racing = Array.from({ length: 6 }, (_, i) => uat({ createdAt: now + (i % 2) }));
+          const check = { creatorSince: now - MINUTE };
+          const [first, , second] = await Promise.all([
+            Promise.all(racing.slice(0, 3).map((record) => store.insertUat(record, check))),
+            store.revokeUser({ userId: USER, now, revocationExpiresAt: now + DAY }),
+            Promise.all(racing.slice(3).map((record) => store.insertUat(record, check))),
+          ]);
+          const stored = [...first, ...second];
+          // Stored before the revocation and revoked by it, or refused after it: none is live.
+          for (const [i, record] of racing.entries()) {
+            const found = await store.findUatByHash(record.hash);
+            expect(found !== null, `round ${round}, UAT ${i}: stored`).toBe(stored[i]);
+            if (found !== null) expect(found.revokedAt, `round ${round}, UAT ${i}`).toBe(now);
+          }
+        }
+      });
+
       it('records the user revocation even when the user has nothing live', async () => {
         expect(await store.revokeUser({ userId: USER, now: T0, revocationExpiresAt: T0 + DAY })).toEqual({
           sessions: 0,

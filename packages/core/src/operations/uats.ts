@@ -3,6 +3,7 @@ import { TollgateError } from '../errors.js';
 import type { UatRecord } from '../ports.js';
 import { fromStore } from '../store-errors.js';
 import { generateUat, hashOpaqueToken } from '../tokens/opaque.js';
+import { uuidv7Time } from '../tokens/uuidv7.js';
 import type { Principal } from '../types.js';
 import { activeUser, type OperationContext, uatRevocationExpiry } from './context.js';
 import { parseInput, plainText, recordIdField } from './input.js';
@@ -82,6 +83,14 @@ export const uatSummaryOf = (record: UatRecord): UatSummary => ({
   revokedAt: record.revokedAt === null ? null : new Date(record.revokedAt),
 });
 
+/**
+ * From when the caller's right to act counts, as its revocation check has it: its session's start (the
+ * time in its UUIDv7 `sid`). A caller without a session (a token from before sessions, and so from
+ * before any user revocation) counts from 0: any user revocation of its user refuses it, fail closed.
+ */
+const callerSince = (caller: Principal): number =>
+  caller.sessionId === null ? 0 : (uuidv7Time(caller.sessionId) ?? 0);
+
 export function createUatOperations(context: OperationContext): UatOperations {
   const { store, users, clock, uatMaxLifetimeMs, revocations } = context;
   const maxDays = uatMaxLifetimeMs / 86_400_000;
@@ -129,7 +138,10 @@ export function createUatOperations(context: OperationContext): UatOperations {
         revokedAt: null,
         lastUsedAt: null,
       };
-      await fromStore(() => store.insertUat(record));
+      // Refused when a user revocation since the caller's session started overtook it (recorded on any
+      // instance, maybe not heard here yet): the caller is revoked, the UAT would outlive it.
+      const stored = await fromStore(() => store.insertUat(record, { creatorSince: callerSince(caller) }));
+      if (!stored) throw new TollgateError('token_revoked');
       context.audit.emit(
         'uat.created',
         { userId: creator.id, sessionId: caller.sessionId },

@@ -173,8 +173,15 @@ export interface TokenStore {
     readonly revocationExpiresAt: number;
   }): Promise<string | null>;
 
-  /** Stores a new UAT. Durable on return. */
-  insertUat(record: UatRecord): Promise<void>;
+  /**
+   * Stores a new UAT and returns true; durable on return. `creatorSince` is when the right to act of
+   * the caller creating it counts from (the start of its session, as its revocation check has it):
+   * when a `user` revocation of `record.userId` at or after that instant is already recorded, nothing
+   * is stored and it returns false, so a creation checked before a revocation never outlives it.
+   * Atomic with `revokeUser` of the same user: whichever runs second sees the other. Without
+   * `creatorSince` the UAT is stored unconditionally.
+   */
+  insertUat(record: UatRecord, check?: { readonly creatorSince: number }): Promise<boolean>;
 
   /** One indexed lookup by hash; revoked and expired tokens are returned as they are. */
   findUatByHash(hash: string): Promise<UatRecord | null>;

@@ -8,6 +8,7 @@ import {
   newestFirst,
   recordRevocation,
   revokeSession,
+  userRevokedSince,
 } from './memory-state.js';
 
 type SessionMethods = Pick<
@@ -27,12 +28,7 @@ export function memorySessionMethods(state: MemoryState): SessionMethods {
       ensureOpen(state);
       if (state.sessions.has(record.id)) throw new Error('A session with this id already exists');
       // Checked before a user revocation that is already recorded: stored revoked by it.
-      let revokedAt: number | null = null;
-      for (const revocation of state.revocations.values()) {
-        if (revocation.kind !== 'user' || revocation.id !== record.userId) continue;
-        if (revocation.revokedAt >= record.createdAt)
-          revokedAt = Math.max(revokedAt ?? 0, revocation.revokedAt);
-      }
+      const revokedAt = userRevokedSince(state, record.userId, record.createdAt);
       const stored = { ...copySession({ ...record, revokedAt }) };
       state.sessions.set(record.id, stored);
       return copySession(stored);

@@ -55,6 +55,16 @@ export function recordRevocation(
   state.revocations.set(state.lastSeq, Object.freeze({ seq: state.lastSeq, kind, id, revokedAt, expiresAt }));
 }
 
+/** The latest `user` revocation of `userId` at or after `since`, or null when none is recorded. */
+export function userRevokedSince(state: MemoryState, userId: string, since: number): number | null {
+  let latest: number | null = null;
+  for (const revocation of state.revocations.values()) {
+    if (revocation.kind !== 'user' || revocation.id !== userId || revocation.revokedAt < since) continue;
+    latest = Math.max(latest ?? 0, revocation.revokedAt);
+  }
+  return latest;
+}
+
 /**
  * Revokes the session `id` and its refresh family (same id), whichever exist and are not revoked
  * yet, recording one `session` revocation when either changed. Returns whether anything changed.

@@ -10,6 +10,7 @@ import {
   recordRevocation,
   revokeSession,
   storeToken,
+  userRevokedSince,
 } from './memory-state.js';
 
 /**
@@ -93,13 +94,16 @@ export function createMemoryTokenStore(): TokenStore {
       return family.id;
     },
 
-    async insertUat(record) {
+    async insertUat(record, check) {
       ensureOpen(state);
+      // Its creator was checked before a user revocation that is already recorded: refused.
+      if (check && userRevokedSince(state, record.userId, check.creatorSince) !== null) return false;
       if (state.uats.has(record.id)) throw new Error('A UAT with this id already exists');
       if (state.uatIdByHash.has(record.hash)) throw new Error('A UAT with this hash already exists');
       state.uatOrder += 1;
       state.uats.set(record.id, { ...record, permissions: [...record.permissions], order: state.uatOrder });
       state.uatIdByHash.set(record.hash, record.id);
+      return true;
     },
 
     async findUatByHash(hash) {

@@ -223,7 +223,7 @@ export function failingStore(base: TokenStore = createMemoryTokenStore()): Faili
     revokeRefreshFamilyByToken: guard('revokeRefreshFamilyByToken', (input) =>
       base.revokeRefreshFamilyByToken(input),
     ),
-    insertUat: guard('insertUat', (record) => base.insertUat(record)),
+    insertUat: guard('insertUat', (record, check) => base.insertUat(record, check)),
     findUatByHash: guard('findUatByHash', (hash) => base.findUatByHash(hash)),
     listUatsByUser: guard('listUatsByUser', (userId) => base.listUatsByUser(userId)),
     revokeUat: guard('revokeUat', (input) => base.revokeUat(input)),
