@@ -290,8 +290,9 @@ describe('Tollgate and jose agree', () => {
         }),
         { numRuns: 500 },
       );
-      // The generator must exercise both outcomes, not just refusals.
-      expect(tally.both).toBeGreaterThan(40);
+      // The generator must exercise both outcomes, not just refusals. Of 500 cases about 52 are
+      // accepted (sd ~7, seen 38–62): 40 failed one run in eight; 15 is five sd below the mean.
+      expect(tally.both).toBeGreaterThan(15);
       expect(tally.neither).toBeGreaterThan(100);
     });
   }
