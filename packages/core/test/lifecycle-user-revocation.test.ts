@@ -200,10 +200,11 @@ describe.each(REVOCATIONS)('$name: a user revocation', (revocation) => {
 });
 
 /**
- * A demo whose password checks for `username` stop, once `hold` is called, after reading the user and
- * checking the password, until `release`: a sign-in in flight. Each check takes 50 ms of the clock.
+ * A demo whose next `method` call for `key` (the directory's first argument), once `hold` is called,
+ * stops after the directory answered until `release`, then takes 50 ms of the clock: a check in
+ * flight (a sign-in's password check, a UAT creator's lookup). Only that call: the revocation's own go on.
  */
-async function demoWithSignInInFlight(username: string) {
+async function demoWithCheckInFlight(method: 'verifyPassword' | 'findUserById', key: string) {
   const clock = createFakeClock();
   let gate: Promise<void> | null = null;
   let release = () => {};
@@ -212,14 +213,17 @@ async function demoWithSignInInFlight(username: string) {
     new Proxy(built, {
       get(target, property) {
         const value: unknown = Reflect.get(target, property, target);
-        if (property !== 'verifyPassword') return typeof value === 'function' ? value.bind(target) : value;
-        return async (name: string, password: string) => {
-          const found = await target.verifyPassword(name, password);
-          if (name === username && gate !== null) {
+        if (typeof value !== 'function') return value;
+        if (property !== method) return value.bind(target);
+        return async (...args: unknown[]) => {
+          const found: unknown = await value.apply(target, args);
+          const held = args[0] === key ? gate : null;
+          if (held !== null) {
+            gate = null;
             reached();
-            await gate;
+            await held;
+            clock.advance(50);
           }
-          clock.advance(50);
           return found;
         };
       },
@@ -227,16 +231,13 @@ async function demoWithSignInInFlight(username: string) {
   const demo = await buildDemo({ clock, users: slow });
   return {
     demo,
-    /** The next check of `username` stops; resolves once it has. */
+    /** The next check of `key` stops; resolves once it has. */
     hold(): Promise<void> {
       const stopped = new Promise<void>((resolve) => {
         reached = resolve;
       });
       gate = new Promise((resolve) => {
-        release = () => {
-          gate = null;
-          resolve();
-        };
+        release = resolve;
       });
       return stopped;
     },
@@ -251,7 +252,7 @@ describe.each(REVOCATIONS)('$name: a password sign-in in flight across it', (rev
   it.each(['this instance', 'another instance'])(
     `is checked again: ${survives ? 'it goes on in a session after the revocation' : 'invalid_credentials, no session'} (revoked on %s)`,
     async (where) => {
-      const { demo, hold, release } = await demoWithSignInInFlight(ethan.username);
+      const { demo, hold, release } = await demoWithCheckInFlight('verifyPassword', ethan.username);
       const revoker = where === 'this instance' ? demo : { ...demo, tg: secondInstance(demo) };
       const stopped = hold();
       const signIn = demo.tg.tokenPair.login({ username: ethan.username, password: ethan.password });
@@ -283,56 +284,11 @@ describe.each(REVOCATIONS)('$name: a password sign-in in flight across it', (rev
   );
 });
 
-/**
- * A demo whose next lookup of `userId` by id, once `hold` is called, stops after reading the user until
- * `release`, then takes 50 ms of the clock: the creator check of a UAT being created, in flight.
- */
-async function demoWithUatCreationInFlight(userId: string) {
-  const clock = createFakeClock();
-  let gate: Promise<void> | null = null;
-  let release = () => {};
-  let reached = () => {};
-  const slow = (built: UserDirectory): UserDirectory =>
-    new Proxy(built, {
-      get(target, property) {
-        const value: unknown = Reflect.get(target, property, target);
-        if (property !== 'findUserById') return typeof value === 'function' ? value.bind(target) : value;
-        return async (id: string) => {
-          const found = await target.findUserById(id);
-          const held = id === userId ? gate : null;
-          if (held !== null) {
-            // Only this lookup: the revocation's own lookups go on.
-            gate = null;
-            reached();
-            await held;
-            clock.advance(50);
-          }
-          return found;
-        };
-      },
-    });
-  const demo = await buildDemo({ clock, users: slow });
-  return {
-    demo,
-    /** The next lookup of `userId` stops; resolves once it has. */
-    hold(): Promise<void> {
-      const stopped = new Promise<void>((resolve) => {
-        reached = resolve;
-      });
-      gate = new Promise((resolve) => {
-        release = resolve;
-      });
-      return stopped;
-    },
-    release: () => release(),
-  };
-}
-
 describe.each(REVOCATIONS)('$name: a UAT being created across it', (revocation) => {
   it.each(['this instance', 'another instance'])(
     'by a caller checked before it is refused with token_revoked, nothing stored (revoked on %s)',
     async (where) => {
-      const { demo, hold, release } = await demoWithUatCreationInFlight(ethan.id);
+      const { demo, hold, release } = await demoWithCheckInFlight('findUserById', ethan.id);
       const revoker = where === 'this instance' ? demo : { ...demo, tg: secondInstance(demo) };
       const pair = await demo.tg.tokenPair.login({ username: ethan.username, password: ethan.password });
       demo.clock.advance(SECOND);
