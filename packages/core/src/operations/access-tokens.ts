@@ -1,7 +1,7 @@
 import type { OperationContext } from './context.js';
 import { signAccessToken } from './issue.js';
 import type { PasswordLogin } from './login.js';
-import { signInWithPassword, startSession } from './sessions.js';
+import { auditLoginSucceeded, signInWithPassword, startSession } from './sessions.js';
 
 export interface AccessTokenResult {
   readonly token: string;
@@ -33,13 +33,11 @@ export function createAccessTokenOperations(context: OperationContext): AccessTo
           client: credentials,
         });
         const { token, expiresAt: tokenExpiresAt } = await signAccessToken(context, user, sessionId);
-        const subject = {
+        auditLoginSucceeded(context, credentials, {
           userId: user.id,
           sessionId,
-          clientIp: credentials.clientIp,
-          userAgent: credentials.userAgent,
-        };
-        context.audit.emit('login.succeeded', subject, { scheme: 'jwt_login' });
+          scheme: 'jwt_login',
+        });
         return { token, expiresAt: tokenExpiresAt };
       }),
   };

@@ -95,6 +95,17 @@ export async function startSession(
   return start.id;
 }
 
+/** The audit event of a password sign-in that opened `sessionId`. */
+export function auditLoginSucceeded(
+  context: OperationContext,
+  credentials: PasswordLogin,
+  opened: { readonly userId: string; readonly sessionId: string; readonly scheme: SessionKind },
+): void {
+  const { userId, sessionId, scheme } = opened;
+  const subject = { userId, sessionId, clientIp: credentials.clientIp, userAgent: credentials.userAgent };
+  context.audit.emit('login.succeeded', subject, { scheme });
+}
+
 /**
  * A password sign-in whose session `open` starts. When a user revocation lands between the password
  * check and the session's row (a new password, a disabled user, "log out everywhere"), it is checked

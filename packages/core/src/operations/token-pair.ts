@@ -13,7 +13,7 @@ import { activeUser, familyRevocationExpiry, type OperationContext } from './con
 import { parseInput } from './input.js';
 import { signAccessToken } from './issue.js';
 import type { PasswordLogin } from './login.js';
-import { signInWithPassword, startSession } from './sessions.js';
+import { auditLoginSucceeded, signInWithPassword, startSession } from './sessions.js';
 
 export const RefreshTokenInput = z.object({ refreshToken: z.string().min(1).max(MAX_CREDENTIAL_LENGTH) });
 
@@ -85,13 +85,11 @@ export function createTokenPairOperations(context: OperationContext): TokenPairO
             token: { hash: hashOpaqueToken(refreshToken), issuedAt: now, expiresAt: refreshExpiresAt },
           }),
         );
-        const subject = {
+        auditLoginSucceeded(context, credentials, {
           userId: user.id,
           sessionId: familyId,
-          clientIp: credentials.clientIp,
-          userAgent: credentials.userAgent,
-        };
-        context.audit.emit('login.succeeded', subject, { scheme: 'token_pair' });
+          scheme: 'token_pair',
+        });
         return pair(user, familyId, refreshToken, refreshExpiresAt, absoluteExpiresAt);
       }),
 

@@ -17,7 +17,13 @@ import { parseInput, plainText } from './input.js';
 import { signUserToken } from './issue.js';
 import { type PasswordLogin, passwordField, usernameField } from './login.js';
 import { findUserToActFor, requireAdministrator } from './policy.js';
-import { reserveSession, type SessionStart, signInWithPassword, startSession } from './sessions.js';
+import {
+  auditLoginSucceeded,
+  reserveSession,
+  type SessionStart,
+  signInWithPassword,
+  startSession,
+} from './sessions.js';
 
 export const environmentField = plainText(128);
 /** A user token as it travels in a URL path. */
@@ -141,13 +147,11 @@ export function createUserTokenOperations(context: OperationContext): UserTokenO
         await checkEnvironment(users, user, environment ?? null);
         const sessionStart = nowSeconds(clock);
         const sessionId = await sessionOf(start, user, null, credentials, sessionStart);
-        const subject = {
+        auditLoginSucceeded(context, credentials, {
           userId: user.id,
           sessionId,
-          clientIp: credentials.clientIp,
-          userAgent: credentials.userAgent,
-        };
-        context.audit.emit('login.succeeded', subject, { scheme: 'user_token' });
+          scheme: 'user_token',
+        });
         return signUserToken(context, user, environment ?? null, sessionStart, sessionId);
       });
     },
