@@ -34,6 +34,22 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
+/** A live UAT of user-1, as the store keeps it. */
+function newUatRecord() {
+  return {
+    id: newId(),
+    userId: 'user-1',
+    name: 'ci',
+    hash: hashToken(newTokenValue()),
+    prefix: 'tgu_x',
+    permissions: [],
+    createdAt: T0,
+    expiresAt: T0 + DAY,
+    revokedAt: null,
+    lastUsedAt: null,
+  };
+}
+
 function newFile(): string {
   const { dir, remove } = tempDir();
   cleanups.push(remove);
@@ -356,18 +372,7 @@ describe.each(DRIVERS)('driver %s', (driver: SqliteDriverName) => {
       const store = open(filename, 50);
       const hash = hashToken(newTokenValue());
       await login(store, hash);
-      const uat = {
-        id: newId(),
-        userId: 'user-1',
-        name: 'ci',
-        hash: hashToken(newTokenValue()),
-        prefix: 'tgu_x',
-        permissions: [],
-        createdAt: T0,
-        expiresAt: T0 + DAY,
-        revokedAt: null,
-        lastUsedAt: null,
-      };
+      const uat = newUatRecord();
       await store.tokens.insertUat(uat);
 
       const other = raw(filename);
@@ -433,18 +438,7 @@ describe.each(DRIVERS)('driver %s', (driver: SqliteDriverName) => {
     it('rejects, rather than answering "not found", when the pages it reads are corrupt', async () => {
       const filename = newFile();
       const store = open(filename);
-      const uat = {
-        id: newId(),
-        userId: 'user-1',
-        name: 'ci',
-        hash: hashToken(newTokenValue()),
-        prefix: 'tgu_x',
-        permissions: [],
-        createdAt: T0,
-        expiresAt: T0 + DAY,
-        revokedAt: null,
-        lastUsedAt: null,
-      };
+      const uat = newUatRecord();
       await store.tokens.insertUat(uat);
       await store.close();
       const db = openConnection(filename, { driver, readonly: true });
