@@ -31,7 +31,7 @@ function countKeysInText(text: string): number {
   let open = text.indexOf('"');
   while (open !== -1) {
     let close = text.indexOf('"', open + 1);
-    while (close !== -1 && isEscaped(text, close)) close = text.indexOf('"', close + 1);
+    while (close !== -1 && text.charCodeAt(close - 1) === 0x5c && isEscaped(text, close)) close = text.indexOf('"', close + 1);
     if (close === -1) return -1;
     let next = close + 1;
     let c = text.charCodeAt(next);
@@ -54,17 +54,18 @@ function isEscaped(text: string, quote: number): boolean {
  */
 function countKeys(root: unknown): number {
   let count = 0;
-  const pending: unknown[] = [root];
+  // Only objects and arrays are queued: a token's claims are mostly strings and numbers.
+  const pending: object[] = [root as object];
   while (pending.length > 0) {
-    const value = pending.pop();
-    if (typeof value !== 'object' || value === null) continue;
+    const value = pending.pop()!;
     if (Array.isArray(value)) {
-      for (const item of value) pending.push(item);
+      for (const item of value) if (typeof item === 'object' && item !== null) pending.push(item);
       continue;
     }
     for (const key in value) {
       count += 1;
-      pending.push((value as Record<string, unknown>)[key]);
+      const item = (value as Record<string, unknown>)[key];
+      if (typeof item === 'object' && item !== null) pending.push(item);
     }
   }
   return count;
