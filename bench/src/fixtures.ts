@@ -131,6 +131,26 @@ export async function expectAllMisses(
   }
 }
 
+/**
+ * Proves a token that comes round again after a whole pass over `headers` is not admitted to the
+ * cache: after the pass, the first `checked` tokens are each asked twice, and the second answer must
+ * not be the first's principal (it would be, had the first been admitted and cached). The pool must
+ * outnumber the doorkeeper's window for this to hold.
+ */
+export async function expectNeverAdmitted(
+  name: string,
+  tollgate: Tollgate,
+  headers: readonly string[],
+  checked = 256,
+): Promise<void> {
+  for (const authorization of headers) await tollgate.requirePrincipal({ authorization });
+  for (const authorization of headers.slice(0, checked)) {
+    const again = await tollgate.requirePrincipal({ authorization });
+    const third = await tollgate.requirePrincipal({ authorization });
+    assert(third !== again, `${name}: a token seen a whole pool ago was admitted to the cache`);
+  }
+}
+
 /** Proves a repeated credential is a cache hit: the same principal object comes back (after a warm-up). */
 export async function expectHit(name: string, tollgate: Tollgate, authorization: string): Promise<void> {
   // A JWT is cached on its second sighting: the first only passes the doorkeeper.
