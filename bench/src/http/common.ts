@@ -27,6 +27,9 @@ export const VARIANTS = [
   'express-jwt',
   'passport-jwt',
   'floor',
+  'bare-deferred',
+  'tollgate-hs256-deferred',
+  'express-jwt-deferred',
   'koa-bare',
   'koa-tollgate-eddsa',
   'koa-tollgate-hs256',
@@ -50,6 +53,9 @@ export const VARIANT_FRAMEWORK: Readonly<Record<Variant, Framework>> = {
   'express-jwt': 'express',
   'passport-jwt': 'express',
   floor: 'express',
+  'bare-deferred': 'express',
+  'tollgate-hs256-deferred': 'express',
+  'express-jwt-deferred': 'express',
   'koa-bare': 'koa',
   'koa-tollgate-eddsa': 'koa',
   'koa-tollgate-hs256': 'koa',
@@ -63,6 +69,15 @@ export const VARIANT_FRAMEWORK: Readonly<Record<Variant, Framework>> = {
   'nest-passport-jwt': 'nest',
   'nest-floor': 'nest',
 };
+
+/**
+ * Express variants that route every request on from `setImmediate` (the event loop's check phase)
+ * instead of from the socket's read callback: how much of a first-seen row is scheduling rather than
+ * checking. Measured only when named in BENCH_HTTP_VARIANTS, and only first-seen.
+ */
+export const DEFERRED_VARIANTS = ['bare-deferred', 'tollgate-hs256-deferred', 'express-jwt-deferred'] as const;
+export const isDeferred = (variant: Variant): boolean =>
+  (DEFERRED_VARIANTS as readonly string[]).includes(variant);
 
 /** Each framework's reference: the same route with no check at all. */
 export const BARE: Readonly<Record<Framework, Variant>> = {
@@ -118,6 +133,9 @@ export const VARIANT_LABEL: Readonly<Record<Variant, string>> = {
   'express-jwt': 'express-jwt (HS256)',
   'passport-jwt': 'passport-jwt (HS256)',
   floor: 'floor: a Map lookup as middleware',
+  'bare-deferred': 'bare Express 5, routed from setImmediate',
+  'tollgate-hs256-deferred': 'Tollgate (HS256), routed from setImmediate',
+  'express-jwt-deferred': 'express-jwt (HS256), routed from setImmediate',
   'koa-bare': 'bare Koa 3',
   'koa-tollgate-eddsa': 'Tollgate, access JWT (EdDSA)',
   'koa-tollgate-hs256': 'Tollgate, access JWT (HS256)',
@@ -142,12 +160,13 @@ export type Scenario = (typeof SCENARIOS)[number];
 
 /** Which variants each scenario measures. */
 export const SCENARIO_VARIANTS: Readonly<Record<Scenario, readonly Variant[]>> = {
-  repeated: VARIANTS,
-  refused: VARIANTS.filter((variant) => !isBare(variant)),
+  repeated: VARIANTS.filter((variant) => !isDeferred(variant)),
+  refused: VARIANTS.filter((variant) => !isBare(variant) && !isDeferred(variant)),
   'first-seen': FRAMEWORKS.flatMap((framework) => [
     BARE[framework],
     FRAMEWORK_VARIANTS[framework].hs256,
     ...FRAMEWORK_VARIANTS[framework].peers,
+    ...(framework === 'express' ? DEFERRED_VARIANTS : []),
   ]),
 };
 

@@ -39,7 +39,16 @@ const peerErrors: ErrorRequestHandler = (error: unknown, _req, res, next) => {
   res.status(401).set('www-authenticate', PEER_CHALLENGE).json(PEER_REFUSAL);
 };
 
+/** Routes the request on from the event loop's check phase instead of the socket's read callback. */
+const deferred: RequestHandler = (_req, _res, next) => {
+  setImmediate(next);
+};
+
 async function build(variant: Variant, fixture: HttpFixture): Promise<Built> {
+  if (variant.endsWith('-deferred')) {
+    const built = await build(variant.slice(0, -'-deferred'.length) as Variant, fixture);
+    return { ...built, guard: [deferred, ...built.guard] };
+  }
   switch (variant) {
     case 'bare':
       return { guard: [], ...hs256Credentials(fixture) };

@@ -17,6 +17,7 @@ import {
   FRAMEWORKS,
   type Framework,
   isBare,
+  isDeferred,
   type LoadResult,
   log,
   SCENARIO_VARIANTS,
@@ -88,7 +89,8 @@ function settings() {
   const frameworks = frameworksFromArgs(process.argv.slice(2));
   // The chosen variants of the chosen frameworks, and the bare server of each framework they are in.
   const chosen = VARIANTS.filter(
-    (v) => frameworks.includes(VARIANT_FRAMEWORK[v]) && (only.length === 0 || only.includes(v)),
+    (v) =>
+      frameworks.includes(VARIANT_FRAMEWORK[v]) && (only.length === 0 ? !isDeferred(v) : only.includes(v)),
   );
   const variants = VARIANTS.filter(
     (v) =>
@@ -125,15 +127,16 @@ function settings() {
 }
 
 /**
- * Tollgate's targets per framework: a repeated token (EdDSA, HS256, UAT) against the bare framework.
- * Express: first-seen HS256 against bare Express, and a 401 no slower than a 200. Koa and Nest: ahead
- * of the framework's usual JWT check (koa-jwt; AuthGuard('jwt') with passport-jwt) on repeated and
- * on first-seen tokens. Their 401/200 ratios are printed, not targets.
+ * Tollgate's targets per framework: a repeated token (EdDSA, HS256, UAT) against the bare framework,
+ * and ahead of the framework's usual JWT checks (express-jwt and passport-jwt; koa-jwt;
+ * AuthGuard('jwt') with passport-jwt) on repeated and on first-seen tokens. Express also: first-seen
+ * HS256 against bare Express, and a 401 no slower than a 200; elsewhere the 401/200 ratios are
+ * printed, not targets.
  */
 const FRAMEWORK_TARGETS: Readonly<
   Record<Framework, { repeated: number; firstSeen?: number; ahead: boolean; refused: boolean }>
 > = {
-  express: { repeated: 0.95, firstSeen: 0.9, ahead: false, refused: true },
+  express: { repeated: 0.95, firstSeen: 0.9, ahead: true, refused: true },
   koa: { repeated: 0.85, ahead: true, refused: false },
   nest: { repeated: 0.95, ahead: true, refused: false },
 };
