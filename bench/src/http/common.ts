@@ -75,7 +75,11 @@ export const VARIANT_FRAMEWORK: Readonly<Record<Variant, Framework>> = {
  * instead of from the socket's read callback: how much of a first-seen row is scheduling rather than
  * checking. Measured only when named in BENCH_HTTP_VARIANTS, and only first-seen.
  */
-export const DEFERRED_VARIANTS = ['bare-deferred', 'tollgate-hs256-deferred', 'express-jwt-deferred'] as const;
+export const DEFERRED_VARIANTS = [
+  'bare-deferred',
+  'tollgate-hs256-deferred',
+  'express-jwt-deferred',
+] as const;
 export const isDeferred = (variant: Variant): boolean =>
   (DEFERRED_VARIANTS as readonly string[]).includes(variant);
 

@@ -31,7 +31,7 @@ function countKeysInText(text: string): number {
   let open = text.indexOf('"');
   while (open !== -1) {
     let close = text.indexOf('"', open + 1);
-    while (close !== -1 && text.charCodeAt(close - 1) === 0x5c && isEscaped(text, close)) close = text.indexOf('"', close + 1);
+    while (close !== -1 && isEscaped(text, close)) close = text.indexOf('"', close + 1);
     if (close === -1) return -1;
     let next = close + 1;
     let c = text.charCodeAt(next);
