@@ -34,7 +34,10 @@ async function refusedSoon(client: TollgateClient, session: Session): Promise<vo
     .toBe(401);
 }
 
-describe.each(['sqlite', 'postgres'] as const)('tollgate users on %s', (kind) => {
+// The whole flow hashes about ten passwords at the production scrypt cost (the CLI hashes as the
+// app does, and every login verifies at the cost the hash was made with): 5-6 s alone, and once over
+// 30 s with both cores busy with the rest of the suite and the builds. The timeout is far above that.
+describe.each(['sqlite', 'postgres'] as const)('tollgate users on %s', { timeout: 120_000 }, (kind) => {
   let server: SessionsServer;
   let client: TollgateClient;
   let db: readonly string[];
