@@ -1,4 +1,5 @@
 import type { TollgateError } from '../errors.js';
+import { EvictionOrder } from '../eviction-order.js';
 import type { CredentialSource, Principal } from '../types.js';
 import type { RevocationCheck } from './revocation-state.js';
 
@@ -67,10 +68,8 @@ export class CredentialCache {
   readonly #accepted = new Map<string, Accepted>();
   readonly #refused = new Map<string, Refused>();
   readonly #options: CredentialCacheOptions;
-  // Evicts in insertion order through one long-lived iterator: a fresh `keys()` would skip every
-  // hole earlier deletes left at the front of V8's table (~7 µs a miss at 10000 entries). Every key
-  // before its position has been deleted, so its next key is always the oldest one.
-  #evictionOrder: IterableIterator<string> | undefined;
+  readonly #acceptedOrder = new EvictionOrder(this.#accepted);
+  readonly #refusedOrder = new EvictionOrder(this.#refused);
   readonly #seenTags: Int32Array;
   readonly #seenAt: Float64Array;
   #sightings = 0;
@@ -130,15 +129,7 @@ export class CredentialCache {
     };
     const accepted = this.#accepted;
     const slot = slotOf(entry.credential);
-    if (accepted.size >= this.#options.maxEntries && !accepted.has(slot)) {
-      this.#evictionOrder ??= accepted.keys();
-      let oldest = this.#evictionOrder.next();
-      if (oldest.done) {
-        this.#evictionOrder = accepted.keys();
-        oldest = this.#evictionOrder.next();
-      }
-      accepted.delete(oldest.value as string);
-    }
+    if (accepted.size >= this.#options.maxEntries && !accepted.has(slot)) this.#acceptedOrder.evictOldest();
     accepted.set(slot, stored);
     return stored;
   }
@@ -147,7 +138,8 @@ export class CredentialCache {
   clear(): void {
     this.#accepted.clear();
     this.#refused.clear();
-    this.#evictionOrder = undefined;
+    this.#acceptedOrder.reset();
+    this.#refusedOrder.reset();
   }
 
   refuse(credential: string, source: CredentialSource, error: TollgateError): Refused {
@@ -158,8 +150,9 @@ export class CredentialCache {
       result: Object.freeze({ ok: false, error }),
     };
     const refused = this.#refused;
-    if (refused.size >= this.#options.maxRefusals) refused.delete(refused.keys().next().value as string);
-    refused.set(slotOf(credential), stored);
+    const slot = slotOf(credential);
+    if (refused.size >= this.#options.maxRefusals && !refused.has(slot)) this.#refusedOrder.evictOldest();
+    refused.set(slot, stored);
     return stored;
   }
 }

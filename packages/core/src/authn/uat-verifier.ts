@@ -1,4 +1,5 @@
 import { TollgateError } from '../errors.js';
+import { EvictionOrder } from '../eviction-order.js';
 import type { TokenStore, UserDirectory } from '../ports.js';
 import { fromStore } from '../store-errors.js';
 import { type PrincipalDataOf, principalFromUat } from '../tokens/claims.js';
@@ -47,6 +48,7 @@ export function createUatVerifier(deps: {
   // Users read for UAT lookups, reused briefly: a user's UATs seen for the first time together cost
   // one directory read, not one each (a round trip on a networked directory). Bounded, FIFO.
   const recentUsers = new Map<string, { readonly user: UserRecord; readonly until: number }>();
+  const recentUsersOrder = new EvictionOrder(recentUsers);
   const activeUser = async (userId: string, now: number): Promise<UserRecord> => {
     const hit = recentUsers.get(userId);
     if (hit !== undefined && hit.until > now) return hit.user;
@@ -55,7 +57,7 @@ export function createUatVerifier(deps: {
       throw new TollgateError('invalid_token', { message: 'the user no longer exists' });
     if (userTtlMs > 0) {
       recentUsers.delete(userId);
-      if (recentUsers.size >= MAX_RECENT_USERS) recentUsers.delete(recentUsers.keys().next().value as string);
+      if (recentUsers.size >= MAX_RECENT_USERS) recentUsersOrder.evictOldest();
       recentUsers.set(userId, { user, until: now + userTtlMs });
     }
     return user;

@@ -1,4 +1,5 @@
 import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
+import { EvictionOrder } from '../eviction-order.js';
 
 /** Counters each in-memory login limiter holds at most, unless `loginLimits.maxKeysInMemory` says. */
 export const DEFAULT_MAX_KEYS = 10_000;
@@ -38,6 +39,7 @@ interface Counter {
 export class BoundedMemoryLimiter extends RateLimiterMemory {
   readonly maxKeys: number;
   readonly #counters = new Map<string, Counter>();
+  readonly #order = new EvictionOrder(this.#counters);
 
   constructor(options: BoundedMemoryLimiterOptions) {
     super({
@@ -68,10 +70,7 @@ export class BoundedMemoryLimiter extends RateLimiterMemory {
   // (Re)starts a counter at the newest end of the map, dropping the oldest ones if full.
   #start(key: string, value: number, seconds: number, now: number): RateLimiterRes {
     this.#counters.delete(key);
-    for (const oldest of this.#counters.keys()) {
-      if (this.#counters.size < this.maxKeys) break;
-      this.#counters.delete(oldest);
-    }
+    while (this.#counters.size >= this.maxKeys && this.#order.evictOldest());
     const ms = seconds * 1000;
     this.#counters.set(key, { value, expiresAt: ms > 0 ? now + ms : 0 });
     return this.#res(value, ms > 0 ? ms : -1, true);

@@ -9,6 +9,7 @@ export {
 } from '../../src/credentials/authorization.js';
 export { readCookie } from '../../src/credentials/cookie.js';
 export { extractCredential } from '../../src/credentials/request.js';
+export { EvictionOrder } from '../../src/eviction-order.js';
 export * from '../../src/http/index.js';
 export { delegatedLoginRoutes } from '../../src/http/profiles/delegated-login/routes.js';
 export { EnvelopeErrorSchema } from '../../src/http/profiles/token-pair/error-body.js';
