@@ -63,7 +63,7 @@ export const VS_NONE_REVOKED = 'vs none revoked';
  * larger than its doorkeeper's window (`maxEntries` first sightings). A token comes round again only
  * after a whole pool of other first sightings, too late to be admitted to the cache, so every call is
  * a miss that verifies (`expectNeverAdmitted` proves it for the same configuration). A new Tollgate
- * per pass, as this bench used before, measured its cold start: ~10% of an HS256 first sight.
+ * per pass, as this bench used before, added each new one's warm-up: ~10% of an HS256 first sight.
  */
 function firstSightTollgate(tollgate: Tollgate, warm: RequestCredentials, headers: readonly string[]) {
   let index = 0;
@@ -206,9 +206,10 @@ export async function createJwtCases(alg: SigningAlgorithm, options: JwtCaseOpti
   }
   await expectTollgateRejects(`${alg} Tollgate`, tollgate, `Bearer ${tamperPayload(pool[3]!)}`);
   await expectTollgateRejects(`${alg} Tollgate`, tollgate, `Bearer ${tamperSignature(pool[4]!)}`);
-  // Every call of the first-sight rows is new to the Tollgate that answers it: a pass over the pool
-  // is answered by a Tollgate that has seen none of it. Otherwise its doorkeeper would admit the
-  // cycled tokens.
+  // Every call of the first-sight rows is a miss: the pool outnumbers the doorkeeper's window, so a
+  // token that comes round again is a first sighting again (checked below).
+  if (options.poolSize <= options.cacheEntries)
+    throw new Error(`the pool (${options.poolSize}) must outnumber the cache (${options.cacheEntries})`);
   const firstSightTollgates = firstSightTollgate(newTollgate(), warm, headers);
   const firstSightRevokedTollgates = firstSightTollgate(newTollgate(loaded.store), warm, headers);
   await expectAllMisses(`${alg} Tollgate first sight`, newTollgate(), headers);
