@@ -1,5 +1,5 @@
 import type { UatRecord } from '@tollgate/core';
-import { createFastPasswordHasher, DAY, newHash, newId, T0 } from '@tollgate/store-tests';
+import { createFastPasswordHasher, DAY, newHash, newUatRecord, T0 } from '@tollgate/store-tests';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createCoalescedReader } from '../src/coalesce.js';
@@ -158,18 +158,7 @@ describe('UAT lookups on the real PostgreSQL', () => {
     return { store, checkouts: () => checkouts };
   }
 
-  const uat = (): UatRecord => ({
-    id: newId(),
-    userId: 'user-1',
-    name: 'ci',
-    hash: newHash(),
-    prefix: 'tgu_abcd',
-    permissions: ['brand_create'],
-    createdAt: T0,
-    expiresAt: T0 + 90 * DAY,
-    revokedAt: null,
-    lastUsedAt: null,
-  });
+  const uat = (): UatRecord => newUatRecord({ permissions: ['brand_create'] });
 
   it('300 concurrent lookups (known, unknown, repeated) each get their own row, in far fewer round trips', async () => {
     const { store, checkouts } = await countedStore(4);

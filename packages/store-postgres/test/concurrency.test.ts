@@ -1,5 +1,13 @@
-import type { UatRecord } from '@tollgate/core';
-import { createFastPasswordHasher, DAY, HOUR, MINUTE, newHash, newId, T0 } from '@tollgate/store-tests';
+import {
+  createFastPasswordHasher,
+  DAY,
+  HOUR,
+  MINUTE,
+  newHash,
+  newId,
+  newUatRecord,
+  T0,
+} from '@tollgate/store-tests';
 import { afterAll, describe, expect, it } from 'vitest';
 import { MIGRATIONS, openPostgresStore, type PostgresStore, seedDemoData } from '../src/index.js';
 import { adminQuery, DATABASE_URL, quote, testSchemas } from './helpers.js';
@@ -45,22 +53,6 @@ async function login(
   const token = { hash: newHash(), issuedAt: T0, expiresAt: options.tokenExpiresAt ?? T0 + DAY };
   await store.tokens.createRefreshFamily({ family, token });
   return { family, token };
-}
-
-function uat(overrides: Partial<UatRecord> = {}): UatRecord {
-  return {
-    id: newId(),
-    userId: 'user-1',
-    name: 'ci',
-    hash: newHash(),
-    prefix: 'tgu_abcd',
-    permissions: [],
-    createdAt: T0,
-    expiresAt: T0 + 90 * DAY,
-    revokedAt: null,
-    lastUsedAt: null,
-    ...overrides,
-  };
 }
 
 describe('two instances on one database', () => {
@@ -280,7 +272,7 @@ describe('two instances on one database', () => {
     const a = await instance(schema);
     const b = await instance(schema);
     const { family, token } = await login(a);
-    const record = uat();
+    const record = newUatRecord();
     await b.tokens.insertUat(record);
     expect(await b.tokens.listRevocations({ afterSeq: 0, now: T0 })).toEqual({ records: [], lastSeq: 0 });
 
@@ -311,7 +303,7 @@ describe('two instances on one database', () => {
     const a = await instance(schema);
     const b = await instance(schema);
     const families = await Promise.all(Array.from({ length: 20 }, () => login(a)));
-    const uats = Array.from({ length: 20 }, () => uat());
+    const uats = Array.from({ length: 20 }, () => newUatRecord());
     for (const record of uats) await a.tokens.insertUat(record);
     await Promise.all([
       ...families.flatMap(({ token }) =>
@@ -341,7 +333,7 @@ describe('two instances on one database', () => {
     const b = await instance(schema, 8);
     const reader = await instance(schema, 1);
     const families = await Promise.all(Array.from({ length: 240 }, (_, i) => login(i % 2 === 0 ? a : b)));
-    const uats = Array.from({ length: 120 }, () => uat());
+    const uats = Array.from({ length: 120 }, () => newUatRecord());
     await Promise.all(uats.map((record, i) => (i % 2 === 0 ? a : b).tokens.insertUat(record)));
 
     // The reader does what the core does: pass the last lastSeq back as afterSeq, again and again.
@@ -418,7 +410,7 @@ describe('two instances on one database', () => {
         });
       }
       // 20 expired UATs, 10 revoked with revocations expired too: 30 rows.
-      const records = Array.from({ length: 20 }, () => uat({ expiresAt: T0 + HOUR }));
+      const records = Array.from({ length: 20 }, () => newUatRecord({ expiresAt: T0 + HOUR }));
       for (const record of records) await b.tokens.insertUat(record);
       for (const record of records.slice(0, 10)) {
         await b.tokens.revokeUat({
@@ -431,7 +423,7 @@ describe('two instances on one database', () => {
       return 90 + 30;
     };
     const live = await login(a);
-    const liveUat = uat();
+    const liveUat = newUatRecord();
     await a.tokens.insertUat(liveUat);
     const now = T0 + DAY - 1;
 

@@ -1,5 +1,13 @@
 import { isTollgateError } from '@tollgate/core';
-import { createFastPasswordHasher, DAY, MINUTE, newHash, newId, T0 } from '@tollgate/store-tests';
+import {
+  createFastPasswordHasher,
+  DAY,
+  MINUTE,
+  newHash,
+  newId,
+  newUatRecord,
+  T0,
+} from '@tollgate/store-tests';
 import pg from 'pg';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import {
@@ -67,18 +75,7 @@ function everyCall(store: PostgresStore): Record<string, Promise<unknown>> {
   const hash = newHash();
   const { lifecycle } = store.users;
   if (!lifecycle) throw new Error('the PostgreSQL directory has a lifecycle');
-  const uat = {
-    id: newId(),
-    userId: 'user-1',
-    name: 'ci',
-    hash: newHash(),
-    prefix: 'tgu_x',
-    permissions: [],
-    createdAt: T0,
-    expiresAt: T0 + DAY,
-    revokedAt: null,
-    lastUsedAt: null,
-  };
+  const uat = newUatRecord({ prefix: 'tgu_x', expiresAt: T0 + DAY });
   return {
     createRefreshFamily: store.tokens.createRefreshFamily({
       family: { id: newId(), userId: 'user-1', createdAt: T0, absoluteExpiresAt: T0 + DAY },

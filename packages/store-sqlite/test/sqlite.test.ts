@@ -12,6 +12,7 @@ import {
   MINUTE,
   newId,
   newTokenValue,
+  newUatRecord,
   newUuidv7,
   T0,
 } from '@tollgate/store-tests';
@@ -35,20 +36,7 @@ afterEach(async () => {
 });
 
 /** A live UAT of user-1, as the store keeps it. */
-function newUatRecord() {
-  return {
-    id: newId(),
-    userId: 'user-1',
-    name: 'ci',
-    hash: hashToken(newTokenValue()),
-    prefix: 'tgu_x',
-    permissions: [],
-    createdAt: T0,
-    expiresAt: T0 + DAY,
-    revokedAt: null,
-    lastUsedAt: null,
-  };
-}
+const uatRecord = () => newUatRecord({ prefix: 'tgu_x', expiresAt: T0 + DAY });
 
 function newFile(): string {
   const { dir, remove } = tempDir();
@@ -372,7 +360,7 @@ describe.each(DRIVERS)('driver %s', (driver: SqliteDriverName) => {
       const store = open(filename, 50);
       const hash = hashToken(newTokenValue());
       await login(store, hash);
-      const uat = newUatRecord();
+      const uat = uatRecord();
       await store.tokens.insertUat(uat);
 
       const other = raw(filename);
@@ -438,7 +426,7 @@ describe.each(DRIVERS)('driver %s', (driver: SqliteDriverName) => {
     it('rejects, rather than answering "not found", when the pages it reads are corrupt', async () => {
       const filename = newFile();
       const store = open(filename);
-      const uat = newUatRecord();
+      const uat = uatRecord();
       await store.tokens.insertUat(uat);
       await store.close();
       const db = openConnection(filename, { driver, readonly: true });

@@ -1,5 +1,10 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import { createScryptPasswordHasher, type DirectorySeed, type PasswordHasher } from '@tollgate/core';
+import {
+  createScryptPasswordHasher,
+  type DirectorySeed,
+  type PasswordHasher,
+  type UatRecord,
+} from '@tollgate/core';
 import { demoData } from '@tollgate/core/testing';
 
 /** 2026-01-01T00:00:00Z: every contract test counts time from here, never from the wall clock. */
@@ -64,6 +69,23 @@ export function newHash(): string {
 
 export function newId(): string {
   return randomUUID();
+}
+
+/** A UAT record as the core hands it to `insertUat`: user-1's, valid 90 days from T0, unused. */
+export function newUatRecord(overrides: Partial<UatRecord> = {}): UatRecord {
+  return {
+    id: newId(),
+    userId: 'user-1',
+    name: 'ci',
+    hash: newHash(),
+    prefix: 'tgu_abcd',
+    permissions: [],
+    createdAt: T0,
+    expiresAt: T0 + 90 * DAY,
+    revokedAt: null,
+    lastUsedAt: null,
+    ...overrides,
+  };
 }
 
 /** A UUIDv7 whose first 48 bits are `ms` (session and audit event ids are these). */

@@ -11,6 +11,7 @@ export {
   newHash,
   newId,
   newTokenValue,
+  newUatRecord,
   newUuidv7,
   SECOND,
   T0,

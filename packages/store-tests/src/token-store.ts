@@ -1,6 +1,6 @@
 import type { RefreshFamilyRecord, SessionRecord, TokenStore, UatRecord } from '@tollgate/core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { DAY, HOUR, MINUTE, newHash, newId, newUuidv7, SECOND, T0 } from './fixtures.js';
+import { DAY, HOUR, MINUTE, newHash, newId, newUatRecord, newUuidv7, SECOND, T0 } from './fixtures.js';
 
 export interface TokenStoreHandle {
   readonly store: TokenStore;
@@ -112,19 +112,7 @@ export function describeTokenStoreContract(name: string, factory: TokenStoreFact
     }
 
     function uat(overrides: Partial<UatRecord> = {}): UatRecord {
-      return {
-        id: newId(),
-        userId: USER,
-        name: 'ci',
-        hash: newHash(),
-        prefix: 'tgu_abcd',
-        permissions: ['brand_create', 'scans_download'],
-        createdAt: T0,
-        expiresAt: T0 + 90 * DAY,
-        revokedAt: null,
-        lastUsedAt: null,
-        ...overrides,
-      };
+      return newUatRecord({ userId: USER, permissions: ['brand_create', 'scans_download'], ...overrides });
     }
 
     describe('createRefreshFamily', () => {
